@@ -1,0 +1,206 @@
+import { ImapFlow, type ListResponse } from 'imapflow';
+import type { InboxEntry, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
+import { MailboxError, PurgeError } from '../core/errors.js';
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  pass: string;
+  ca?: string;
+  rejectUnauthorized: boolean;
+  /** Per-connection socket budget; the check's own watchdog bounds the whole run. */
+  timeoutMs?: number;
+}
+
+// Fallbacks for servers without SPECIAL-USE (RFC 6154), with the Dutch names that Outlook and
+// webmail use on Dutch-language mailboxes.
+const FOLDER_NAMES: Record<Exclude<keyof MailboxFolders, 'inbox'>, string[]> = {
+  sent: ['sent', 'sent items', 'sent messages', 'verzonden', 'verzonden items', 'verzonden berichten'],
+  trash: ['trash', 'deleted', 'deleted items', 'deleted messages', 'prullenbak', 'verwijderde items', 'verwijderd'],
+  junk: ['junk', 'spam', 'junk e-mail', 'junk email', 'ongewenste e-mail', 'ongewenste email'],
+  all: ['all mail', '[gmail]/all mail', 'alle e-mail', '[gmail]/alle e-mail', 'archive', 'archief'],
+};
+
+const SPECIAL_USE: Record<Exclude<keyof MailboxFolders, 'inbox'>, string> = {
+  sent: '\\Sent',
+  trash: '\\Trash',
+  junk: '\\Junk',
+  all: '\\All',
+};
+
+/** Finds the folders to purge: by special-use flag first, then by a known name. Pure, for testing. */
+export function findFolders(list: Pick<ListResponse, 'path' | 'specialUse' | 'flags'>[]): MailboxFolders {
+  const folders: MailboxFolders = { inbox: 'INBOX' };
+  for (const role of Object.keys(SPECIAL_USE) as (keyof typeof SPECIAL_USE)[]) {
+    const byFlag = list.find((entry) => entry.flags?.has(SPECIAL_USE[role]));
+    const bySpecialUse = list.find((entry) => entry.specialUse === SPECIAL_USE[role]);
+    const byName = list.find((entry) => FOLDER_NAMES[role].includes(entry.path.toLowerCase()));
+    const found = byFlag ?? bySpecialUse ?? byName;
+    if (found) folders[role] = found.path;
+  }
+  return folders;
+}
+
+function clientFor(settings: ImapSettings): ImapFlow {
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    // Without implicit TLS, insist on STARTTLS unless the server is on loopback: credentials
+    // must never cross a network in clear text.
+    doSTARTTLS: settings.secure ? undefined : !isLoopback(settings.host) ? true : undefined,
+    auth: { user: settings.user, pass: settings.pass },
+    tls: {
+      rejectUnauthorized: settings.rejectUnauthorized,
+      ...(settings.ca ? { ca: [settings.ca] } : {}),
+    },
+    // imapflow's own logger prints the mailbox user and server replies: keep it off.
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: settings.timeoutMs ?? 30_000,
+    greetingTimeout: settings.timeoutMs ?? 30_000,
+    socketTimeout: settings.timeoutMs ?? 60_000,
+  } as ConstructorParameters<typeof ImapFlow>[0]);
+  return client;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The `code` of a connection or login failure, for the log line and the exit code. */
+export function imapFailureCode(err: unknown): string {
+  const e = err as { authenticationFailed?: boolean; code?: string } | undefined;
+  // imapflow reports a refused login as a plain Error with authenticationFailed set.
+  if (e?.authenticationFailed) return 'IMAP_AUTH_FAILED';
+  if (typeof e?.code === 'string') return `IMAP_${e.code}`;
+  return 'IMAP_ERROR';
+}
+
+export class ImapMailboxOpener implements MailboxOpener {
+  constructor(private readonly settings: ImapSettings) {}
+
+  async open(options: { readOnly: boolean }): Promise<Mailbox> {
+    // A new client per check: a connection left over from yesterday has nothing to offer.
+    const client = clientFor(this.settings);
+    let lastError: unknown;
+    // The error listener must exist before connect(), or a socket error would crash the process.
+    client.on('error', (err: unknown) => {
+      lastError = err;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      const code = imapFailureCode(err ?? lastError);
+      throw new MailboxError(
+        code,
+        code === 'IMAP_AUTH_FAILED'
+          ? 'IMAP server refused the login; check imap.auth'
+          : 'IMAP server could not be reached; check imap.host and imap.port',
+      );
+    }
+    try {
+      const folders = findFolders(await client.list());
+      const lock = await client.getMailboxLock('INBOX', { readOnly: options.readOnly });
+      const uidValidity = client.mailbox ? String(client.mailbox.uidValidity) : '0';
+      lock.release();
+      return new ImapMailbox(client, folders, uidValidity, options.readOnly);
+    } catch (err) {
+      await client.logout().catch(() => client.close());
+      throw new MailboxError(imapFailureCode(err), 'IMAP server failed while opening INBOX');
+    }
+  }
+}
+
+class ImapMailbox implements Mailbox {
+  constructor(
+    private readonly client: ImapFlow,
+    readonly folders: MailboxFolders,
+    readonly uidValidity: string,
+    private readonly readOnly: boolean,
+  ) {}
+
+  private async inFolder<T>(folder: string, work: () => Promise<T>): Promise<T> {
+    const lock = await this.client.getMailboxLock(folder, { readOnly: this.readOnly });
+    try {
+      return await work();
+    } finally {
+      lock.release();
+    }
+  }
+
+  async listInbox(): Promise<InboxEntry[]> {
+    return this.inFolder('INBOX', async () => {
+      const entries: InboxEntry[] = [];
+      const mailbox = this.client.mailbox;
+      if (!mailbox || mailbox.exists === 0) return entries;
+      for await (const message of this.client.fetch('1:*', { uid: true, flags: true, size: true })) {
+        entries.push({ uid: message.uid, size: message.size ?? 0, flags: [...(message.flags ?? [])] });
+      }
+      return entries;
+    });
+  }
+
+  async fetchSource(uid: number): Promise<Buffer | undefined> {
+    return this.inFolder('INBOX', async () => {
+      // imapflow fetches the source with BODY.PEEK[] (RFC 3501 6.4.5), so \Seen is not set.
+      const message = await this.client.fetchOne(String(uid), { source: true }, { uid: true });
+      return message ? message.source : undefined;
+    });
+  }
+
+  async addKeywords(uid: number, keywords: string[]): Promise<void> {
+    if (this.readOnly) return;
+    await this.inFolder('INBOX', async () => {
+      const ok = await this.client.messageFlagsAdd(String(uid), keywords, { uid: true });
+      if (!ok) throw new MailboxError('IMAP_STORE_FAILED', 'IMAP server refused to set a keyword');
+    });
+  }
+
+  async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
+    if (messageIds.length === 0) return [];
+    return this.inFolder(folder, async () => {
+      const found = new Set<number>();
+      for (const id of messageIds) {
+        // SEARCH HEADER is a substring match (RFC 3501 6.4.4), so each hit is checked exactly below.
+        const uids = await this.client.search({ header: { 'message-id': id } }, { uid: true });
+        if (uids === false || uids === undefined) {
+          throw new MailboxError('IMAP_SEARCH_FAILED', 'IMAP search failed');
+        }
+        for (const uid of uids) found.add(uid);
+      }
+      if (found.size === 0) return [];
+      const wanted = new Set(messageIds.map((id) => id.toLowerCase()));
+      const exact: number[] = [];
+      for await (const message of this.client.fetch([...found].join(','), { uid: true, envelope: true }, { uid: true })) {
+        const id = message.envelope?.messageId?.replace(/^<|>$/g, '').toLowerCase();
+        if (id && wanted.has(id)) exact.push(message.uid);
+      }
+      return exact.sort((a, b) => a - b);
+    });
+  }
+
+  async deleteUids(folder: string, uids: number[]): Promise<void> {
+    if (uids.length === 0 || this.readOnly) return;
+    // Without UIDPLUS (RFC 4315) imapflow falls back to a plain EXPUNGE, which would also remove
+    // any other message that someone flagged \Deleted. Refuse instead.
+    if (!this.client.capabilities.has('UIDPLUS')) {
+      throw new PurgeError('IMAP_NO_UIDPLUS', 'IMAP server lacks UIDPLUS; refusing a plain EXPUNGE');
+    }
+    await this.inFolder(folder, async () => {
+      // messageDelete() returns false instead of throwing.
+      const ok = await this.client.messageDelete(uids.join(','), { uid: true });
+      if (!ok) throw new PurgeError('IMAP_DELETE_FAILED', 'IMAP server refused to delete');
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.logout();
+    } catch {
+      this.client.close();
+    }
+  }
+}

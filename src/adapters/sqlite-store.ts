@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
+import { GENESIS_HASH, chainHash } from '../core/audit-entry.js';
+
+export const DATABASE_FILE = 'hwc-watcher.sqlite';
+
+/**
+ * Migrations, in order. The database holds keys, times, roles and counts: never a name, a date
+ * of birth, a subject, an address or a Message-ID.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE signals (
+     key TEXT PRIMARY KEY,
+     uid_validity TEXT NOT NULL,
+     uid INTEGER NOT NULL,
+     received_at TEXT NOT NULL,
+     notified_primary_at TEXT, notified_backup_at TEXT,
+     refused_primary_at TEXT, refused_backup_at TEXT,
+     acknowledged_at TEXT, mdn_sent_at TEXT,
+     confirmed_at TEXT, confirmed_by TEXT,
+     purged_at TEXT, purge_verified INTEGER,
+     needs_review INTEGER NOT NULL, children INTEGER NOT NULL
+   );
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY,
+     at TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+];
+
+interface SignalRow {
+  key: string;
+  uid_validity: string;
+  uid: number;
+  received_at: string;
+  notified_primary_at: string | null;
+  notified_backup_at: string | null;
+  refused_primary_at: string | null;
+  refused_backup_at: string | null;
+  acknowledged_at: string | null;
+  mdn_sent_at: string | null;
+  confirmed_at: string | null;
+  confirmed_by: string | null;
+  purged_at: string | null;
+  purge_verified: number | null;
+  needs_review: number;
+  children: number;
+}
+
+export interface OpenStoreOptions {
+  /** Open an existing database without creating or changing anything (dry-run, audit report). */
+  readOnly?: boolean;
+}
+
+export class SqliteStore implements StateStore, AuditLog {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(storageDir: string, options: OpenStoreOptions = {}): SqliteStore {
+    const file = join(storageDir, DATABASE_FILE);
+    if (options.readOnly) {
+      if (!existsSync(file)) return SqliteStore.inMemory();
+      return new SqliteStore(new Database(file, { readonly: true, fileMustExist: true }));
+    }
+    mkdirSync(storageDir, { recursive: true, mode: 0o700 });
+    const db = new Database(file);
+    chmodSync(file, 0o600);
+    const store = new SqliteStore(db);
+    store.prepare();
+    return store;
+  }
+
+  static inMemory(): SqliteStore {
+    const store = new SqliteStore(new Database(':memory:'));
+    store.prepare();
+    return store;
+  }
+
+  private prepare(): void {
+    // Deleted rows are overwritten with zeros, and no write-ahead log keeps old pages around:
+    // a rollback journal in DELETE mode is removed after each transaction.
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('journal_mode = DELETE');
+    this.db.pragma('foreign_keys = ON');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i += 1) {
+      const migration = MIGRATIONS[i] as string;
+      this.db.transaction(() => {
+        this.db.exec(migration);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  secret(): Buffer {
+    const existing = this.getMeta('hmac_secret');
+    if (existing) return Buffer.from(existing, 'base64');
+    const secret = randomBytes(32);
+    this.setMeta('hmac_secret', secret.toString('base64'));
+    return secret;
+  }
+
+  getMeta(name: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(name: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value')
+      .run(name, value);
+  }
+
+  getSignal(key: string): SignalRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM signals WHERE key = ?').get(key) as SignalRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  findSignalByKeyPrefix(prefix: string): SignalRecord | undefined {
+    if (!/^[0-9a-f]+$/.test(prefix)) return undefined;
+    const row = this.db.prepare('SELECT * FROM signals WHERE key LIKE ?').get(`${prefix}%`) as SignalRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  allSignals(): SignalRecord[] {
+    return (this.db.prepare('SELECT * FROM signals ORDER BY received_at').all() as SignalRow[]).map(fromRow);
+  }
+
+  putSignal(record: SignalRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
+           @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
+           @purged_at, @purge_verified, @needs_review, @children)
+         ON CONFLICT(key) DO UPDATE SET uid_validity = excluded.uid_validity, uid = excluded.uid,
+           notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
+           refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
+           acknowledged_at = excluded.acknowledged_at, mdn_sent_at = excluded.mdn_sent_at,
+           confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by, purged_at = excluded.purged_at,
+           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children`,
+      )
+      .run(toRow(record));
+  }
+
+  deleteSignal(key: string): void {
+    this.db.prepare('DELETE FROM signals WHERE key = ?').run(key);
+  }
+
+  append(entry: AuditEntry): AuditRow {
+    return this.db.transaction(() => {
+      const last = this.db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1').get() as
+        | { id: number; hash: string }
+        | undefined;
+      const prevHash = last?.hash ?? GENESIS_HASH;
+      const hash = chainHash(prevHash, entry);
+      const id = (last?.id ?? 0) + 1;
+      this.db
+        .prepare('INSERT INTO audit (id, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, entry.at, entry.type, JSON.stringify(entry.data), prevHash, hash);
+      return { ...entry, id, prevHash, hash };
+    })();
+  }
+
+  rows(): AuditRow[] {
+    const rows = this.db.prepare('SELECT * FROM audit ORDER BY id').all() as {
+      id: number;
+      at: string;
+      type: AuditEntry['type'];
+      data: string;
+      prev_hash: string;
+      hash: string;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at,
+      type: row.type,
+      data: JSON.parse(row.data) as AuditEntry['data'],
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    }));
+  }
+
+  /** Runs `work` in one transaction, so that a workflow row and its audit row land together. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+const orNull = (value: string | undefined): string | null => value ?? null;
+const orUndefined = (value: string | null): string | undefined => value ?? undefined;
+
+function toRow(record: SignalRecord): SignalRow {
+  return {
+    key: record.key,
+    uid_validity: record.uidValidity,
+    uid: record.uid,
+    received_at: record.receivedAt,
+    notified_primary_at: orNull(record.notifiedPrimaryAt),
+    notified_backup_at: orNull(record.notifiedBackupAt),
+    refused_primary_at: orNull(record.refusedPrimaryAt),
+    refused_backup_at: orNull(record.refusedBackupAt),
+    acknowledged_at: orNull(record.acknowledgedAt),
+    mdn_sent_at: orNull(record.mdnSentAt),
+    confirmed_at: orNull(record.confirmedAt),
+    confirmed_by: orNull(record.confirmedBy),
+    purged_at: orNull(record.purgedAt),
+    purge_verified: record.purgeVerified === undefined ? null : Number(record.purgeVerified),
+    needs_review: Number(record.needsReview),
+    children: record.children,
+  };
+}
+
+function fromRow(row: SignalRow): SignalRecord {
+  const record: SignalRecord = {
+    key: row.key,
+    uidValidity: row.uid_validity,
+    uid: row.uid,
+    receivedAt: row.received_at,
+    needsReview: row.needs_review === 1,
+    children: row.children,
+  };
+  const optional: Partial<SignalRecord> = {
+    notifiedPrimaryAt: orUndefined(row.notified_primary_at),
+    notifiedBackupAt: orUndefined(row.notified_backup_at),
+    refusedPrimaryAt: orUndefined(row.refused_primary_at),
+    refusedBackupAt: orUndefined(row.refused_backup_at),
+    acknowledgedAt: orUndefined(row.acknowledged_at),
+    mdnSentAt: orUndefined(row.mdn_sent_at),
+    confirmedAt: orUndefined(row.confirmed_at),
+    confirmedBy: (orUndefined(row.confirmed_by) as SignalRecord['confirmedBy']) ?? undefined,
+    purgedAt: orUndefined(row.purged_at),
+    purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
+  };
+  for (const [name, value] of Object.entries(optional)) {
+    if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;
+  }
+  return record;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { commandAudit, commandAuditVerify } from './commands/audit.js';
+import { commandCheck, commandRun } from './commands/check.js';
+import { commandParse } from './commands/parse.js';
+import { EXIT, type Io } from './commands/io.js';
+import { packageVersion } from './version.js';
+
+export const USAGE = `hwc-watcher: handles Handle with Care signals for a school's dedicated inbox.
+
+Usage:
+  hwc check --config FILE [--dry-run]   one check now, then exit
+  hwc run --config FILE                 the daemon: checks at schedule.checks on schedule.days
+  hwc parse FILE.eml [--json]           what hwc would conclude from one e-mail; changes nothing
+  hwc audit --config FILE [--format text|json]
+                                        the audit log: dates, times, counts and outcomes only
+  hwc audit verify --config FILE        recompute the audit log's hash chain
+  hwc --help | --version
+
+Exit codes:
+  0   done (also when nothing was found)
+  1   run error (a server unreachable, a purge not verified, a broken audit chain)
+  2   bad input file (hwc parse)
+  64  bad command line
+  78  invalid configuration
+`;
+
+/** The whole command line as a function of its inputs, so that tests can run it in-process. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`hwc: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    io.stdout.write(USAGE);
+    return values.help || command === 'help' ? EXIT.ok : EXIT.usage;
+  }
+  const needConfig = (): string | undefined => {
+    if (values.config) return values.config;
+    io.stderr.write(`hwc ${command}: --config FILE is required\n`);
+    return undefined;
+  };
+
+  switch (command) {
+    case 'check': {
+      const config = needConfig();
+      return config ? commandCheck(config, { dryRun: values['dry-run'] ?? false }, io) : EXIT.usage;
+    }
+    case 'run': {
+      const config = needConfig();
+      return config ? commandRun(config, io) : EXIT.usage;
+    }
+    case 'parse': {
+      const file = rest[0];
+      if (!file) {
+        io.stderr.write('hwc parse: give the path of an .eml file\n');
+        return EXIT.usage;
+      }
+      return commandParse(file, { json: values.json ?? false }, io);
+    }
+    case 'audit': {
+      const config = needConfig();
+      if (!config) return EXIT.usage;
+      if (rest[0] === 'verify') return commandAuditVerify(config, io);
+      const format = values.format ?? 'text';
+      if (format !== 'text' && format !== 'json') {
+        io.stderr.write(`hwc audit: --format must be text or json, got "${format}"\n`);
+        return EXIT.usage;
+      }
+      return commandAudit(config, { format }, io);
+    }
+    default:
+      io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);
+      return EXIT.usage;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const invoked = process.argv[1];
+  if (!invoked) return false;
+  try {
+    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const io: Io = {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signals: process,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`hwc: unexpected failure (${(err as Error)?.name ?? 'error'})\n`);
+      process.exitCode = EXIT.runError;
+    },
+  );
+}

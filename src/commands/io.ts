@@ -1,0 +1,18 @@
+/** What a command may touch of the outside world, passed in so that tests can run it in-process. */
+export interface Io {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Where SIGTERM and SIGINT arrive (the process, in production). */
+  signals: { once(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
+}
+
+/** Exit codes: the contract that systemd units, scripts and tests rely on. 78 is sysexits' EX_CONFIG. */
+export const EXIT = {
+  ok: 0,
+  runError: 1,
+  badInput: 2,
+  usage: 64,
+  config: 78,
+} as const;

@@ -1,0 +1,252 @@
+import type { Child } from './types.js';
+import type { OutgoingMail } from './ports.js';
+
+/**
+ * Dutch texts for people. Each composer is pure: everything it says comes from its arguments.
+ * Only the notification to a contact holds a child's data; every other text is content-free,
+ * because it leaves the school (acknowledgement, MDN) or may be read on a shared screen (alerts).
+ */
+
+export type ContactRole = 'primary' | 'backup';
+
+export interface Contact {
+  name: string;
+  email: string;
+}
+
+export interface SchoolIdentity {
+  school: string;
+  fromAddress: string;
+  timezone: string;
+}
+
+const dateFormat = (timezone: string): Intl.DateTimeFormat =>
+  new Intl.DateTimeFormat('nl-NL', {
+    timeZone: timezone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+
+const timeFormat = (timezone: string): Intl.DateTimeFormat =>
+  new Intl.DateTimeFormat('nl-NL', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** "woensdag 25 november 2026 om 07:02", in the school's timezone. */
+export function formatMoment(at: Date, timezone: string): string {
+  return `${dateFormat(timezone).format(at)} om ${timeFormat(timezone).format(at)}`;
+}
+
+/** ISO 2006-02-03 becomes 3-2-2006, the form Dutch schools write. An empty date says so plainly. */
+export function formatBirthDate(iso: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!match) return '(niet herkend, zie het originele bericht)';
+  const [, year, month, day] = match;
+  return `${Number(day)}-${Number(month)}-${year}`;
+}
+
+/** The domain of our own address: our Message-IDs use it (RFC 5322 3.6.4 wants a unique right-hand side). */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+export interface NotificationInput {
+  identity: SchoolIdentity;
+  contact: Contact;
+  role: ContactRole;
+  children: Child[];
+  receivedAt: Date;
+  reference: string;
+  messageId: string;
+  needsReview: boolean;
+  reviewReasons: string[];
+  /** Only for a signal that needs review: the original text, so that nobody needs the mailbox copy. */
+  originalText?: string;
+}
+
+export function composeNotification(input: NotificationInput): OutgoingMail {
+  const { identity, contact, children } = input;
+  const lines: string[] = [];
+  lines.push(`Beste ${contact.name},`, '');
+  lines.push(
+    `Er is een Handle with Care-signaal binnengekomen in de HwC-mailbox van ${identity.school}.`,
+    `Ontvangen: ${formatMoment(input.receivedAt, identity.timezone)}.`,
+    '',
+  );
+  if (children.length === 0) {
+    lines.push('Leerling: (niet automatisch herkend, zie het originele bericht hieronder)');
+  }
+  for (const child of children) {
+    lines.push(`Leerling: ${child.name || '(naam niet herkend)'}`);
+    lines.push(`Geboortedatum: ${formatBirthDate(child.birthDate)}`);
+    lines.push('');
+  }
+  lines.push('Codewoord: Handle with Care', '');
+  if (input.needsReview) {
+    lines.push(
+      'LET OP: de automatische herkenning twijfelt. Controleer hieronder het originele bericht zelf',
+      'en neem bij twijfel contact op met Veilig Thuis. Wat opviel:',
+      ...input.reviewReasons.map((reason) => `- ${reason}`),
+      '',
+    );
+  }
+  lines.push(
+    'Wat wij van u vragen:',
+    '- Zorg dat de leerling vandaag de steun krijgt die nodig is. Vertel niemand waarom, ook de leerling niet.',
+    '- Bevestig dat u dit gelezen heeft door op deze e-mail te antwoorden. Wat u terugschrijft maakt niet uit.',
+    '- Verwijder deze e-mail na het lezen, ook uit Verwijderde items. Maak geen aantekeningen.',
+    '',
+    `Referentie: ${input.reference}`,
+    '',
+    `Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd;`,
+    'er wordt niets over de leerling bewaard.',
+  );
+  if (input.needsReview && input.originalText !== undefined) {
+    lines.push('', '----- Origineel bericht -----', input.originalText);
+  }
+  return {
+    kind: 'notification',
+    to: [contact.email],
+    subject: `${input.needsReview ? 'Controleer: ' : ''}Handle with Care-signaal [${input.reference}]`,
+    text: lines.join('\n'),
+    messageId: input.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
+export interface AcknowledgementInput {
+  identity: SchoolIdentity;
+  to: string;
+  originalMessageId?: string;
+  originalReferences: string[];
+  receivedAt: Date;
+  messageId: string;
+}
+
+/**
+ * A receipt for Veilig Thuis. It leaves the school, so it names no child and does not echo the
+ * original subject (which may hold a name). RFC 3834 5: an automatic reply carries
+ * Auto-Submitted: auto-replied, and threads by In-Reply-To and References.
+ */
+export function composeAcknowledgement(input: AcknowledgementInput): OutgoingMail {
+  const references = input.originalMessageId
+    ? [...input.originalReferences, input.originalMessageId]
+    : input.originalReferences;
+  const text = [
+    'Geachte heer, mevrouw,',
+    '',
+    `Uw Handle with Care-bericht is op ${formatMoment(input.receivedAt, input.identity.timezone)} ontvangen`,
+    `door ${input.identity.school} en is doorgegeven aan de aangewezen contactpersoon van de school.`,
+    'Zoals afgesproken wordt uw bericht daarna uit onze mailbox verwijderd en houden wij er geen aantekeningen van.',
+    '',
+    'Dit is een automatische ontvangstbevestiging. U hoeft niet te antwoorden.',
+    '',
+    `Met vriendelijke groet,`,
+    input.identity.school,
+  ].join('\n');
+  return {
+    kind: 'acknowledgement',
+    to: [input.to],
+    subject: 'Ontvangstbevestiging Handle with Care-bericht',
+    text,
+    messageId: input.messageId,
+    ...(input.originalMessageId ? { inReplyTo: input.originalMessageId } : {}),
+    references,
+    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+  };
+}
+
+export interface MdnInput {
+  identity: SchoolIdentity;
+  to: string;
+  originalMessageId?: string;
+  messageId: string;
+  reportingUa: string;
+}
+
+/**
+ * A message disposition notification (RFC 8098). The disposition is "processed" with the
+ * automatic modes (3.2.6.1, 3.2.6.2): software handled the message, no person displayed it here.
+ * The optional third part (the original headers) is left out on purpose: it would carry the subject.
+ */
+export function composeMdn(input: MdnInput): OutgoingMail {
+  return {
+    kind: 'mdn',
+    to: [input.to],
+    subject: 'Ontvangstbevestiging (verwerkt)',
+    text: [
+      `Dit is een ontvangstbevestiging voor het bericht dat u stuurde aan ${input.identity.fromAddress}.`,
+      'Het bericht is automatisch verwerkt en doorgegeven aan de aangewezen contactpersoon van de school.',
+    ].join('\n'),
+    messageId: input.messageId,
+    ...(input.originalMessageId ? { inReplyTo: input.originalMessageId } : {}),
+    references: input.originalMessageId ? [input.originalMessageId] : [],
+    headers: { 'Auto-Submitted': 'auto-replied' },
+    disposition: {
+      ...(input.originalMessageId ? { originalMessageId: input.originalMessageId } : {}),
+      finalRecipient: input.identity.fromAddress,
+      reportingUa: input.reportingUa,
+      disposition: 'automatic-action/MDN-sent-automatically; processed',
+    },
+  };
+}
+
+/** Why a message was left for a person. The Dutch phrase is shown in the alert; it holds no content. */
+export type SetAsideReason =
+  | 'too-big'
+  | 'unreadable'
+  | 'untrusted-sender'
+  | 'not-a-signal'
+  | 'unexpected-reply'
+  | 'contacts-unreachable';
+
+export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
+  'too-big': 'het bericht is te groot om veilig automatisch te lezen',
+  unreadable: 'het bericht kon niet betrouwbaar gelezen worden',
+  'untrusted-sender':
+    'het lijkt een signaal, maar de afzender staat niet op de lijst van vertrouwde afzenders of is niet echt',
+  'not-a-signal': 'het is geen Handle with Care-signaal (bijvoorbeeld een nieuwsbrief of een testbericht)',
+  'unexpected-reply': 'het is een antwoord op een bericht van hwc-watcher, maar niet van een contactpersoon',
+  'contacts-unreachable': 'de melding kon bij geen van de contactpersonen afgeleverd worden',
+};
+
+export interface AlertInput {
+  identity: SchoolIdentity;
+  contact: Contact;
+  counts: Partial<Record<SetAsideReason, number>>;
+  at: Date;
+  messageId: string;
+}
+
+/** A content-free alert: how many messages need a person, and why, never what they say. */
+export function composeAlert(input: AlertInput): OutgoingMail {
+  const entries = Object.entries(input.counts).filter(([, count]) => (count ?? 0) > 0) as [
+    SetAsideReason,
+    number,
+  ][];
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  const lines = [
+    `Beste ${input.contact.name},`,
+    '',
+    total === 1
+      ? `Er staat een bericht in de Handle with Care-mailbox van ${input.identity.school} dat door een persoon bekeken moet worden.`
+      : `Er staan ${total} berichten in de Handle with Care-mailbox van ${input.identity.school} die door een persoon bekeken moeten worden.`,
+    '',
+    'Waarom hwc-watcher ze niet zelf afhandelt:',
+    ...entries.map(([reason, count]) => `- ${count} x ${SET_ASIDE_REASON_NL[reason]}`),
+    '',
+    'Kijk vandaag zelf in de HwC-mailbox. hwc-watcher laat deze berichten staan, stuurt ze niet door',
+    'en meldt dezelfde berichten niet nog eens. Verwijder ze als u ze heeft afgehandeld.',
+    '',
+    `Gecontroleerd: ${formatMoment(input.at, input.identity.timezone)}.`,
+    'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen inhoud.',
+  ];
+  return {
+    kind: 'alert',
+    to: [input.contact.email],
+    subject: 'HwC-mailbox: een bericht vraagt om een persoon',
+    text: lines.join('\n'),
+    messageId: input.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}

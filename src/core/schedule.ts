@@ -1,0 +1,126 @@
+/**
+ * School-day arithmetic in the school's timezone, with the instant passed in. Wall-clock times
+ * such as 07:00 are turned into instants per day, so that the switch to and from summer time
+ * (the last Sunday of March and of October in Europe/Amsterdam) moves nothing.
+ */
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface CheckSchedule {
+  checks: string[];
+  days: Weekday[];
+  timezone: string;
+}
+
+const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function localParts(at: Date, timezone: string): LocalParts {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
+}
+
+/** The offset of `timezone` from UTC at instant `at`, in milliseconds. */
+function offsetAt(at: number, timezone: string): number {
+  const p = localParts(new Date(at), timezone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The instant at which the wall clock in `timezone` shows this date and time. A time that does
+ * not exist (02:30 on the day summer time starts) falls an hour later, as a wall clock would.
+ */
+export function zonedInstant(isoDate: string, time: string, timezone: string): Date {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  let instant = wall - offsetAt(wall, timezone);
+  instant = wall - offsetAt(instant, timezone);
+  return new Date(instant);
+}
+
+/** YYYY-MM-DD of `at` in `timezone`. */
+export function localDate(at: Date, timezone: string): string {
+  const p = localParts(at, timezone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+export function weekdayOf(isoDate: string): Weekday {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  return WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()] as Weekday;
+}
+
+export function addDays(isoDate: string, days: number): string {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+/** The scheduled check instants of one local date (none on a day that is not a school day). */
+export function checksOn(isoDate: string, schedule: CheckSchedule): Date[] {
+  if (!schedule.days.includes(weekdayOf(isoDate))) return [];
+  return [...schedule.checks].sort().map((time) => zonedInstant(isoDate, time, schedule.timezone));
+}
+
+/** The most recent scheduled check at or before `now`, looking back at most two weeks. */
+export function lastScheduledCheck(now: Date, schedule: CheckSchedule): Date | undefined {
+  const today = localDate(now, schedule.timezone);
+  for (let back = 0; back <= 14; back += 1) {
+    const due = checksOn(addDays(today, -back), schedule).filter((at) => at.getTime() <= now.getTime());
+    const last = due[due.length - 1];
+    if (last) return last;
+  }
+  return undefined;
+}
+
+/** The next `count` scheduled checks after `now`. */
+export function nextChecks(now: Date, schedule: CheckSchedule, count: number): Date[] {
+  const out: Date[] = [];
+  const today = localDate(now, schedule.timezone);
+  for (let ahead = 0; out.length < count && ahead < 366; ahead += 1) {
+    for (const at of checksOn(addDays(today, ahead), schedule)) {
+      if (at.getTime() > now.getTime() && out.length < count) out.push(at);
+    }
+  }
+  return out;
+}
+
+/**
+ * node-cron does not run what it missed while the process was down (the server rebooted at 06:55).
+ * A check is owed when a scheduled one has passed since the last successful check.
+ */
+export function isCatchUpDue(now: Date, lastSuccess: Date | undefined, schedule: CheckSchedule): boolean {
+  const last = lastScheduledCheck(now, schedule);
+  if (!last) return false;
+  return !lastSuccess || lastSuccess.getTime() < last.getTime();
+}
+
+/** A cron expression (minute hour * * days) for one HH:MM check; node-cron applies the timezone. */
+export function cronExpression(time: string, days: Weekday[]): string {
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  return `${minute} ${hour} * * ${days.join(',')}`;
+}

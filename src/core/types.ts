@@ -1,0 +1,68 @@
+/**
+ * The facts of one e-mail that the pure core needs, produced by the mail parser adapter.
+ * This object lives in memory only, for the duration of one check; it is never written anywhere.
+ */
+export interface MailFacts {
+  /** Message-ID without angle brackets, if the mail has one. */
+  messageId?: string;
+  /** Envelope-independent author: the address in the From header, lower-cased. */
+  fromAddress?: string;
+  /** Display name from the From header. Never used for trust decisions. */
+  fromName?: string;
+  subject: string;
+  /** Best plain text: the text/plain part, or text derived from the HTML part. */
+  text: string;
+  /** The HTML part, if any (bounded in length by the parser). */
+  html?: string;
+  inReplyTo?: string;
+  references: string[];
+  /** Selected headers, names lower-case, values unfolded. Absent headers are absent keys. */
+  headers: Record<string, string>;
+  /** Every Authentication-Results header (RFC 8601), in order of appearance (topmost first). */
+  authenticationResults: string[];
+  /** Top-level MIME type, e.g. "multipart/report"; and its report-type parameter if any. */
+  contentType: string;
+  reportType?: string;
+  /** Address from Disposition-Notification-To (RFC 8098), if the sender asked for a read receipt. */
+  dispositionNotificationTo?: string;
+  /** ISO date-time from the Date header, if parseable. */
+  date?: string;
+}
+
+/** One child as recognised in a signal. Held in memory only. */
+export interface Child {
+  name: string;
+  /** ISO 8601 calendar date, YYYY-MM-DD; "" when no valid date was found. */
+  birthDate: string;
+}
+
+export type MailKind = 'signal' | 'not-a-signal';
+
+/** Why a message is not a signal; drives whether a person is alerted or it is handled quietly. */
+export type NotSignalCategory =
+  | 'bounce'
+  | 'auto-reply'
+  | 'read-receipt'
+  | 'delivery-report'
+  | 'test-message'
+  | 'newsletter'
+  | 'other';
+
+/** The content-only conclusion about a mail: the exact shape that `hwc parse --json` prints. */
+export interface Classification {
+  kind: MailKind;
+  children: Child[];
+  needsReview: boolean;
+  reasons: string[];
+}
+
+/** Classification plus the category of a non-signal, used by the check but not printed by `hwc parse`. */
+export interface ClassifiedMail extends Classification {
+  category: 'signal' | NotSignalCategory;
+}
+
+/** What the check knows of "today" for age checks, passed in so that the core stays pure. */
+export interface ClassifyContext {
+  /** Today's date in the school's timezone, YYYY-MM-DD. */
+  today: string;
+}

@@ -1,0 +1,115 @@
+import type {
+  Clock,
+  InboxEntry,
+  Mailbox,
+  MailboxFolders,
+  MailboxOpener,
+  Mailer,
+  OutgoingMail,
+  SendResult,
+} from '../../src/core/ports.js';
+import { MailboxError, MailerError } from '../../src/core/errors.js';
+
+/** A clock that only moves when a test moves it. */
+export class FixedClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+interface StoredMessage {
+  uid: number;
+  raw: Buffer;
+  flags: string[];
+}
+
+const messageIdOf = (raw: Buffer): string | undefined =>
+  /^message-id:\s*<([^>]+)>/im.exec(raw.toString('latin1').split(/\r?\n\r?\n/)[0] ?? '')?.[1];
+
+/** An in-memory mailbox behind the project's own Mailbox port, for unit tests of the use case. */
+export class FakeMailbox implements Mailbox, MailboxOpener {
+  readonly uidValidity = '1';
+  readonly folders: MailboxFolders = { inbox: 'INBOX', sent: 'Sent', trash: 'Trash', junk: 'Junk' };
+  readonly contents = new Map<string, StoredMessage[]>([
+    ['INBOX', []],
+    ['Sent', []],
+    ['Trash', []],
+    ['Junk', []],
+  ]);
+  private nextUid = 1;
+  unreachable = false;
+  opened = 0;
+
+  add(folder: string, raw: string | Buffer, flags: string[] = []): number {
+    const uid = this.nextUid++;
+    this.folder(folder).push({ uid, raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw), flags: [...flags] });
+    return uid;
+  }
+
+  folder(name: string): StoredMessage[] {
+    const found = this.contents.get(name);
+    if (!found) throw new Error(`no folder ${name}`);
+    return found;
+  }
+
+  async open(): Promise<Mailbox> {
+    if (this.unreachable) throw new MailboxError('IMAP_ECONNREFUSED', 'IMAP server could not be reached');
+    this.opened += 1;
+    return this;
+  }
+
+  async listInbox(): Promise<InboxEntry[]> {
+    return this.folder('INBOX').map((m) => ({ uid: m.uid, size: m.raw.length, flags: [...m.flags] }));
+  }
+
+  async fetchSource(uid: number): Promise<Buffer | undefined> {
+    return this.folder('INBOX').find((m) => m.uid === uid)?.raw;
+  }
+
+  async addKeywords(uid: number, keywords: string[]): Promise<void> {
+    const message = this.folder('INBOX').find((m) => m.uid === uid);
+    if (message) message.flags.push(...keywords.filter((k) => !message.flags.includes(k)));
+  }
+
+  async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
+    const wanted = new Set(messageIds.map((id) => id.toLowerCase()));
+    return this.folder(folder)
+      .filter((m) => wanted.has(messageIdOf(m.raw)?.toLowerCase() ?? ''))
+      .map((m) => m.uid);
+  }
+
+  async deleteUids(folder: string, uids: number[]): Promise<void> {
+    const list = this.folder(folder);
+    this.contents.set(
+      folder,
+      list.filter((m) => !uids.includes(m.uid)),
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Records what would have been sent; can refuse recipients or be down. */
+export class FakeMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  down = false;
+  refuse = new Set<string>();
+  /** Fail after this many successful sends (a server that goes away mid-check). */
+  failAfter = Number.POSITIVE_INFINITY;
+
+  async send(mail: OutgoingMail): Promise<SendResult> {
+    if (this.down || this.sent.length >= this.failAfter) {
+      throw new MailerError('SMTP_ECONNREFUSED', `SMTP server did not accept the ${mail.kind}`);
+    }
+    const rejected = mail.to.filter((to) => this.refuse.has(to));
+    const accepted = mail.to.filter((to) => !this.refuse.has(to));
+    if (accepted.length > 0) this.sent.push(mail);
+    return { accepted, rejected };
+  }
+
+  close(): void {}
+}

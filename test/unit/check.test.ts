@@ -1,0 +1,201 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCheck, type CheckDeps } from '../../src/check.js';
+import { KEYWORD } from '../../src/core/decide.js';
+import { verifyChain } from '../../src/core/audit-entry.js';
+import { createLogger } from '../../src/adapters/logger.js';
+import { parseMail } from '../../src/adapters/mail-parser.js';
+import { SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
+
+const CANARY_NAME = 'Quirijn Zwartveld-Oosterbeek';
+const CANARY_DATE = '17-9-2014';
+
+function signal(options: { from?: string; mdn?: boolean; id?: string } = {}): string {
+  return [
+    `From: Veilig Thuis <${options.from ?? 'signaal@veiligthuis.test'}>`,
+    'To: hwc@school.test',
+    'Subject: Handle with Care',
+    `Message-ID: <${options.id ?? 'sig-1@veiligthuis.test'}>`,
+    'Date: Wed, 25 Nov 2026 05:30:00 +0000',
+    ...(options.mdn ? ['Disposition-Notification-To: signaal@veiligthuis.test'] : []),
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `${CANARY_NAME}, ${CANARY_DATE}, Handle with Care`,
+    '',
+  ].join('\r\n');
+}
+
+function setup() {
+  const mailbox = new FakeMailbox();
+  const mailer = new FakeMailer();
+  const store = SqliteStore.inMemory();
+  const clock = new FixedClock(new Date('2026-11-25T06:00:00Z'));
+  let logged = '';
+  const logger = createLogger(
+    new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    }),
+  );
+  const deps: CheckDeps = {
+    settings: {
+      school: 'Basisschool De Proef',
+      timezone: 'Europe/Amsterdam',
+      from: { name: 'Handle with Care', address: 'hwc@school.test' },
+      senders: ['@veiligthuis.test'],
+      contacts: {
+        primary: { name: 'Zorgcoördinator', email: 'zorg@school.test' },
+        backup: { name: 'Achterwacht', email: 'backup@school.test' },
+      },
+      maxMessageBytes: 5_000_000,
+      version: '0.0.0-test',
+    },
+    opener: mailbox,
+    mailer,
+    store,
+    clock,
+    logger,
+    parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+  };
+  return { mailbox, mailer, store, clock, deps, logs: () => logged };
+}
+
+describe('runCheck', () => {
+  it('when a trusted signal arrives, then both contacts are told, the sender gets a receipt, and it is purged', async () => {
+    const { mailbox, mailer, store, deps, logs } = setup();
+    mailbox.add('INBOX', signal());
+    mailbox.add('Trash', signal());
+
+    const report = await runCheck(deps, { dryRun: false });
+
+    expect(mailer.sent.map((m) => [m.kind, m.to[0]])).toEqual([
+      ['notification', 'zorg@school.test'],
+      ['notification', 'backup@school.test'],
+      ['acknowledgement', 'signaal@veiligthuis.test'],
+    ]);
+    expect(mailer.sent[0]?.text).toContain(CANARY_NAME);
+    expect(mailer.sent[0]?.text).toContain(CANARY_DATE);
+    expect(mailer.sent[2]?.text).not.toContain(CANARY_NAME);
+    expect(mailer.sent[2]?.inReplyTo).toBe('sig-1@veiligthuis.test');
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(mailbox.folder('Trash')).toHaveLength(0);
+    expect(report.counts).toMatchObject({ signals: 1, notificationsSent: 2, acknowledgementsSent: 1, purged: 1 });
+    expect(verifyChain(store.rows()).intact).toBe(true);
+    expect(JSON.stringify(store.rows())).not.toContain('Quirijn');
+    expect(logs()).not.toContain('Quirijn');
+    expect(logs()).not.toContain('veiligthuis');
+  });
+
+  it('when the signal asks for a read receipt, then one MDN is sent and $MDNSent guards against a second', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', signal({ mdn: true }));
+    await runCheck(deps, { dryRun: false });
+    const mdn = mailer.sent.filter((m) => m.kind === 'mdn');
+    expect(mdn).toHaveLength(1);
+    expect(mdn[0]?.disposition?.disposition).toBe('automatic-action/MDN-sent-automatically; processed');
+  });
+
+  it('when SMTP is down, then nothing is purged and the check fails', async () => {
+    const { mailbox, mailer, deps, store } = setup();
+    mailbox.add('INBOX', signal());
+    mailer.down = true;
+    await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'SMTP_ECONNREFUSED' });
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    expect(store.rows().at(-1)?.data.outcome).toBe('failed');
+  });
+
+  it('when SMTP fails after the notifications, then the next check sends no second notification and purges', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', signal());
+    mailer.failAfter = 2;
+    await expect(runCheck(deps, { dryRun: false })).rejects.toThrow();
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    mailer.failAfter = Number.POSITIVE_INFINITY;
+    await runCheck(deps, { dryRun: false });
+    expect(mailer.sent.filter((m) => m.kind === 'notification')).toHaveLength(2);
+    expect(mailer.sent.filter((m) => m.kind === 'acknowledgement')).toHaveLength(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+  });
+
+  it('when the sender is not trusted, then the signal is set aside, never forwarded, and the alert has no content', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', signal({ from: 'vt@veiligthuis.test.evil.example' }));
+    await runCheck(deps, { dryRun: false });
+    expect(mailer.sent.map((m) => m.kind)).toEqual(['alert']);
+    expect(mailer.sent[0]?.text).not.toContain('Quirijn');
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    expect(mailbox.folder('INBOX')[0]?.flags).toContain(KEYWORD.setAside);
+
+    await runCheck(deps, { dryRun: false });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('when the primary contact is refused by SMTP, then the backup is still told and the signal is purged', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', signal());
+    mailer.refuse.add('zorg@school.test');
+    await runCheck(deps, { dryRun: false });
+    expect(mailer.sent.filter((m) => m.kind === 'notification').map((m) => m.to[0])).toEqual(['backup@school.test']);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+  });
+
+  it('when no contact can be reached, then the signal stays and the check fails', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', signal());
+    mailer.refuse.add('zorg@school.test');
+    mailer.refuse.add('backup@school.test');
+    await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'CONTACTS_UNREACHABLE' });
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+  });
+
+  it('when a contact replies to the notification, then the reply is recorded as a confirmation and removed', async () => {
+    const { mailbox, mailer, deps, store } = setup();
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    const notification = mailer.sent[0];
+    mailbox.add(
+      'INBOX',
+      [
+        'From: Zorg <zorg@school.test>',
+        'To: hwc@school.test',
+        `Subject: Re: ${notification?.subject}`,
+        `In-Reply-To: <${notification?.messageId}>`,
+        'Message-ID: <reply-1@school.test>',
+        '',
+        `Gezien. > Leerling: ${CANARY_NAME} > Geboortedatum: ${CANARY_DATE} > Codewoord: Handle with Care`,
+        '',
+      ].join('\r\n'),
+    );
+    const report = await runCheck(deps, { dryRun: false });
+    expect(report.counts.confirmations).toBe(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(store.allSignals()[0]?.confirmedBy).toBe('primary');
+    expect(mailer.sent.filter((m) => m.kind === 'alert')).toHaveLength(0);
+  });
+
+  it('when run as a dry run, then nothing is sent, flagged, deleted or recorded', async () => {
+    const { mailbox, mailer, deps, store } = setup();
+    mailbox.add('INBOX', signal({ mdn: true }));
+    mailbox.add('INBOX', signal({ from: 'x@evil.example', id: 'other@evil.example' }));
+    const before = JSON.stringify([...mailbox.contents]);
+    const report = await runCheck(deps, { dryRun: true });
+    expect(JSON.stringify([...mailbox.contents])).toBe(before);
+    expect(mailer.sent).toHaveLength(0);
+    expect(store.rows()).toHaveLength(0);
+    expect(report.counts).toMatchObject({ signals: 1, setAside: 1 });
+    expect(report.plan.join('\n')).toContain('MDN');
+    expect(report.plan.join('\n')).not.toContain('Quirijn');
+  });
+
+  it('when a message is bigger than the limit, then it is set aside without being read', async () => {
+    const { mailbox, mailer, deps } = setup();
+    deps.settings.maxMessageBytes = 100;
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    expect(mailer.sent.map((m) => m.kind)).toEqual(['alert']);
+    expect(mailer.sent[0]?.text).toContain('te groot');
+  });
+});
