@@ -1,10 +1,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClassifiedMail, MailFacts } from './core/types.js';
-import type { AuditEntry, Clock, InboxEntry, Mailbox, MailboxOpener, Mailer, SignalRecord, StateStore, AuditLog } from './core/ports.js';
+import type {
+  AuditEntry,
+  Clock,
+  InboxEntry,
+  Mailbox,
+  MailboxOpener,
+  Mailer,
+  SignalRecord,
+  StateStore,
+  AuditLog,
+} from './core/ports.js';
 import { classify } from './core/classify.js';
 import { assessTrust } from './core/trust.js';
-import { decideMessage, nextSignalStep, KEYWORD, type MessageDecision, type SignalProgress } from './core/decide.js';
+import {
+  decideMessage,
+  nextSignalStep,
+  KEYWORD,
+  type MessageDecision,
+  type SignalProgress,
+} from './core/decide.js';
 import {
   composeAcknowledgement,
   composeAlert,
@@ -145,8 +161,20 @@ async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<
   return messages;
 }
 
-function planOnly(deps: CheckDeps, messages: ReadMessage[], counts: CheckCounts, plan: string[], mailbox: Mailbox): void {
-  const purgeFolders = ['INBOX', mailbox.folders.sent, mailbox.folders.trash, mailbox.folders.junk, mailbox.folders.all]
+function planOnly(
+  deps: CheckDeps,
+  messages: ReadMessage[],
+  counts: CheckCounts,
+  plan: string[],
+  mailbox: Mailbox,
+): void {
+  const purgeFolders = [
+    'INBOX',
+    mailbox.folders.sent,
+    mailbox.folders.trash,
+    mailbox.folders.junk,
+    mailbox.folders.all,
+  ]
     .filter(Boolean)
     .join(', ');
   for (const message of messages) {
@@ -158,7 +186,9 @@ function planOnly(deps: CheckDeps, messages: ReadMessage[], counts: CheckCounts,
         break;
       case 'set-aside':
         counts.setAside += 1;
-        plan.push(`message uid ${uid}: set aside for a person (${decision.reason}); alert the primary contact`);
+        plan.push(
+          `message uid ${uid}: set aside for a person (${decision.reason}); alert the primary contact`,
+        );
         break;
       case 'quiet':
         counts.quietlyRemoved += 1;
@@ -194,7 +224,11 @@ async function act(
   step: (name: string) => void,
 ): Promise<void> {
   const { settings, store, clock } = deps;
-  const identity: SchoolIdentity = { school: settings.school, fromAddress: settings.from.address, timezone: settings.timezone };
+  const identity: SchoolIdentity = {
+    school: settings.school,
+    fromAddress: settings.from.address,
+    timezone: settings.timezone,
+  };
   const domain = domainOf(settings.from.address);
   const secret = store.secret();
   const setAside = new Map<number, SetAsideReason>();
@@ -235,7 +269,7 @@ async function act(
     };
     // The same signal found again (restored from Trash, delivered twice): only the purge is left to do.
     if (record.purgedAt) {
-      const { purgedAt: _purgedAt, purgeVerified: _purgeVerified, ...rest } = record;
+      const { purgedAt, purgeVerified, ...rest } = record;
       record = rest;
     }
     record = { ...record, uidValidity: mailbox.uidValidity, uid: message.entry.uid };
@@ -257,7 +291,10 @@ async function act(
       const next = nextSignalStep(progress, { mdnRequested: Boolean(mdnTo), keywords });
       if (next.step === 'done') break;
       if (next.step === 'stuck') {
-        deps.logger.error({ step: 'notify', reason: next.why }, 'no contact accepted the notification; the signal stays');
+        deps.logger.error(
+          { step: 'notify', reason: next.why },
+          'no contact accepted the notification; the signal stays',
+        );
         stuck = true;
         break;
       }
@@ -272,7 +309,11 @@ async function act(
             children: classified.children,
             receivedAt: new Date(record.receivedAt),
             reference: referenceOf(key),
-            messageId: ownMessageId(next.role === 'primary' ? 'notify-primary' : 'notify-backup', key, domain),
+            messageId: ownMessageId(
+              next.role === 'primary' ? 'notify-primary' : 'notify-backup',
+              key,
+              domain,
+            ),
             needsReview: classified.needsReview,
             reviewReasons: classified.reasons,
             ...(classified.needsReview ? { originalText: facts.text.slice(0, 20_000) } : {}),
@@ -280,11 +321,17 @@ async function act(
         );
         if (result.accepted.length > 0) {
           progress.notified[next.role] = now.toISOString();
-          record = { ...record, [next.role === 'primary' ? 'notifiedPrimaryAt' : 'notifiedBackupAt']: now.toISOString() };
+          record = {
+            ...record,
+            [next.role === 'primary' ? 'notifiedPrimaryAt' : 'notifiedBackupAt']: now.toISOString(),
+          };
           counts.notificationsSent += 1;
         } else {
           progress.refused[next.role] = now.toISOString();
-          deps.logger.warn({ step: 'notify', role: next.role, reason: 'recipient-refused' }, 'SMTP refused a contact');
+          deps.logger.warn(
+            { step: 'notify', role: next.role, reason: 'recipient-refused' },
+            'SMTP refused a contact',
+          );
         }
         store.putSignal(record);
         step(`after-notify-${next.role}`);

@@ -18,7 +18,15 @@ export interface ImapSettings {
 // webmail use on Dutch-language mailboxes.
 const FOLDER_NAMES: Record<Exclude<keyof MailboxFolders, 'inbox'>, string[]> = {
   sent: ['sent', 'sent items', 'sent messages', 'verzonden', 'verzonden items', 'verzonden berichten'],
-  trash: ['trash', 'deleted', 'deleted items', 'deleted messages', 'prullenbak', 'verwijderde items', 'verwijderd'],
+  trash: [
+    'trash',
+    'deleted',
+    'deleted items',
+    'deleted messages',
+    'prullenbak',
+    'verwijderde items',
+    'verwijderd',
+  ],
   junk: ['junk', 'spam', 'junk e-mail', 'junk email', 'ongewenste e-mail', 'ongewenste email'],
   all: ['all mail', '[gmail]/all mail', 'alle e-mail', '[gmail]/alle e-mail', 'archive', 'archief'],
 };
@@ -174,7 +182,11 @@ class ImapMailbox implements Mailbox {
       if (found.size === 0) return [];
       const wanted = new Set(messageIds.map((id) => id.toLowerCase()));
       const exact: number[] = [];
-      for await (const message of this.client.fetch([...found].join(','), { uid: true, envelope: true }, { uid: true })) {
+      for await (const message of this.client.fetch(
+        [...found].join(','),
+        { uid: true, envelope: true },
+        { uid: true },
+      )) {
         const id = message.envelope?.messageId?.replace(/^<|>$/g, '').toLowerCase();
         if (id && wanted.has(id)) exact.push(message.uid);
       }

@@ -96,14 +96,18 @@ export class SmtpMailer implements Mailer {
       'Message-ID': angle(mail.messageId),
       Date: new Date().toUTCString(),
       ...(mail.inReplyTo ? { 'In-Reply-To': angle(mail.inReplyTo) } : {}),
-      ...(mail.references && mail.references.length > 0 ? { References: mail.references.map(angle).join(' ') } : {}),
+      ...(mail.references && mail.references.length > 0
+        ? { References: mail.references.map(angle).join(' ') }
+        : {}),
       ...(mail.headers ?? {}),
     });
     root.createChild('text/plain; charset=utf-8').setContent(mail.text);
     const fields = [
       `Reporting-UA: ${disposition.reportingUa}`,
       `Final-Recipient: rfc822;${disposition.finalRecipient}`,
-      ...(disposition.originalMessageId ? [`Original-Message-ID: ${angle(disposition.originalMessageId)}`] : []),
+      ...(disposition.originalMessageId
+        ? [`Original-Message-ID: ${angle(disposition.originalMessageId)}`]
+        : []),
       `Disposition: ${disposition.disposition}`,
       '',
     ].join('\r\n');

@@ -109,13 +109,16 @@ export class SqliteStore implements StateStore, AuditLog {
   }
 
   getMeta(name: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as
+      { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(name: string, value: string): void {
     this.db
-      .prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value')
+      .prepare(
+        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      )
       .run(name, value);
   }
 
@@ -126,7 +129,8 @@ export class SqliteStore implements StateStore, AuditLog {
 
   findSignalByKeyPrefix(prefix: string): SignalRecord | undefined {
     if (!/^[0-9a-f]+$/.test(prefix)) return undefined;
-    const row = this.db.prepare('SELECT * FROM signals WHERE key LIKE ?').get(`${prefix}%`) as SignalRow | undefined;
+    const row = this.db.prepare('SELECT * FROM signals WHERE key LIKE ?').get(`${prefix}%`) as
+      SignalRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
@@ -157,8 +161,7 @@ export class SqliteStore implements StateStore, AuditLog {
   append(entry: AuditEntry): AuditRow {
     return this.db.transaction(() => {
       const last = this.db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1').get() as
-        | { id: number; hash: string }
-        | undefined;
+        { id: number; hash: string } | undefined;
       const prevHash = last?.hash ?? GENESIS_HASH;
       const hash = chainHash(prevHash, entry);
       const id = (last?.id ?? 0) + 1;

@@ -5,7 +5,11 @@ import { loadConfigForCommand } from './config.js';
 import { EXIT, type Io } from './io.js';
 
 /** `hwc audit`: the log as it is, for the MR and parents. It holds dates, counts and outcomes only. */
-export async function commandAudit(configPath: string, options: { format: 'text' | 'json' }, io: Io): Promise<number> {
+export async function commandAudit(
+  configPath: string,
+  options: { format: 'text' | 'json' },
+  io: Io,
+): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const store = SqliteStore.open(config.storage, { readOnly: true });
@@ -38,7 +42,9 @@ export async function commandAuditVerify(configPath: string, io: Io): Promise<nu
       io.stdout.write(`audit chain intact: ${verdict.rows} rows, head ${verdict.head}\n`);
       return EXIT.ok;
     }
-    io.stdout.write(`audit chain BROKEN: the first row that does not match is row ${verdict.firstBrokenId}\n`);
+    io.stdout.write(
+      `audit chain BROKEN: the first row that does not match is row ${verdict.firstBrokenId}\n`,
+    );
     return EXIT.runError;
   } finally {
     store.close();

@@ -58,13 +58,20 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     logger,
     parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
     // Fault injection for the kill-at-every-step tests; inert unless the variable is set.
-    ...(killAt ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) } : {}),
+    ...(killAt
+      ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) }
+      : {}),
   };
   return { deps, store, opener };
 }
 
 /** Runs one check under the watchdog; logs the outcome and never lets a raw error escape. */
-async function guardedCheck(wiring: Wiring, config: LoadedConfig, logger: Logger, dryRun: boolean): Promise<CheckReport | HwcError | Error> {
+async function guardedCheck(
+  wiring: Wiring,
+  config: LoadedConfig,
+  logger: Logger,
+  dryRun: boolean,
+): Promise<CheckReport | HwcError | Error> {
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -87,7 +94,11 @@ function describeFailure(err: unknown): string {
   return safe.message ?? `check failed (${safe.code ?? safe.name})`;
 }
 
-export async function commandCheck(configPath: string, options: { dryRun: boolean }, io: Io): Promise<number> {
+export async function commandCheck(
+  configPath: string,
+  options: { dryRun: boolean },
+  io: Io,
+): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();

@@ -26,13 +26,19 @@ export async function commandParse(file: string, options: { json: boolean }, io:
     const { kind, children, needsReview, reasons } = classify(parsed.facts, { today });
     result = { kind, children, needsReview, reasons };
   } else {
-    result = { kind: 'not-a-signal', children: [], needsReview: true, reasons: [`set aside: ${parsed.reason}`] };
+    result = {
+      kind: 'not-a-signal',
+      children: [],
+      needsReview: true,
+      reasons: [`set aside: ${parsed.reason}`],
+    };
   }
   if (options.json) {
     io.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     io.stdout.write(`kind: ${result.kind}\nneeds review: ${result.needsReview ? 'yes' : 'no'}\n`);
-    for (const child of result.children) io.stdout.write(`child: ${child.name} (${child.birthDate || 'no valid date'})\n`);
+    for (const child of result.children)
+      io.stdout.write(`child: ${child.name} (${child.birthDate || 'no valid date'})\n`);
     for (const reason of result.reasons) io.stdout.write(`reason: ${reason}\n`);
   }
   return EXIT.ok;

@@ -18,7 +18,8 @@ export function chainHash(prevHash: string, entry: AuditEntry): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalEntry(entry)).digest('hex');
 }
 
-export type ChainVerdict = { intact: true; rows: number; head: string } | { intact: false; firstBrokenId: number };
+export type ChainVerdict =
+  { intact: true; rows: number; head: string } | { intact: false; firstBrokenId: number };
 
 export function verifyChain(rows: AuditRow[]): ChainVerdict {
   let prev = GENESIS_HASH;

@@ -30,7 +30,12 @@ const dateFormat = (timezone: string): Intl.DateTimeFormat =>
   });
 
 const timeFormat = (timezone: string): Intl.DateTimeFormat =>
-  new Intl.DateTimeFormat('nl-NL', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  new Intl.DateTimeFormat('nl-NL', {
+    timeZone: timezone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
 
 /** "woensdag 25 november 2026 om 07:02", in the school's timezone. */
 export function formatMoment(at: Date, timezone: string): string {

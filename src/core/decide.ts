@@ -77,7 +77,9 @@ export function decideMessage(evidence: MessageEvidence): MessageDecision {
   }
 
   if (classified.kind === 'signal') {
-    return evidence.trusted ? { action: 'signal', classified } : { action: 'set-aside', reason: 'untrusted-sender' };
+    return evidence.trusted
+      ? { action: 'signal', classified }
+      : { action: 'set-aside', reason: 'untrusted-sender' };
   }
   return { action: 'set-aside', reason: 'not-a-signal' };
 }

@@ -40,13 +40,7 @@ export type MailKind = 'signal' | 'not-a-signal';
 
 /** Why a message is not a signal; drives whether a person is alerted or it is handled quietly. */
 export type NotSignalCategory =
-  | 'bounce'
-  | 'auto-reply'
-  | 'read-receipt'
-  | 'delivery-report'
-  | 'test-message'
-  | 'newsletter'
-  | 'other';
+  'bounce' | 'auto-reply' | 'read-receipt' | 'delivery-report' | 'test-message' | 'newsletter' | 'other';
 
 /** The content-only conclusion about a mail: the exact shape that `hwc parse --json` prints. */
 export interface Classification {

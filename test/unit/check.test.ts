@@ -82,7 +82,12 @@ describe('runCheck', () => {
     expect(mailer.sent[2]?.inReplyTo).toBe('sig-1@veiligthuis.test');
     expect(mailbox.folder('INBOX')).toHaveLength(0);
     expect(mailbox.folder('Trash')).toHaveLength(0);
-    expect(report.counts).toMatchObject({ signals: 1, notificationsSent: 2, acknowledgementsSent: 1, purged: 1 });
+    expect(report.counts).toMatchObject({
+      signals: 1,
+      notificationsSent: 2,
+      acknowledgementsSent: 1,
+      purged: 1,
+    });
     expect(verifyChain(store.rows()).intact).toBe(true);
     expect(JSON.stringify(store.rows())).not.toContain('Quirijn');
     expect(logs()).not.toContain('Quirijn');
@@ -138,7 +143,9 @@ describe('runCheck', () => {
     mailbox.add('INBOX', signal());
     mailer.refuse.add('zorg@school.test');
     await runCheck(deps, { dryRun: false });
-    expect(mailer.sent.filter((m) => m.kind === 'notification').map((m) => m.to[0])).toEqual(['backup@school.test']);
+    expect(mailer.sent.filter((m) => m.kind === 'notification').map((m) => m.to[0])).toEqual([
+      'backup@school.test',
+    ]);
     expect(mailbox.folder('INBOX')).toHaveLength(0);
   });
 

@@ -7,7 +7,11 @@ import {
   formatBirthDate,
 } from '../../src/core/compose.js';
 
-const identity = { school: 'Basisschool De Proef', fromAddress: 'hwc@school.test', timezone: 'Europe/Amsterdam' };
+const identity = {
+  school: 'Basisschool De Proef',
+  fromAddress: 'hwc@school.test',
+  timezone: 'Europe/Amsterdam',
+};
 const at = new Date('2026-11-25T06:02:00Z');
 
 describe('Dutch texts', () => {

@@ -16,21 +16,33 @@ const schedule: CheckSchedule = {
 
 describe('school schedule', () => {
   it('when it is winter, then 07:00 in Amsterdam is 06:00 UTC', () => {
-    expect(zonedInstant('2026-11-25', '07:00', 'Europe/Amsterdam').toISOString()).toBe('2026-11-25T06:00:00.000Z');
+    expect(zonedInstant('2026-11-25', '07:00', 'Europe/Amsterdam').toISOString()).toBe(
+      '2026-11-25T06:00:00.000Z',
+    );
   });
 
   it('when summer time starts on the last Sunday of March, then the Monday check is at 05:00 UTC', () => {
-    expect(zonedInstant('2027-03-26', '07:00', 'Europe/Amsterdam').toISOString()).toBe('2027-03-26T06:00:00.000Z');
-    expect(zonedInstant('2027-03-29', '07:00', 'Europe/Amsterdam').toISOString()).toBe('2027-03-29T05:00:00.000Z');
+    expect(zonedInstant('2027-03-26', '07:00', 'Europe/Amsterdam').toISOString()).toBe(
+      '2027-03-26T06:00:00.000Z',
+    );
+    expect(zonedInstant('2027-03-29', '07:00', 'Europe/Amsterdam').toISOString()).toBe(
+      '2027-03-29T05:00:00.000Z',
+    );
   });
 
   it('when summer time ends on the last Sunday of October, then the Monday check is at 06:00 UTC', () => {
-    expect(zonedInstant('2026-10-23', '07:00', 'Europe/Amsterdam').toISOString()).toBe('2026-10-23T05:00:00.000Z');
-    expect(zonedInstant('2026-10-26', '07:00', 'Europe/Amsterdam').toISOString()).toBe('2026-10-26T06:00:00.000Z');
+    expect(zonedInstant('2026-10-23', '07:00', 'Europe/Amsterdam').toISOString()).toBe(
+      '2026-10-23T05:00:00.000Z',
+    );
+    expect(zonedInstant('2026-10-26', '07:00', 'Europe/Amsterdam').toISOString()).toBe(
+      '2026-10-26T06:00:00.000Z',
+    );
   });
 
   it('when a wall-clock time does not exist on the switch night, then it falls an hour later', () => {
-    expect(zonedInstant('2027-03-28', '02:30', 'Europe/Amsterdam').toISOString()).toBe('2027-03-28T01:30:00.000Z');
+    expect(zonedInstant('2027-03-28', '02:30', 'Europe/Amsterdam').toISOString()).toBe(
+      '2027-03-28T01:30:00.000Z',
+    );
   });
 
   it('when it is Friday evening, then the next checks are on Monday', () => {
@@ -51,7 +63,9 @@ describe('school schedule', () => {
   });
 
   it('when it is Sunday, then no catch-up is due for a Friday check that succeeded', () => {
-    expect(isCatchUpDue(new Date('2026-11-29T10:00:00Z'), new Date('2026-11-27T07:05:03Z'), schedule)).toBe(false);
+    expect(isCatchUpDue(new Date('2026-11-29T10:00:00Z'), new Date('2026-11-27T07:05:03Z'), schedule)).toBe(
+      false,
+    );
   });
 
   it('when a check time is written as HH:MM, then the cron expression has minute and hour fields', () => {

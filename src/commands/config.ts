@@ -1,0 +1,26 @@
+import { loadConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import type { Secret } from '../config/schema.js';
+import { EXIT, type Io } from './io.js';
+
+export type LoadedConfig = ResolvedConfig;
+
+/**
+ * Loads the config for a command, or prints every problem (key and fix) and returns exit code 78.
+ * Warnings (a plain-text password that was allowed) go to stderr at every start.
+ */
+export async function loadConfigForCommand(path: string, io: Io): Promise<LoadedConfig | number> {
+  const result = await loadConfig(path, { env: io.env, cwd: io.cwd });
+  if ('errors' in result) {
+    io.stderr.write(
+      `hwc: the configuration is not valid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`,
+    );
+    return EXIT.config;
+  }
+  for (const warning of result.warnings) io.stderr.write(`hwc: warning: ${warning}\n`);
+  return result.config;
+}
+
+export function revealSecret(secret: Secret): string {
+  return secret.reveal();
+}

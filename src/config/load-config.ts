@@ -1,0 +1,226 @@
+/**
+ * Reads the YAML configuration file, validates it with parseConfig, and resolves
+ * what lives outside the file: passwords ({ env }, { file }, { credential }),
+ * CA certificates and the storage path.
+ *
+ * Resolved passwords are wrapped in `Secret` (see schema.ts) and are never part
+ * of a message; file contents are never quoted in a message either.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { parseConfig } from './parse-config.js';
+import {
+  type Config,
+  type ResolvedConfig,
+  type ResolvedServerConfig,
+  type SecretRef,
+  type ServerConfig,
+  Secret,
+} from './schema.js';
+
+export interface LoadConfigDeps {
+  env: Record<string, string | undefined>;
+  /** Directory against which a relative config path is resolved. */
+  cwd: string;
+  /** Reads a UTF-8 text file; throws like fs.readFileSync. Defaults to fs.readFileSync. */
+  readFile?: (path: string) => string;
+}
+
+export type LoadConfigResult = { config: ResolvedConfig; warnings: string[] } | { errors: string[] };
+
+export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<LoadConfigResult> {
+  const readFile = deps.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const configPath = resolve(deps.cwd, path);
+  const configDir = dirname(configPath);
+
+  let source: string;
+  try {
+    source = readFile(configPath);
+  } catch (err) {
+    return {
+      errors: [
+        `${configPath}: cannot read the configuration file (${fsReason(err)}); check the path, or start from config/hwc.example.yaml`,
+      ],
+    };
+  }
+
+  const yaml = readYaml(source, configPath);
+  if ('errors' in yaml) return yaml;
+
+  const parsed = parseConfig(yaml.data, deps.env);
+  if ('errors' in parsed) return parsed;
+
+  const errors: string[] = [];
+  const context: ResolveContext = { readFile, configDir, env: deps.env, errors };
+  const imap = resolveServer('imap', parsed.config.imap, context);
+  const smtp = resolveServer('smtp', parsed.config.smtp, context);
+  if (errors.length > 0 || imap === undefined || smtp === undefined) return { errors };
+
+  const config: ResolvedConfig = {
+    ...(parsed.config satisfies Config),
+    imap,
+    smtp,
+    storage: resolve(configDir, parsed.config.storage),
+  };
+  return { config, warnings: [...yaml.warnings, ...parsed.warnings] };
+}
+
+function readYaml(
+  source: string,
+  configPath: string,
+): { data: unknown; warnings: string[] } | { errors: string[] } {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the pretty form quotes the offending line, which may hold a password.
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${configPath}: line ${line}, column ${col}`;
+  };
+  const firstLine = (message: string) => (message.split('\n')[0] ?? '').slice(0, 160);
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map(
+        (e) =>
+          `${where(e.pos[0])}: YAML syntax error: ${firstLine(e.message)}; check the indentation and quotes on or just before that line`,
+      ),
+    };
+  }
+  const warnings = doc.warnings.map((w) => `${where(w.pos[0])}: YAML warning: ${firstLine(w.message)}`);
+  try {
+    return { data: doc.toJS({ maxAliasCount: 100 }), warnings };
+  } catch (err) {
+    const message = err instanceof Error ? firstLine(err.message) : 'unknown error';
+    return { errors: [`${configPath}: YAML error: ${message}`] };
+  }
+}
+
+interface ResolveContext {
+  readFile: (path: string) => string;
+  configDir: string;
+  env: Record<string, string | undefined>;
+  errors: string[];
+}
+
+function resolveServer(
+  name: 'imap' | 'smtp',
+  server: ServerConfig,
+  context: ResolveContext,
+): ResolvedServerConfig | undefined {
+  const pass = resolveSecret(`${name}.auth.pass`, server.auth.pass, context);
+  let tls: ResolvedServerConfig['tls'] = { rejectUnauthorized: server.tls.rejectUnauthorized };
+  if (server.tls.caFile !== undefined) {
+    const caFile = resolve(context.configDir, server.tls.caFile);
+    const ca = readCa(`${name}.tls.ca`, caFile, context);
+    if (ca === undefined) return undefined;
+    tls = { ...tls, caFile, ca };
+  }
+  if (pass === undefined) return undefined;
+  return {
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    tls,
+    auth: { user: server.auth.user, pass },
+  };
+}
+
+function resolveSecret(key: string, ref: SecretRef, context: ResolveContext): Secret | undefined {
+  const { env, errors } = context;
+  if ('plaintext' in ref) return ref.plaintext;
+  if ('env' in ref) {
+    // parseConfig has checked this already; checked again so that this function stands on its own.
+    const value = env[ref.env];
+    if (value === undefined || value === '') {
+      errors.push(
+        `${key}: environment variable ${ref.env} is ${value === undefined ? 'not set' : 'empty'}; set it, or use { file: /path }`,
+      );
+      return undefined;
+    }
+    return new Secret(value);
+  }
+  if ('file' in ref) {
+    const path = resolve(context.configDir, ref.file);
+    return readSecretFile(
+      key,
+      path,
+      `the password file ${path}`,
+      'create it with only the password (chmod 600), or use { env: NAME }',
+      context,
+    );
+  }
+  const directory = env['CREDENTIALS_DIRECTORY'];
+  if (!directory) {
+    errors.push(
+      `${key}: { credential: ${ref.credential} } needs $CREDENTIALS_DIRECTORY, which systemd sets for LoadCredential=; run the service with LoadCredential=${ref.credential}:/path/to/secret, or use { file: /path }`,
+    );
+    return undefined;
+  }
+  return readSecretFile(
+    key,
+    join(directory, ref.credential),
+    `the systemd credential ${ref.credential} in $CREDENTIALS_DIRECTORY`,
+    `add LoadCredential=${ref.credential}:/path/to/secret to the service unit`,
+    context,
+  );
+}
+
+function readSecretFile(
+  key: string,
+  path: string,
+  what: string,
+  fix: string,
+  context: ResolveContext,
+): Secret | undefined {
+  let content: string;
+  try {
+    content = context.readFile(path);
+  } catch (err) {
+    context.errors.push(`${key}: cannot read ${what} (${fsReason(err)}); ${fix}`);
+    return undefined;
+  }
+  // Editors and `echo` add a final newline; it is never part of the password.
+  const value = content.replace(/\r?\n$/, '');
+  if (value === '') {
+    context.errors.push(`${key}: ${what} is empty; write the password into it`);
+    return undefined;
+  }
+  return new Secret(value);
+}
+
+function readCa(key: string, path: string, context: ResolveContext): string | undefined {
+  let content: string;
+  try {
+    content = context.readFile(path);
+  } catch (err) {
+    context.errors.push(
+      `${key}: cannot read the CA certificate file ${path} (${fsReason(err)}); check the path, or remove tls.ca to use the system's trusted certificates`,
+    );
+    return undefined;
+  }
+  if (!content.includes('-----BEGIN CERTIFICATE-----')) {
+    context.errors.push(
+      `${key}: ${path} does not contain a PEM certificate (-----BEGIN CERTIFICATE-----); use the CA certificate in PEM format`,
+    );
+    return undefined;
+  }
+  return content;
+}
+
+/** A short reason from an fs error, without its message (which repeats the path). */
+function fsReason(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  switch (code) {
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied for this user';
+    case 'EISDIR':
+      return 'it is a directory';
+    case undefined:
+      return err instanceof Error ? (err.message.split('\n')[0] ?? 'unknown error') : 'unknown error';
+    default:
+      return code;
+  }
+}

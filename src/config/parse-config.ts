@@ -1,0 +1,199 @@
+/**
+ * Pure validation of the configuration: raw YAML data and the environment in,
+ * a typed Config (or every problem found) out. No file system access.
+ */
+import type * as z from 'zod';
+import { formatPath, kindOf, show, unknownKeyMessage } from './errors.js';
+import {
+  type Config,
+  type ResolvedConfig,
+  type ServerConfig,
+  configSchema,
+  knownKeysAt,
+  secretRefSchema,
+  toConfig,
+  topLevelFields,
+  DEFAULTS,
+} from './schema.js';
+
+export type ParseConfigResult = { config: Config; warnings: string[] } | { errors: string[] };
+
+type Env = Record<string, string | undefined>;
+
+const SAFER = '{ env: NAME }, { file: PATH } or { credential: NAME } (systemd LoadCredential)';
+const SERVERS = ['imap', 'smtp'] as const;
+
+/**
+ * Validates `raw` (the YAML document as plain data) and applies defaults.
+ * `env` is used only to check that `{ env: NAME }` and `{ credential: NAME }`
+ * can be resolved later; no secret value is read into the result.
+ * Collects all errors; each starts with the dotted key path.
+ */
+export function parseConfig(raw: unknown, env: Env): ParseConfigResult {
+  if (raw === null || raw === undefined) {
+    return { errors: ['(top level): the configuration is empty; start from config/hwc.example.yaml'] };
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      errors: [
+        `(top level): expected a mapping of keys such as school:, imap: and smtp:, got ${kindOf(raw)}; start from config/hwc.example.yaml`,
+      ],
+    };
+  }
+  // An empty YAML value (`host:`) is null; treat it as missing so that the
+  // message says what to add instead of "got nothing".
+  const input = nullsToUndefined(raw) as Record<string, unknown>;
+
+  const parsed = configSchema.safeParse(input);
+  const errors = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue);
+  const warnings: string[] = [];
+  crossFieldChecks(input, env, errors, warnings);
+
+  if (!parsed.success || errors.length > 0) return { errors };
+  const config = toConfig(parsed.data);
+  warnings.push(...adviceFor(config, input));
+  return { config, warnings };
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${unknownKeyMessage(key, known)}`);
+  }
+  return [`${formatPath(issue.path)}: ${issue.message}`];
+}
+
+/** Rules that span keys. Each field is parsed on its own so these run even when other keys are wrong. */
+function crossFieldChecks(
+  input: Record<string, unknown>,
+  env: Env,
+  errors: string[],
+  warnings: string[],
+): void {
+  const allowPlaintext = input['allowPlaintextPassword'] === true;
+  for (const server of SERVERS) {
+    const key = `${server}.auth.pass`;
+    const pass = at(input, [server, 'auth', 'pass']);
+    const ref = secretRefSchema.safeParse(pass);
+    if (!ref.success) continue;
+    const value = ref.data;
+    if ('plaintext' in value) {
+      if (allowPlaintext) {
+        warnings.push(
+          `${key}: the password is written in plain text in the configuration file (allowed by allowPlaintextPassword); anyone who can read the file can read the mailbox; use ${SAFER} instead`,
+        );
+      } else {
+        errors.push(
+          `${key}: a password in plain text is refused; use ${SAFER}, or set allowPlaintextPassword: true at the top level to accept the risk`,
+        );
+      }
+    } else if ('env' in value) {
+      const found = env[value.env];
+      if (found === undefined) {
+        errors.push(`${key}: environment variable ${value.env} is not set; set it, or use { file: /path }`);
+      } else if (found === '') {
+        errors.push(
+          `${key}: environment variable ${value.env} is empty; set it to the password, or use { file: /path }`,
+        );
+      }
+    } else if ('credential' in value && !env['CREDENTIALS_DIRECTORY']) {
+      errors.push(
+        `${key}: { credential: ${value.credential} } needs $CREDENTIALS_DIRECTORY, which systemd sets for LoadCredential=; run the service with LoadCredential=${value.credential}:/path/to/secret, or use { file: /path }`,
+      );
+    }
+  }
+
+  const escalate = topLevelFields.escalateAfter.safeParse(input['escalateAfter']);
+  const purge = topLevelFields.purgeAfter.safeParse(input['purgeAfter']);
+  if (escalate.success && purge.success && escalate.data >= purge.data) {
+    const purgeText =
+      typeof input['purgeAfter'] === 'string' ? input['purgeAfter'] : `${DEFAULTS.purgeAfter} (default)`;
+    errors.push(
+      `escalateAfter: expected less than purgeAfter (${purgeText}), got ${show(input['escalateAfter'])}; the backup must be alerted well before the signal is purged`,
+    );
+  }
+}
+
+/** Warnings for settings that are valid but probably not what the admin meant. */
+function adviceFor(config: Config, input: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const server of SERVERS) {
+    const s: ServerConfig = config[server];
+    if (!s.tls.rejectUnauthorized) {
+      out.push(
+        `${server}.tls.rejectUnauthorized: false; the server's certificate is not checked, so the connection can be intercepted; prefer tls.ca: /path/to/ca.pem`,
+      );
+    }
+    if (!s.secure && (s.port === 993 || s.port === 465)) {
+      out.push(
+        `${server}.secure: false on port ${s.port}, which normally uses implicit TLS; did you mean secure: true?`,
+      );
+    }
+    if (s.secure && (s.port === 143 || s.port === 587 || s.port === 25)) {
+      out.push(
+        `${server}.secure: true on port ${s.port}, which normally uses STARTTLS; did you mean secure: false?`,
+      );
+    }
+  }
+  const plaintextUsed = SERVERS.some((server) => 'plaintext' in config[server].auth.pass);
+  if (input['allowPlaintextPassword'] === true && !plaintextUsed) {
+    out.push('allowPlaintextPassword: true but no password is written in plain text; remove it');
+  }
+  if (config.contacts.primary.email.toLowerCase() === config.contacts.backup.email.toLowerCase()) {
+    out.push(
+      'contacts.backup.email: the same address as contacts.primary.email; nobody stands in when that person is away',
+    );
+  }
+  const late = config.schedule.checks.filter((time) => time > config.schedule.deadline);
+  if (late.length > 0) {
+    out.push(
+      `schedule.checks: ${late.join(', ')} after the deadline ${config.schedule.deadline}; a signal found then is already late`,
+    );
+  }
+  return out;
+}
+
+/** Non-personal, non-secret facts for the startup log line. */
+export interface ConfigLogFacts {
+  school: string;
+  timezone: string;
+  imap: string;
+  smtp: string;
+  senders: number;
+  checks: string[];
+  days: string[];
+  deadline: string;
+  notify: string;
+}
+
+export function describeConfigForLog(config: Config | ResolvedConfig): ConfigLogFacts {
+  return {
+    school: config.school,
+    timezone: config.timezone,
+    imap: `${config.imap.host}:${config.imap.port}`,
+    smtp: `${config.smtp.host}:${config.smtp.port}`,
+    senders: config.senders.length,
+    checks: [...config.schedule.checks],
+    days: [...config.schedule.days],
+    deadline: config.schedule.deadline,
+    notify: config.notify,
+  };
+}
+
+function at(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function nullsToUndefined(value: unknown): unknown {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.map(nullsToUndefined);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nullsToUndefined(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,289 @@
+/**
+ * Finds the children in the body of a signal: the one-line form of the regional handbooks
+ * ("David Pieterse, 3-2-2006, Handle with Care"), labelled fields in any order, and several
+ * children (siblings) as a list, as lines, or as a table (tab-separated text or an HTML table
+ * converted to one row per line). Names and dates are paired in the order they appear;
+ * anything that does not pair up is kept, with a problem, for a person to look at.
+ */
+
+import { CODEWORD_MARK, removeCodewords } from './codeword.js';
+import { findDates, type DateMatch } from './dates.js';
+import { isHeaderRow, splitLabels } from './labels.js';
+import { cleanName, hasNameWord, looksLikeName, trailingNameRun } from './names.js';
+
+export type NameProblem = 'empty' | 'sentence' | 'from-sentence';
+export type DateProblem = 'missing' | 'not-exist' | 'unrecognised';
+
+/** A child before the plausibility checks; the problems never hold any of the child's data. */
+export interface FoundChild {
+  name: string;
+  birthDate: string;
+  /** The name came after a label ("Naam:"), so it is kept even when it does not look like a name. */
+  labelledName: boolean;
+  nameProblem?: NameProblem;
+  dateProblem?: DateProblem;
+}
+
+export interface Extraction {
+  children: FoundChild[];
+  /** Names and dates were found in unequal numbers, so at least one child is incomplete. */
+  countMismatch: boolean;
+}
+
+type Field =
+  | { kind: 'name'; name: string; labelled: boolean; fromSentence?: boolean }
+  | { kind: 'date'; iso: string; problem?: DateProblem };
+
+// Words right before a date that make it the date of an event, a mail or a deadline, not of a birth:
+// "Verzonden op 20-11-2026", "Datum: 20-11-2026", "signaal van 20-11-2026", "vrijdag 20 november 2026".
+const EVENT_BEFORE =
+  /(?:^|[\s(,;:])(?:op|sinds|vanaf|per|tot|t\/m|tm|d\.d\.|dd|datum|date|verzonden|sent|ontvangen|received|gemeld|melding|incident|inzet|van|om|na|voor|uiterlijk|deadline|tijdens|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ma|di|wo|do|vr|za|zo)\.?\s*[:,]?\s*$/iu;
+// A time or a range right after a date: "20-11-2026 10:12", "20-11-2026 om 9.30", "1-1-2026 t/m".
+const EVENT_AFTER = /^\s*(?:,?\s*(?:om|at|van|tot|t\/m|-)\s*)?\d{1,2}[:.]\d{2}\b|^\s*(?:t\/m|tot|till|until)\b/iu;
+
+function isEventDate(line: string, date: DateMatch, previousEnd: number): boolean {
+  const before = line.slice(Math.max(previousEnd, date.start - 40), date.start);
+  return EVENT_BEFORE.test(before) || EVENT_AFTER.test(line.slice(date.end, date.end + 20));
+}
+
+function dateField(date: DateMatch): Field {
+  return date.exists ? { kind: 'date', iso: date.iso } : { kind: 'date', iso: '', problem: 'not-exist' };
+}
+
+function nameBefore(text: string): string {
+  if (text.includes('\t')) {
+    const cells = text
+      .split('\t')
+      .map(cleanName)
+      .filter((c) => c !== '' && !/^\d+[.)]?$/.test(c));
+    const joined = cells.join(' ');
+    if (looksLikeName(joined)) return joined;
+    return cells[cells.length - 1] ?? '';
+  }
+  const pieces = text.split(/[,;|(\u0001]|\s[-\u2013\u2014]\s/).map(cleanName);
+  for (let i = pieces.length - 1; i >= 0; i--) {
+    const piece = pieces[i] ?? '';
+    if (piece !== '') return piece;
+  }
+  return '';
+}
+
+function nameAfter(text: string): { name: string; length: number } {
+  const m = /^[\s,;|)\-\u2013\u2014]*([^\t,;|(\u0001]*)/.exec(text);
+  const name = cleanName(m?.[1] ?? '');
+  return { name, length: m?.[0].length ?? 0 };
+}
+
+/** Turns the ordered fields of one section into children: a name and a date each open or complete a record. */
+function pair(fields: Field[]): Extraction {
+  const children: FoundChild[] = [];
+  let countMismatch = false;
+  let current: { name?: Field & { kind: 'name' }; date?: Field & { kind: 'date' } } = {};
+  const flush = (): void => {
+    if (!current.name && !current.date) return;
+    if (!current.name || !current.date) countMismatch = true;
+    const child: FoundChild = {
+      name: current.name?.name ?? '',
+      birthDate: current.date?.iso ?? '',
+      labelledName: current.name?.labelled ?? false,
+    };
+    if (!current.name || current.name.name === '') child.nameProblem = 'empty';
+    else if (current.name.fromSentence) child.nameProblem = 'from-sentence';
+    if (!current.date) child.dateProblem = 'missing';
+    else if (current.date.problem) child.dateProblem = current.date.problem;
+    children.push(child);
+    current = {};
+  };
+  for (const field of fields) {
+    if (field.kind === 'name') {
+      if (current.name) flush();
+      current.name = field;
+    } else {
+      if (current.date) flush();
+      current.date = field;
+    }
+  }
+  flush();
+  return { children, countMismatch };
+}
+
+interface WeakName {
+  name: string;
+  line: number;
+}
+
+/** Extracts the fields of one body section (lines without forward headers and signature). */
+export function extractFields(lines: string[]): Field[] {
+  const fields: Field[] = [];
+  let pending: { kind: 'name' | 'date'; colon: boolean } | undefined;
+  let weak: WeakName | undefined;
+  let lastNonEmpty = -1;
+  const openNameWithoutDate = (): boolean => {
+    // The last field is a name that no date has followed yet: "Naam: X" then a date on its own line.
+    const last = fields[fields.length - 1];
+    return last?.kind === 'name' && last.labelled;
+  };
+
+  const unlabelled = (text: string, lineIndex: number): void => {
+    const dates = findDates(text);
+    if (dates.length === 0) {
+      const candidate = cleanName(text.replace(/\t/g, ' '));
+      weak = looksLikeName(candidate) ? { name: candidate, line: lineIndex } : undefined;
+      return;
+    }
+    let previousEnd = 0;
+    const previousWeak = weak;
+    weak = undefined;
+    dates.forEach((date, k) => {
+      const nextStart = dates[k + 1]?.start ?? text.length;
+      if (date.start < previousEnd) return;
+      if (isEventDate(text, date, previousEnd)) {
+        previousEnd = date.end;
+        return;
+      }
+      const before = nameBefore(text.slice(previousEnd, date.start));
+      if (before !== '' && looksLikeName(before)) {
+        fields.push({ kind: 'name', name: before, labelled: false }, dateField(date));
+      } else if (before === '') {
+        const after = nameAfter(text.slice(date.end, nextStart));
+        if (after.name !== '' && looksLikeName(after.name)) {
+          fields.push({ kind: 'name', name: after.name, labelled: false }, dateField(date));
+          previousEnd = date.end + after.length;
+          return;
+        }
+        if (previousWeak && previousWeak.line === lastNonEmpty && dates.length === 1) {
+          fields.push({ kind: 'name', name: previousWeak.name, labelled: false }, dateField(date));
+        } else if (openNameWithoutDate() && dates.length === 1) {
+          fields.push(dateField(date));
+        }
+      } else {
+        // A name at the end of a sentence, right before the date: "Het gaat om Sara Yılmaz, 4-5-2014".
+        // Prose may name someone else (a parent, a sibling), so a person checks it.
+        const adjacent = /[,(]\s*$/.test(text.slice(previousEnd, date.start));
+        const codewordAfter = text.slice(date.end).includes(CODEWORD_MARK);
+        const run = adjacent || codewordAfter ? trailingNameRun(before) : '';
+        if (run !== '') {
+          fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true }, dateField(date));
+        } else if (codewordAfter && hasNameWord(before)) {
+          // The handbook's one-line form (name, date, codeword) with something odd where the name
+          // should be: keep it as written for a person to review rather than lose the child.
+          fields.push({ kind: 'name', name: before, labelled: true }, dateField(date));
+        }
+      }
+      previousEnd = date.end;
+    });
+  };
+
+  lines.forEach((rawLine, lineIndex) => {
+    if (rawLine.trim() === '') return;
+    const line = removeCodewords(rawLine);
+    if (isHeaderRow(line)) {
+      weak = undefined;
+      pending = undefined;
+      lastNonEmpty = lineIndex;
+      return;
+    }
+    const segments = splitLabels(line);
+    const hasLabel = segments.some((s) => s.kind !== 'none');
+
+    if (pending) {
+      const was = pending;
+      pending = undefined;
+      if (hasLabel) {
+        if (was.colon) fields.push(was.kind === 'name' ? { kind: 'name', name: '', labelled: true } : { kind: 'date', iso: '', problem: 'missing' });
+      } else if (was.kind === 'name') {
+        labelledName(line);
+        lastNonEmpty = lineIndex;
+        return;
+      } else {
+        const dates = findDates(line);
+        if (dates.length > 0) {
+          for (const d of dates) fields.push(dateField(d));
+          lastNonEmpty = lineIndex;
+          return;
+        }
+        if (was.colon) fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
+      }
+    }
+
+    if (!hasLabel) {
+      if (line.replace(/[\s,\u0001]/g, '') !== '') unlabelled(line, lineIndex);
+      lastNonEmpty = lineIndex;
+      return;
+    }
+
+    weak = undefined;
+    const lineHasDateLabel = segments.some((s) => s.kind === 'date');
+    segments.forEach((segment, k) => {
+      const isLast = k === segments.length - 1;
+      const value = segment.value;
+      const nextIsDate = segments[k + 1]?.kind === 'date';
+      if (segment.kind === 'none') {
+        const dates = findDates(value);
+        if (dates.length > 0) unlabelled(value, lineIndex);
+        if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
+      } else if (segment.kind === 'name') {
+        if (value.replace(/[\s,;|\u0001]/g, '') === '') {
+          if (isLast) pending = { kind: 'name', colon: segment.colon };
+          else if (segment.colon) fields.push({ kind: 'name', name: '', labelled: true });
+        } else if (lineHasDateLabel) {
+          fields.push({ kind: 'name', name: cleanName(value), labelled: true });
+        } else {
+          labelledName(value);
+        }
+      } else if (segment.kind === 'date') {
+        const dates = findDates(value);
+        if (dates.length > 0) {
+          for (const d of dates) fields.push(dateField(d));
+          // "geboren 2-2-2012 en Tim Bos, geboren 3-3-2014": the text after a date may name the next child.
+          if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
+        } else if (value.replace(/[\s,;|\u0001]/g, '') === '') {
+          if (isLast) pending = { kind: 'date', colon: segment.colon };
+          else fields.push({ kind: 'date', iso: '', problem: 'missing' });
+        } else {
+          fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
+        }
+      }
+    });
+    lastNonEmpty = lineIndex;
+  });
+  if (pending?.colon) {
+    fields.push(pending.kind === 'name' ? { kind: 'name', name: '', labelled: true } : { kind: 'date', iso: '', problem: 'missing' });
+  }
+  return fields;
+
+  // The name in front of "geb." or "geboren" on the same line: "David Pieterse geb. 3-2-2006".
+  function nameBeforeDateLabel(text: string): void {
+    const candidate = nameBefore(text);
+    if (looksLikeName(candidate)) {
+      fields.push({ kind: 'name', name: candidate, labelled: false });
+      return;
+    }
+    const run = trailingNameRun(candidate);
+    if (run !== '') fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
+  }
+
+  // A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)".
+  function labelledName(value: string): void {
+    const dates = findDates(value);
+    const first = dates[0];
+    if (first === undefined) {
+      fields.push({ kind: 'name', name: cleanName(value), labelled: true });
+      return;
+    }
+    fields.push({ kind: 'name', name: cleanName(value.slice(0, first.start)), labelled: true });
+    for (const d of dates) fields.push(dateField(d));
+  }
+}
+
+/** Children of one body section. */
+export function extractChildren(lines: string[]): Extraction {
+  return pair(extractFields(lines));
+}
+
+/** Whether lines hold a labelled birth date; used to warn about one below a signature. */
+export function hasLabelledBirthDate(lines: string[]): boolean {
+  return lines.some((line) =>
+    splitLabels(line).some((s) => s.kind === 'date' && findDates(s.value).length > 0),
+  );
+}

@@ -1,0 +1,259 @@
+/**
+ * HTML-only mail from Outlook (MsoNormal paragraphs, &nbsp;, tables) and webmail. A general
+ * HTML-to-text converter glues table cells together ("Mehmet Yılmaz5 mei 2015") and wraps long
+ * lines; this one keeps one table row per line with a tab between cells, which is exactly the
+ * structure that tells a name from a date. Linear in the length of the input.
+ */
+
+const BLOCK_TAGS = new Set([
+  'p',
+  'div',
+  'br',
+  'tr',
+  'li',
+  'ul',
+  'ol',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'hr',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'address',
+  'dd',
+  'dt',
+  'dl',
+  'center',
+  'caption',
+]);
+const CELL_TAGS = new Set(['td', 'th']);
+// Their content is never text that a reader sees.
+const SKIP_CONTENT_TAGS = new Set(['script', 'style', 'head', 'title', 'xml', 'template', 'noscript']);
+
+const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['nbsp', ' '],
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['rsquo', '\u2019'],
+  ['lsquo', '\u2018'],
+  ['rdquo', '\u201d'],
+  ['ldquo', '\u201c'],
+  ['ndash', '\u2013'],
+  ['mdash', '\u2014'],
+  ['hellip', '\u2026'],
+  ['euro', '\u20ac'],
+  ['shy', ''],
+  ['zwnj', ''],
+  ['zwj', ''],
+  ['szlig', 'ß'],
+]);
+
+// Latin-1 letters with diacritics as named entities: &euml; &ccedil; &Ouml; and so on.
+const DIACRITIC_ENTITY = /^([A-Za-z])(acute|grave|circ|uml|tilde|cedil|ring|slash)$/;
+const COMBINING: Readonly<Record<string, string>> = {
+  acute: '\u0301',
+  grave: '\u0300',
+  circ: '\u0302',
+  uml: '\u0308',
+  tilde: '\u0303',
+  cedil: '\u0327',
+  ring: '\u030a',
+};
+
+function decodeEntity(entity: string): string | undefined {
+  if (entity.startsWith('#')) {
+    const code = /^#x/i.test(entity) ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+    if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return undefined;
+    }
+    return String.fromCodePoint(code);
+  }
+  const named = NAMED_ENTITIES.get(entity) ?? NAMED_ENTITIES.get(entity.toLowerCase());
+  if (named !== undefined) return named;
+  const m = DIACRITIC_ENTITY.exec(entity);
+  if (m) {
+    const letter = m[1] ?? '';
+    const mark = m[2] ?? '';
+    if (mark === 'slash') return letter === 'O' ? 'Ø' : letter === 'o' ? 'ø' : undefined;
+    const combining = COMBINING[mark];
+    return combining === undefined ? undefined : (letter + combining).normalize('NFC');
+  }
+  return undefined;
+}
+
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});?/gi, (whole, entity: string) => {
+    return decodeEntity(entity) ?? whole;
+  });
+}
+
+interface FlowFrame {
+  kind: 'flow';
+  parts: string[];
+  isCell: boolean;
+}
+
+interface TableFrame {
+  kind: 'table';
+  rows: string[];
+  row: string[] | undefined;
+}
+
+type Frame = FlowFrame | TableFrame;
+
+// Layout tables nest; deeper than this, table tags are read as plain blocks.
+const MAX_TABLE_DEPTH = 50;
+
+function isCell(frame: Frame): boolean {
+  return frame.kind === 'flow' && frame.isCell;
+}
+
+// Split-and-trim instead of regexes such as / *\t/ or /[ \t]+$/, which take quadratic time on a long run of spaces.
+function tidyLine(line: string): string {
+  const cells = line.split('\t').map((cell) => cell.replace(/ {2,}/g, ' ').trim());
+  let start = 0;
+  let end = cells.length;
+  while (start < end && cells[start] === '') start += 1;
+  while (end > start && cells[end - 1] === '') end -= 1;
+  return cells.slice(start, end).join('\t');
+}
+
+function tidyLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map(tidyLine)
+    .filter((line) => line !== '');
+}
+
+// A row of single-line cells is a data row: one line, cells separated by a tab. A row with a cell
+// of several paragraphs is layout: its paragraphs stay lines of their own.
+function renderRow(cells: string[]): string {
+  const rendered = cells.map((cell) => tidyLines(cell));
+  const filled = rendered.filter((lines) => lines.length > 0);
+  if (filled.length >= 2 && rendered.every((lines) => lines.length <= 1)) {
+    return rendered.map((lines) => lines[0] ?? '').join('\t');
+  }
+  return filled.map((lines) => lines.join('\n')).join('\n');
+}
+
+/** Converts HTML to lines of text: blocks become lines, a data table row becomes one line with tabs. */
+export function htmlToText(html: string): string {
+  const lower = html.toLowerCase();
+  const root: FlowFrame = { kind: 'flow', parts: [], isCell: false };
+  const stack: Frame[] = [root];
+  let tableDepth = 0;
+
+  const top = (): Frame => stack[stack.length - 1] ?? root;
+  const flow = (): FlowFrame => {
+    const frame = top();
+    if (frame.kind === 'flow') return frame;
+    // Text directly inside a table but outside a cell: treat it as a cell of its own.
+    const cell: FlowFrame = { kind: 'flow', parts: [], isCell: true };
+    frame.row ??= [];
+    stack.push(cell);
+    return cell;
+  };
+  const closeCell = (): void => {
+    const frame = top();
+    if (frame.kind !== 'flow' || !frame.isCell) return;
+    stack.pop();
+    const table = top();
+    if (table.kind === 'table') (table.row ??= []).push(frame.parts.join(''));
+  };
+  const closeRow = (): void => {
+    closeCell();
+    const table = top();
+    if (table.kind === 'table' && table.row !== undefined) {
+      table.rows.push(renderRow(table.row));
+      table.row = undefined;
+    }
+  };
+  const closeTable = (): void => {
+    closeRow();
+    const table = top();
+    if (table.kind !== 'table') return;
+    stack.pop();
+    tableDepth -= 1;
+    flow().parts.push('\n', table.rows.join('\n'), '\n');
+  };
+
+  let pos = 0;
+  const length = html.length;
+  while (pos < length) {
+    const lt = html.indexOf('<', pos);
+    const textEnd = lt < 0 ? length : lt;
+    if (textEnd > pos) {
+      const text = html.slice(pos, textEnd);
+      if (/\S/.test(text) || top().kind === 'flow') flow().parts.push(decodeEntities(text.replace(/\s+/g, ' ')));
+    }
+    if (lt < 0) break;
+    if (lower.startsWith('<!--', lt)) {
+      const end = lower.indexOf('-->', lt + 4);
+      pos = end < 0 ? length : end + 3;
+      continue;
+    }
+    const gt = html.indexOf('>', lt + 1);
+    if (gt < 0) break;
+    const tag = /^<\/?\s*([a-z][a-z0-9:-]*)/.exec(lower.slice(lt, Math.min(gt + 1, lt + 40)));
+    pos = gt + 1;
+    if (!tag) continue;
+    const fullName = tag[1] ?? '';
+    const name = fullName.replace(/^[a-z]+:/, '');
+    const closing = lower.charCodeAt(lt + 1) === 0x2f;
+    if (!closing && SKIP_CONTENT_TAGS.has(name)) {
+      const end = lower.indexOf(`</${fullName}`, pos);
+      pos = end < 0 ? length : end;
+      continue;
+    }
+    const inTable = stack.some((frame) => frame.kind === 'table');
+    if (name === 'table' && (tableDepth < MAX_TABLE_DEPTH || closing)) {
+      if (!closing) {
+        stack.push({ kind: 'table', rows: [], row: undefined });
+        tableDepth += 1;
+      } else if (inTable) {
+        while (isCell(top())) closeCell();
+        closeTable();
+      }
+    } else if (name === 'tr' && inTable) {
+      closeRow();
+      if (!closing) {
+        const table = top();
+        if (table.kind === 'table') table.row = [];
+      }
+    } else if (CELL_TAGS.has(name) && inTable) {
+      closeCell();
+      if (!closing) {
+        const table = top();
+        if (table.kind === 'table') {
+          table.row ??= [];
+          stack.push({ kind: 'flow', parts: [], isCell: true });
+        }
+      }
+    } else if (CELL_TAGS.has(name)) {
+      if (!closing) flow().parts.push('\t');
+    } else if (BLOCK_TAGS.has(name) || name === 'table') {
+      flow().parts.push('\n');
+    }
+  }
+  while (stack.length > 1) {
+    const frame = top();
+    if (frame.kind === 'table') closeTable();
+    else if (frame.isCell) closeCell();
+    else stack.pop();
+  }
+  return tidyLines(root.parts.join('')).join('\n');
+}

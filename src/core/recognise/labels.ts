@@ -1,0 +1,55 @@
+/**
+ * Labelled fields as the forms of Veilig Thuis and the municipalities write them, in any order:
+ * "Naam:", "Naam leerling:", "Leerling:", "Geboortedatum:", "Geb.datum:", "geb.", "Codewoord:".
+ */
+
+export type LabelKind = 'name' | 'date' | 'codeword';
+
+export interface LabelledSegment {
+  kind: LabelKind | 'none';
+  /** The text after the label up to the next label, or the text before the first label. */
+  value: string;
+  /** The label ended in a colon ("Naam:"), so an empty value means the sender left it empty. */
+  colon: boolean;
+}
+
+// Name labels need a colon (or a tab in a two-column table): "naam" in prose is not a label.
+const NAME_LABEL = String.raw`(?:volledige\s+|roep)?naam(?:\s*\(?\s*(?:van\s+(?:de|het)\s+)?(?:leerling|kind)\s*\)?)?|leerling(?:naam)?|kind|voor-?\s*en\s+achternaam|name(?:\s+of\s+(?:the\s+)?(?:child|pupil))?`;
+// Date labels: "Geboortedatum", "Geb.datum", "geb. datum", "Geb.dat.", "geboren (op)", "geb.", "DOB".
+const DATE_LABEL = String.raw`geboorte-?\s*datum|geb\.?\s*dat(?:um|\.)?|geboren(?:\s+op)?|geb\.|geb(?=\s*[:\t])|date\s+of\s+birth|dob`;
+const CODEWORD_LABEL = String.raw`code-?\s*woord|codeword`;
+
+const LABEL = new RegExp(
+  String.raw`(?<=^|[\t,;|(]|\s)(?:(?<name>${NAME_LABEL})\s*(?::|\t|$)|(?<date>${DATE_LABEL})\s*:?|(?<code>${CODEWORD_LABEL})\s*(?::|\t|$))`,
+  'giu',
+);
+
+/** Splits a line into the values of its labels, in order; text before the first label has kind 'none'. */
+export function splitLabels(line: string): LabelledSegment[] {
+  const segments: LabelledSegment[] = [];
+  let kind: LabelledSegment['kind'] = 'none';
+  let colon = false;
+  let valueStart = 0;
+  for (const m of line.matchAll(LABEL)) {
+    const groups = m.groups ?? {};
+    const next: LabelKind = groups['name'] !== undefined ? 'name' : groups['date'] !== undefined ? 'date' : 'codeword';
+    // "Naam" only counts as a label at the start of a segment; "geb." may follow a name directly.
+    if (next !== 'date' && line.slice(valueStart, m.index).trim() !== '' && !/[\t,;|]\s*$/.test(line.slice(0, m.index))) {
+      continue;
+    }
+    segments.push({ kind, value: line.slice(valueStart, m.index), colon });
+    kind = next;
+    colon = m[0].includes(':');
+    valueStart = m.index + m[0].length;
+  }
+  segments.push({ kind, value: line.slice(valueStart), colon });
+  return segments.filter((s, i) => i > 0 || s.kind !== 'none' || s.value.trim() !== '');
+}
+
+/** A table header row such as "Naam leerling<TAB>Geboortedatum": labels only, no values. */
+export function isHeaderRow(line: string): boolean {
+  const cells = line.split(/[\t|]| {2,}/).filter((c) => c.trim() !== '');
+  if (cells.length < 2) return false;
+  const only = new RegExp(`^(?:${NAME_LABEL}|${DATE_LABEL}|${CODEWORD_LABEL}|voornaam|tussenvoegsel|achternaam|nr\\.?|#)\\s*:?$`, 'iu');
+  return cells.every((c) => only.test(c.trim()));
+}

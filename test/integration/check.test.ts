@@ -1,0 +1,338 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { ownMessageIds, signalKey } from '../../src/core/identity.js';
+import {
+  appendMessage,
+  createUser,
+  createUserIn,
+  deliver,
+  listMessages,
+  mailboxSnapshot,
+  mailstackEnv,
+  waitForMessages,
+} from '../support/mailstack.js';
+import { canaryForms, scanForCanaries } from '../support/canary.js';
+import { makeInstall, runHwc, type TestInstall } from '../support/hwc.js';
+
+// Canary children: names and dates that occur nowhere else, so any hit in a file is a leak.
+const CANARY = { name: 'Ysolde Brinkhorst-Vlaskamp', dutchDate: '29-4-2015', isoDate: '2015-04-29' };
+const CANARY_SIBLING = { name: 'Teunis van der Quakkelaar', dutchDate: '03-11-2012', isoDate: '2012-11-03' };
+
+type User = Awaited<ReturnType<typeof createUser>>;
+
+interface School {
+  hwc: User;
+  zorg: User;
+  backup: User;
+  vt: User;
+  install: TestInstall;
+}
+
+async function school(overrides: Record<string, unknown> = {}): Promise<School> {
+  const env = mailstackEnv();
+  const [hwc, zorg, backup, vt] = await Promise.all([
+    createUser('hwc'),
+    createUser('zorg'),
+    createUser('backup'),
+    createUserIn('veiligthuis.test', 'signaal'),
+  ]);
+  const server = (port: number) => ({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    tls: { rejectUnauthorized: true, ca: env.caFile },
+  });
+  const install = makeInstall(
+    {
+      school: 'Basisschool De Proeftuin',
+      timezone: 'Europe/Amsterdam',
+      imap: { ...server(env.imapPort), auth: { user: hwc.address, pass: { env: 'HWC_IMAP_PASSWORD' } } },
+      smtp: {
+        ...server(env.submissionPort),
+        auth: { user: hwc.address, pass: { env: 'HWC_SMTP_PASSWORD' } },
+      },
+      from: `Handle with Care <${hwc.address}>`,
+      senders: ['@veiligthuis.test'],
+      contacts: {
+        primary: { name: 'Zorgcoördinator', email: zorg.address },
+        backup: { name: 'Achterwacht', email: backup.address },
+      },
+      schedule: { checks: ['07:00', '07:45', '08:05'], days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+      escalateAfter: '20m',
+      ...overrides,
+    },
+    { imap: hwc.password, smtp: hwc.password },
+  );
+  return { hwc, zorg, backup, vt, install };
+}
+
+function signalMail(
+  from: string,
+  to: string,
+  options: { id: string; mdn?: boolean; siblings?: boolean },
+): string {
+  const lines = [
+    `From: Veilig Thuis Regio Proef <${from}>`,
+    `To: ${to}`,
+    'Subject: Handle with Care',
+    `Message-ID: <${options.id}>`,
+    'Date: Wed, 25 Nov 2026 05:40:00 +0000',
+    'MIME-Version: 1.0',
+    ...(options.mdn ? [`Disposition-Notification-To: ${from}`] : []),
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    'Goedemorgen,',
+    '',
+    `${CANARY.name}, ${CANARY.dutchDate}, Handle with Care`,
+    ...(options.siblings ? [`${CANARY_SIBLING.name}, ${CANARY_SIBLING.dutchDate}, Handle with Care`] : []),
+    '',
+    'Met vriendelijke groet,',
+    'Veilig Thuis Regio Proef',
+    '',
+  ];
+  return lines.join('\r\n');
+}
+
+const header = (source: Buffer, name: string): string | undefined => {
+  const head = source.toString('utf8').split(/\r?\n\r?\n/)[0] ?? '';
+  const match = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(head);
+  return match?.[1]?.replace(/\r?\n[ \t]+/g, ' ').trim();
+};
+
+const textOf = async (message: { source: Buffer } | undefined): Promise<string> =>
+  message ? ((await simpleParser(message.source)).text ?? '') : '';
+
+function scanInstall(install: TestInstall, outputs: string[]) {
+  const forms = canaryForms([CANARY.name, CANARY_SIBLING.name], [CANARY.isoDate, CANARY_SIBLING.isoDate]);
+  return scanForCanaries(
+    forms,
+    [install.storage, install.tmp],
+    Object.fromEntries(outputs.map((o, i) => [`output-${i}`, o])),
+  );
+}
+
+describe('hwc check against the real Dovecot and Postfix', () => {
+  it('when a trusted signal with a read-receipt request arrives, then it is notified, acknowledged, MDN-ed, purged everywhere and nothing is kept', async () => {
+    const s = await school();
+    // Create the state (and its secret) first, so that the test can put copies of our own mails
+    // in \Sent the way Microsoft 365 and Gmail do.
+    const first = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+
+    const signalId = 'hwc-it-signal-1@veiligthuis.test';
+    await deliver(signalMail(s.vt.address, s.hwc.address, { id: signalId, mdn: true, siblings: true }), {
+      from: s.vt.address,
+      to: [s.hwc.address],
+    });
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+    const raw = Buffer.from(
+      signalMail(s.vt.address, s.hwc.address, { id: signalId, mdn: true, siblings: true }),
+    );
+    await appendMessage(s.hwc, 'Trash', raw);
+    await appendMessage(s.hwc, 'Junk', raw);
+    const db = new Database(join(s.install.storage, 'hwc-watcher.sqlite'), { readonly: true });
+    const secret = Buffer.from(
+      (db.prepare("SELECT value FROM meta WHERE name = 'hmac_secret'").get() as { value: string }).value,
+      'base64',
+    );
+    db.close();
+    const domain = s.hwc.address.split('@')[1] ?? '';
+    const [notifyId] = ownMessageIds(signalKey(secret, signalId, ''), domain);
+    await appendMessage(
+      s.hwc,
+      'Sent',
+      Buffer.from(
+        `From: ${s.hwc.address}\r\nTo: ${s.zorg.address}\r\nMessage-ID: <${notifyId}>\r\nSubject: copy\r\n\r\n${CANARY.name}\r\n`,
+      ),
+    );
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    // The zorgcoördinator and the achterwacht each got the notification with both children.
+    for (const contact of [s.zorg, s.backup]) {
+      await waitForMessages(contact, 'INBOX', 1, 10_000);
+      const [notification] = await listMessages(contact, 'INBOX');
+      const text = (await simpleParser(notification!.source)).text ?? '';
+      expect(header(notification!.source, 'Subject')).toMatch(
+        /^Handle with Care-signaal \[HWC-[A-Z0-9]{6}\]$/,
+      );
+      expect(text).toContain(`Leerling: ${CANARY.name}`);
+      expect(text).toContain(`Leerling: ${CANARY_SIBLING.name}`);
+      expect(text).toContain('29-4-2015');
+      expect(text).toContain('3-11-2012');
+      expect(text).toContain('Codewoord: Handle with Care');
+    }
+
+    // Veilig Thuis got a receipt that threads and names no one, and an RFC 8098 MDN.
+    await waitForMessages(s.vt, 'INBOX', 2, 10_000);
+    const vtMail = await listMessages(s.vt, 'INBOX');
+    const ack = vtMail.find((m) => header(m.source, 'Content-Type')?.startsWith('text/plain'));
+    const mdn = vtMail.find((m) => header(m.source, 'Content-Type')?.startsWith('multipart/report'));
+    expect(ack && header(ack.source, 'In-Reply-To')).toBe(`<${signalId}>`);
+    expect(ack && header(ack.source, 'References')).toContain(`<${signalId}>`);
+    expect(ack && header(ack.source, 'Auto-Submitted')).toBe('auto-replied');
+    expect(await textOf(ack)).not.toContain('Brinkhorst');
+    expect(mdn && header(mdn.source, 'Content-Type')).toContain('report-type=disposition-notification');
+    const mdnText = mdn?.source.toString('utf8') ?? '';
+    expect(mdnText).toContain('Content-Type: message/disposition-notification');
+    expect(mdnText).toContain(`Original-Message-ID: <${signalId}>`);
+    expect(mdnText).toMatch(/Disposition: automatic-action\/MDN-sent-automatically; processed/);
+    expect(mdnText).not.toContain('Brinkhorst');
+
+    // Every folder of the HwC account is empty of the signal and of our copies.
+    for (const folder of ['INBOX', 'Sent', 'Trash', 'Junk']) {
+      expect(await listMessages(s.hwc, folder), folder).toHaveLength(0);
+    }
+
+    const audit = await runHwc(['audit', '--config', s.install.configFile, '--format', 'json'], {
+      env: s.install.env,
+    });
+    const log = JSON.parse(audit.stdout) as {
+      chain: { intact: boolean };
+      rows: { type: string; data: Record<string, unknown> }[];
+    };
+    expect(log.chain.intact).toBe(true);
+    expect(log.rows.at(-1)?.data).toMatchObject({
+      signals: 1,
+      children: 2,
+      notificationsSent: 2,
+      acknowledgementsSent: 1,
+      mdnsSent: 1,
+      purged: 1,
+      purgeVerified: true,
+    });
+
+    const { hits, filesScanned } = scanInstall(s.install, [
+      first.stdout,
+      first.stderr,
+      run.stdout,
+      run.stderr,
+      audit.stdout,
+    ]);
+    expect(filesScanned).toBeGreaterThan(0);
+    expect(hits).toEqual([]);
+  });
+
+  it('when a newsletter arrives, then it stays, marked, and the primary contact gets one content-free alert', async () => {
+    const s = await school();
+    await deliver(
+      [
+        `From: Nieuwsbrief <nieuws@example.test>`,
+        `To: ${s.hwc.address}`,
+        'Subject: Nieuwsbrief november: Handle with Care in de regio',
+        'Message-ID: <news-1@example.test>',
+        'List-Unsubscribe: <mailto:uit@example.test>',
+        '',
+        'Deze maand: tien jaar Handle with Care in onze regio. Lees het verhaal van een leerkracht.',
+        '',
+      ].join('\r\n'),
+      { from: 'nieuws@example.test', to: [s.hwc.address] },
+    );
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+    for (let i = 0; i < 2; i += 1) {
+      const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+    }
+    const inbox = await listMessages(s.hwc, 'INBOX');
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0]?.flags).toContain('$HwcSetAside');
+    await waitForMessages(s.zorg, 'INBOX', 1, 10_000);
+    const alerts = await listMessages(s.zorg, 'INBOX');
+    expect(alerts).toHaveLength(1);
+    expect(await textOf(alerts[0])).toContain('door een persoon bekeken');
+    expect(await textOf(alerts[0])).not.toContain('Nieuwsbrief november');
+    expect(await listMessages(s.backup, 'INBOX')).toHaveLength(0);
+  });
+
+  it('when a signal comes from a spoofed sender, then it is never forwarded, only a content-free alert goes out', async () => {
+    const s = await school();
+    const spoofer = await createUserIn('example.test', 'spoof');
+    const raw = signalMail(spoofer.address, s.hwc.address, { id: 'spoof-1@example.test' }).replace(
+      `From: Veilig Thuis Regio Proef <${spoofer.address}>`,
+      `From: "signaal@veiligthuis.test" <${spoofer.address}>`,
+    );
+    await deliver(raw, { from: spoofer.address, to: [s.hwc.address] });
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await waitForMessages(s.zorg, 'INBOX', 1, 10_000);
+    const [alert] = await listMessages(s.zorg, 'INBOX');
+    expect(await textOf(alert)).not.toContain('Brinkhorst');
+    expect(await textOf(alert)).toContain('vertrouwde afzenders');
+    expect(await listMessages(s.backup, 'INBOX')).toHaveLength(0);
+    expect(await listMessages(spoofer, 'INBOX')).toHaveLength(0);
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+  });
+
+  it('when SMTP is down, then nothing is purged, the check exits 1, and the next check finishes the work', async () => {
+    const s = await school();
+    await deliver(signalMail(s.vt.address, s.hwc.address, { id: 'down-1@veiligthuis.test' }), {
+      from: s.vt.address,
+      to: [s.hwc.address],
+    });
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+    const env = mailstackEnv();
+    const config = readFileSync(s.install.configFile, 'utf8');
+    const downConfig = join(s.install.dir, 'smtp-down.yaml');
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    writeFileSync(downConfig, config.replace(`port: ${env.submissionPort}`, 'port: 1'));
+    const down = await runHwc(['check', '--config', downConfig], { env: s.install.env });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('SMTP');
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+
+    const again = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+    await waitForMessages(s.zorg, 'INBOX', 1, 10_000);
+  });
+
+  it('when IMAP is down, then the check exits 1 with a clear log line', async () => {
+    const s = await school();
+    const config = readFileSync(s.install.configFile, 'utf8');
+    const env = mailstackEnv();
+    writeFileSync(s.install.configFile, config.replace(`port: ${env.imapPort}`, 'port: 1'));
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => String(line.msg).includes('IMAP server could not be reached'))).toBe(true);
+  });
+
+  it('when run with --dry-run, then the mailbox is byte-for-byte the same and nothing is sent or recorded', async () => {
+    const s = await school();
+    await deliver(signalMail(s.vt.address, s.hwc.address, { id: 'dry-1@veiligthuis.test', mdn: true }), {
+      from: s.vt.address,
+      to: [s.hwc.address],
+    });
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+    const before = await mailboxSnapshot(s.hwc);
+    const run = await runHwc(['check', '--config', s.install.configFile, '--dry-run'], {
+      env: s.install.env,
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('DRY RUN');
+    expect(run.stdout).toContain('signals: 1');
+    expect(await mailboxSnapshot(s.hwc)).toEqual(before);
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
+    expect(await listMessages(s.vt, 'INBOX')).toHaveLength(0);
+    expect(existsSync(join(s.install.storage, 'hwc-watcher.sqlite'))).toBe(false);
+    expect(scanInstall(s.install, [run.stdout, run.stderr]).hits).toEqual([]);
+  });
+
+  it('when the config is invalid, then the check exits 78 and names the key and the fix', async () => {
+    const s = await school({
+      imap: { host: 'x', port: 'imap', secure: false, auth: { user: 'a@b.test', pass: { env: 'X' } } },
+    });
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('imap.port: expected a number between 1 and 65535, got "imap"');
+  });
+});
