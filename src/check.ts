@@ -19,20 +19,24 @@ import {
   nextSignalStep,
   KEYWORD,
   type MessageDecision,
+  type NotifyMode,
+  type SignalPolicy,
   type SignalProgress,
 } from './core/decide.js';
+import { deadlineFor, isWithin, localDate, type DateRange, type Weekday } from './core/schedule.js';
 import {
   composeAcknowledgement,
   composeAlert,
   composeMdn,
   composeNotification,
+  composeReminder,
   domainOf,
   type Contact,
   type ContactRole,
   type SchoolIdentity,
   type SetAsideReason,
 } from './core/compose.js';
-import { ownMessageId, ownMessageIds, referenceOf, signalKey } from './core/identity.js';
+import { findOwnMessageRef, ownMessageId, ownMessageIds, referenceOf, signalKey } from './core/identity.js';
 import { checkEntry, emptyCounts, signalEntry, type CheckCounts } from './core/audit-entry.js';
 import { MailerError, PurgeError } from './core/errors.js';
 
@@ -45,6 +49,12 @@ export interface CheckSettings {
   senders: string[];
   trustedAuthservId?: string;
   contacts: Record<ContactRole, Contact>;
+  /** Days on which the primary contact is away: the backup is told instead. */
+  primaryAbsent: DateRange[];
+  notify: NotifyMode;
+  escalateAfterMs: number;
+  purgeAfterMs: number;
+  schedule: { checks: string[]; days: Weekday[]; deadline: string };
   maxMessageBytes: number;
   version: string;
 }
@@ -68,6 +78,8 @@ export interface CheckReport {
   /** For --dry-run: what would happen, as short English lines without content. */
   plan: string[];
   folders: string[];
+  /** When something becomes due for a signal that waits (escalation, deadline, hard limit). */
+  nextDueAt?: Date;
 }
 
 interface ReadMessage {
@@ -94,6 +106,7 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
   logger.info({ step: 'connect', folders }, 'connected to the mailbox');
   let failure: unknown;
+  let nextDueAt: Date | undefined;
   try {
     const messages = await readInbox(deps, mailbox, clock.now());
     counts.messages = messages.length;
@@ -101,7 +114,7 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
     if (options.dryRun) {
       planOnly(deps, messages, counts, plan, mailbox);
     } else {
-      await act(deps, mailbox, messages, counts, step);
+      nextDueAt = await act(deps, mailbox, messages, counts, step);
     }
   } catch (err) {
     failure = err;
@@ -120,7 +133,7 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
     logger.info({ step: 'dry-run', outcome, counts, durationMs }, 'dry run finished; nothing was changed');
   }
   if (failure) throw failure;
-  return { dryRun: options.dryRun, outcome, counts, plan, folders };
+  return { dryRun: options.dryRun, outcome, counts, plan, folders, ...(nextDueAt ? { nextDueAt } : {}) };
 }
 
 async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<ReadMessage[]> {
@@ -153,7 +166,14 @@ async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<
       senders: settings.senders,
       ...(settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {}),
     });
-    const decision = decideMessage({ ...base, facts, classified, trusted: trust.trusted });
+    const embeddedRef = findOwnMessageRef(raw.toString('latin1'));
+    const decision = decideMessage({
+      ...base,
+      facts,
+      classified,
+      trusted: trust.trusted,
+      ...(embeddedRef ? { embeddedRef } : {}),
+    });
     const digest = createHash('sha256').update(raw).digest('hex');
     messages.push({ entry, facts, classified, decision, digest });
   }
@@ -222,39 +242,46 @@ async function act(
   messages: ReadMessage[],
   counts: CheckCounts,
   step: (name: string) => void,
-): Promise<void> {
+): Promise<Date | undefined> {
   const { settings, store, clock } = deps;
-  const identity: SchoolIdentity = {
-    school: settings.school,
-    fromAddress: settings.from.address,
-    timezone: settings.timezone,
-  };
+  const identity = identityOf(settings);
   const domain = domainOf(settings.from.address);
   const secret = store.secret();
   const setAside = new Map<number, SetAsideReason>();
   const removeQuietly: number[] = [];
+  const waits: Date[] = [];
   let stuck = false;
 
+  // Replies and bounces first: a confirmation or a bounce changes what is due for its signal.
   for (const message of messages) {
     const { decision } = message;
     if (decision.action === 'set-aside') setAside.set(message.entry.uid, decision.reason);
     if (decision.action === 'quiet') {
+      if (decision.ref?.kind === 'notify-primary' || decision.ref?.kind === 'notify-backup') {
+        recordBounce(
+          deps,
+          decision.ref.keyPrefix,
+          decision.ref.kind === 'notify-primary' ? 'primary' : 'backup',
+        );
+      }
       removeQuietly.push(message.entry.uid);
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
-      recordConfirmation(deps, decision, clock.now());
-      counts.confirmations += 1;
+      if (recordConfirmation(deps, decision, clock.now())) counts.confirmations += 1;
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
       removeQuietly.push(message.entry.uid);
     }
   }
+  if (removeQuietly.length > 0) await mailbox.deleteUids('INBOX', removeQuietly);
 
+  const seen = new Set<string>();
   for (const message of messages) {
     if (message.decision.action !== 'signal' || !message.facts) continue;
     const facts = message.facts;
     const classified = message.decision.classified;
     const key = signalKey(secret, facts.messageId, message.digest ?? '');
+    seen.add(key);
     counts.signals += 1;
     counts.children += classified.children.length;
     if (classified.needsReview) counts.needsReview += 1;
@@ -275,21 +302,23 @@ async function act(
     record = { ...record, uidValidity: mailbox.uidValidity, uid: message.entry.uid };
     store.putSignal(record);
 
-    const progress: SignalProgress = {
-      notified: {
-        ...(record.notifiedPrimaryAt ? { primary: record.notifiedPrimaryAt } : {}),
-        ...(record.notifiedBackupAt ? { backup: record.notifiedBackupAt } : {}),
-      },
-      refused: {},
-      ...(record.acknowledgedAt ? { acknowledgedAt: record.acknowledgedAt } : {}),
-      ...(record.mdnSentAt ? { mdnSentAt: record.mdnSentAt } : {}),
-    };
     const keywords = [...message.entry.flags];
     const mdnTo = facts.dispositionNotificationTo;
+    const policy = policyFor(settings, record, clock.now());
 
     for (;;) {
-      const next = nextSignalStep(progress, { mdnRequested: Boolean(mdnTo), keywords });
+      const now = clock.now();
+      const next = nextSignalStep(
+        progressOf(record),
+        { mdnRequested: Boolean(mdnTo), keywords },
+        policy,
+        now,
+      );
       if (next.step === 'done') break;
+      if (next.step === 'wait') {
+        waits.push(next.until);
+        break;
+      }
       if (next.step === 'stuck') {
         deps.logger.error(
           { step: 'notify', reason: next.why },
@@ -298,7 +327,6 @@ async function act(
         stuck = true;
         break;
       }
-      const now = clock.now();
       if (next.step === 'notify') {
         const contact = settings.contacts[next.role];
         const result = await deps.mailer.send(
@@ -317,17 +345,21 @@ async function act(
             needsReview: classified.needsReview,
             reviewReasons: classified.reasons,
             ...(classified.needsReview ? { originalText: facts.text.slice(0, 20_000) } : {}),
+            ...(next.escalation ? { escalation: next.escalation } : {}),
           }),
         );
+        const stamp = now.toISOString();
         if (result.accepted.length > 0) {
-          progress.notified[next.role] = now.toISOString();
-          record = {
-            ...record,
-            [next.role === 'primary' ? 'notifiedPrimaryAt' : 'notifiedBackupAt']: now.toISOString(),
-          };
+          record = { ...record, [next.role === 'primary' ? 'notifiedPrimaryAt' : 'notifiedBackupAt']: stamp };
+          if (next.escalation) record = { ...record, escalatedAt: stamp, escalationReason: next.escalation };
           counts.notificationsSent += 1;
+          if (next.escalation) counts.escalations += 1;
+          deps.logger.info(
+            { step: 'notify', role: next.role, ...(next.escalation ? { reason: next.escalation } : {}) },
+            'notification accepted by SMTP',
+          );
         } else {
-          progress.refused[next.role] = now.toISOString();
+          record = { ...record, [next.role === 'primary' ? 'refusedPrimaryAt' : 'refusedBackupAt']: stamp };
           deps.logger.warn(
             { step: 'notify', role: next.role, reason: 'recipient-refused' },
             'SMTP refused a contact',
@@ -348,7 +380,6 @@ async function act(
             messageId: ownMessageId('ack', key, domain),
           }),
         );
-        progress.acknowledgedAt = now.toISOString();
         record = { ...record, acknowledgedAt: now.toISOString() };
         store.putSignal(record);
         await mailbox.addKeywords(message.entry.uid, [KEYWORD.acknowledged]);
@@ -366,43 +397,42 @@ async function act(
             reportingUa: `hwc-watcher; hwc-watcher ${settings.version}`,
           }),
         );
-        progress.mdnSentAt = now.toISOString();
         record = { ...record, mdnSentAt: now.toISOString() };
         store.putSignal(record);
         await mailbox.addKeywords(message.entry.uid, [KEYWORD.mdnSent]);
         keywords.push(KEYWORD.mdnSent);
         counts.mdnsSent += 1;
         step('after-mdn');
+      } else if (next.step === 'remind') {
+        for (const role of ['primary', 'backup'] as const) {
+          if (!record[role === 'primary' ? 'notifiedPrimaryAt' : 'notifiedBackupAt']) continue;
+          await deps.mailer.send(
+            composeReminder({
+              identity,
+              contact: settings.contacts[role],
+              reference: referenceOf(key),
+              at: now,
+              messageId: `hwc.remind.${randomUUID()}@${domain}`,
+            }),
+          );
+          counts.remindersSent += 1;
+        }
+        record = { ...record, reminderSentAt: now.toISOString() };
+        store.putSignal(record);
+        deps.logger.warn({ step: 'remind' }, 'nobody confirmed by the deadline; reminder sent');
       } else {
         const ids = [...(facts.messageId ? [facts.messageId] : []), ...ownMessageIds(key, domain)];
-        const verified = await purge(deps, mailbox, message.entry.uid, ids, step);
-        const purgedAt = clock.now().toISOString();
-        record = { ...record, purgedAt, purgeVerified: verified };
-        progress.purgedAt = purgedAt;
-        const entry: AuditEntry = signalEntry({
-          receivedAt: record.receivedAt,
-          purgedAt,
-          children: record.children,
-          needsReview: record.needsReview,
-          notifiedPrimary: Boolean(record.notifiedPrimaryAt),
-          notifiedBackup: Boolean(record.notifiedBackupAt),
-          acknowledged: Boolean(record.acknowledgedAt) || keywords.includes(KEYWORD.acknowledged),
-          mdnSent: Boolean(record.mdnSentAt) || keywords.includes(KEYWORD.mdnSent),
-          purgeVerified: verified,
-        });
-        const finished = record;
-        store.transaction(() => {
-          store.putSignal(finished);
-          store.append(entry);
-        });
+        const verified = await purge(deps, mailbox, ids, message.entry.uid, step);
+        record = finishSignal(deps, record, verified, next.why, keywords);
         counts.purged += 1;
+        if (next.why === 'hard-limit') counts.unconfirmedPurged += 1;
         if (!verified) counts.purgeVerified = false;
         step('after-purge');
       }
     }
   }
 
-  if (removeQuietly.length > 0) await mailbox.deleteUids('INBOX', removeQuietly);
+  await finishOrphans(deps, mailbox, seen, counts, domain);
 
   if (setAside.size > 0) {
     const tally: Partial<Record<SetAsideReason, number>> = {};
@@ -426,6 +456,120 @@ async function act(
 
   if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
   if (!counts.purgeVerified) throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
+  return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+}
+
+function identityOf(settings: CheckSettings): SchoolIdentity {
+  return { school: settings.school, fromAddress: settings.from.address, timezone: settings.timezone };
+}
+
+function policyFor(settings: CheckSettings, record: SignalRecord, now: Date): SignalPolicy {
+  const schedule = { ...settings.schedule, timezone: settings.timezone };
+  return {
+    mode: settings.notify,
+    escalateAfterMs: settings.escalateAfterMs,
+    purgeAfterMs: settings.purgeAfterMs,
+    deadline: deadlineFor(new Date(record.receivedAt), schedule, settings.schedule.deadline),
+    primaryAbsent: isWithin(localDate(now, settings.timezone), settings.primaryAbsent),
+  };
+}
+
+function progressOf(record: SignalRecord): SignalProgress {
+  const pick = (value: string | undefined) => value;
+  return {
+    receivedAt: record.receivedAt,
+    notified: {
+      ...(record.notifiedPrimaryAt ? { primary: pick(record.notifiedPrimaryAt) } : {}),
+      ...(record.notifiedBackupAt ? { backup: pick(record.notifiedBackupAt) } : {}),
+    },
+    refused: {
+      ...(record.refusedPrimaryAt ? { primary: record.refusedPrimaryAt } : {}),
+      ...(record.refusedBackupAt ? { backup: record.refusedBackupAt } : {}),
+    },
+    ...(record.acknowledgedAt ? { acknowledgedAt: record.acknowledgedAt } : {}),
+    ...(record.mdnSentAt ? { mdnSentAt: record.mdnSentAt } : {}),
+    ...(record.confirmedAt ? { confirmedAt: record.confirmedAt } : {}),
+    ...(record.reminderSentAt ? { reminderSentAt: record.reminderSentAt } : {}),
+    ...(record.purgedAt ? { purgedAt: record.purgedAt } : {}),
+  };
+}
+
+/** Marks a signal purged and writes its audit row, in one transaction. */
+function finishSignal(
+  deps: CheckDeps,
+  record: SignalRecord,
+  verified: boolean,
+  why: string,
+  keywords: string[],
+): SignalRecord {
+  const { store, clock } = deps;
+  const purgedAt = clock.now().toISOString();
+  const finished: SignalRecord = { ...record, purgedAt, purgeVerified: verified };
+  const entry: AuditEntry = signalEntry({
+    receivedAt: record.receivedAt,
+    purgedAt,
+    children: record.children,
+    needsReview: record.needsReview,
+    notifiedPrimary: Boolean(record.notifiedPrimaryAt),
+    notifiedBackup: Boolean(record.notifiedBackupAt),
+    acknowledged: Boolean(record.acknowledgedAt) || keywords.includes(KEYWORD.acknowledged),
+    mdnSent: Boolean(record.mdnSentAt) || keywords.includes(KEYWORD.mdnSent),
+    purgeVerified: verified,
+    escalated: Boolean(record.escalatedAt),
+    ...(record.escalationReason ? { escalationReason: record.escalationReason } : {}),
+    confirmedBy: record.confirmedBy ?? 'none',
+    ...(record.confirmedAt
+      ? {
+          minutesToConfirm: Math.round(
+            (Date.parse(record.confirmedAt) - Date.parse(record.receivedAt)) / 60_000,
+          ),
+        }
+      : {}),
+    purgeReason: why,
+  });
+  store.transaction(() => {
+    store.putSignal(finished);
+    store.append(entry);
+  });
+  return finished;
+}
+
+/**
+ * Signals whose workflow is open in the state but that are no longer in INBOX: a check that was
+ * killed after deleting the INBOX copy. The INBOX copy goes last in a purge, so the copies of our
+ * own mails elsewhere are found by their derived Message-IDs, removed, verified, and recorded.
+ */
+async function finishOrphans(
+  deps: CheckDeps,
+  mailbox: Mailbox,
+  seen: Set<string>,
+  counts: CheckCounts,
+  domain: string,
+): Promise<void> {
+  const open = deps.store.allSignals().filter((record) => !record.purgedAt && !seen.has(record.key));
+  if (open.length === 0) return;
+  const inbox = new Set((await mailbox.listInbox()).map((entry) => entry.uid));
+  for (const record of open) {
+    if (record.uidValidity === mailbox.uidValidity && inbox.has(record.uid)) continue;
+    const handled = Boolean(record.notifiedPrimaryAt || record.notifiedBackupAt);
+    if (!handled) {
+      // Someone removed it by hand before anyone was told: nothing to notify from; say so.
+      deps.logger.warn(
+        { step: 'purge', reason: 'removed-before-notification' },
+        'an open signal left the inbox',
+      );
+    }
+    const verified = await purge(
+      deps,
+      mailbox,
+      ownMessageIds(record.key, domain),
+      undefined,
+      () => undefined,
+    );
+    finishSignal(deps, record, verified, handled ? 'resumed' : 'removed-by-someone', []);
+    counts.purged += 1;
+    if (!verified) counts.purgeVerified = false;
+  }
 }
 
 async function sendOrFail(mailer: Mailer, mail: Parameters<Mailer['send']>[0]): Promise<void> {
@@ -439,12 +583,14 @@ function recordConfirmation(
   deps: CheckDeps,
   decision: Extract<MessageDecision, { action: 'confirmation' }>,
   now: Date,
-): void {
+): boolean {
   const { store } = deps;
   const record = decision.ref
     ? store.findSignalByKeyPrefix(decision.ref.keyPrefix)
     : store.allSignals().find((signal) => referenceOf(signal.key) === decision.reference);
-  if (!record || record.confirmedAt) return;
+  // Only a reply from a contact who was sent the notification counts.
+  const notified = decision.role === 'primary' ? record?.notifiedPrimaryAt : record?.notifiedBackupAt;
+  if (!record || !notified || record.confirmedAt) return false;
   const minutes = Math.round((now.getTime() - Date.parse(record.receivedAt)) / 60_000);
   store.transaction(() => {
     store.putSignal({ ...record, confirmedAt: now.toISOString(), confirmedBy: decision.role });
@@ -455,31 +601,44 @@ function recordConfirmation(
     });
   });
   deps.logger.info({ step: 'confirm', role: decision.role }, 'a contact confirmed a signal');
+  return true;
+}
+
+/** A bounce of our notification: that contact cannot be reached, which is a reason to escalate. */
+function recordBounce(deps: CheckDeps, keyPrefix: string, role: ContactRole): void {
+  const record = deps.store.findSignalByKeyPrefix(keyPrefix);
+  if (!record || record.purgedAt) return;
+  const field = role === 'primary' ? 'refusedPrimaryAt' : 'refusedBackupAt';
+  if (record[field]) return;
+  deps.store.putSignal({ ...record, [field]: deps.clock.now().toISOString() });
+  deps.logger.warn({ step: 'bounce', role }, 'a notification bounced');
 }
 
 /**
  * Removes a handled signal and every copy of it and of our own mails about it, then looks again.
- * INBOX by UID; \Sent, \Trash, \Junk and \All by Message-ID, because servers such as Microsoft 365
- * and Gmail keep copies of submitted and deleted mail there.
+ * \Sent, \Trash, \Junk and \All by Message-ID, because servers such as Microsoft 365 and Gmail keep
+ * copies of submitted and deleted mail there; INBOX last, so that a purge cut short by a crash is
+ * found again, whole, by the next check.
  */
 async function purge(
   deps: CheckDeps,
   mailbox: Mailbox,
-  uid: number,
   messageIds: string[],
+  inboxUid: number | undefined,
   step: (name: string) => void,
 ): Promise<boolean> {
   const { folders } = mailbox;
   const others = [folders.sent, folders.trash, folders.junk, folders.all].filter(
     (folder): folder is string => typeof folder === 'string',
   );
-  await mailbox.deleteUids('INBOX', [uid]);
-  step('mid-purge');
-  for (const folder of ['INBOX', ...others]) {
+  for (const folder of [...others, 'INBOX']) {
     const uids = await mailbox.findByMessageId(folder, messageIds);
     await mailbox.deleteUids(folder, uids);
   }
-  const leftInInbox = (await mailbox.listInbox()).some((entry) => entry.uid === uid);
+  step('mid-purge');
+  if (inboxUid !== undefined) await mailbox.deleteUids('INBOX', [inboxUid]);
+  const leftInInbox =
+    inboxUid !== undefined && (await mailbox.listInbox()).some((entry) => entry.uid === inboxUid);
   const leftElsewhere: string[] = [];
   for (const folder of ['INBOX', ...others]) {
     if ((await mailbox.findByMessageId(folder, messageIds)).length > 0) leftElsewhere.push(folder);

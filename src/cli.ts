@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { commandAudit, commandAuditVerify } from './commands/audit.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
+import { commandAbsent } from './commands/absent.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 
@@ -12,7 +13,10 @@ export const USAGE = `hwc-watcher: handles Handle with Care signals for a school
 
 Usage:
   hwc check --config FILE [--dry-run]   one check now, then exit
-  hwc run --config FILE                 the daemon: checks at schedule.checks on schedule.days
+  hwc run --config FILE [--accept-broken-chain]
+                                        the daemon: checks at schedule.checks on schedule.days
+  hwc absent --config FILE --from DATE [--to DATE] [--contact primary|backup]
+                                        record that a contact is away (the backup is told instead)
   hwc parse FILE.eml [--json]           what hwc would conclude from one e-mail; changes nothing
   hwc audit --config FILE [--format text|json]
                                         the audit log: dates, times, counts and outcomes only
@@ -37,6 +41,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         'dry-run': { type: 'boolean' },
+        'accept-broken-chain': { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        contact: { type: 'string' },
         json: { type: 'boolean' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -70,7 +78,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     case 'run': {
       const config = needConfig();
-      return config ? commandRun(config, io) : EXIT.usage;
+      return config
+        ? commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io)
+        : EXIT.usage;
+    }
+    case 'absent': {
+      const config = needConfig();
+      if (!config) return EXIT.usage;
+      return commandAbsent(
+        config,
+        {
+          ...(values.from ? { from: values.from } : {}),
+          ...(values.to ? { to: values.to } : {}),
+          contact: values.contact ?? 'primary',
+        },
+        io,
+      );
     }
     case 'parse': {
       const file = rest[0];

@@ -1,15 +1,35 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Clock } from './core/ports.js';
-import { cronExpression, isCatchUpDue, nextChecks, type CheckSchedule } from './core/schedule.js';
+import {
+  cronExpression,
+  isCatchUpDue,
+  isDeadManDue,
+  nextChecks,
+  type CheckSchedule,
+} from './core/schedule.js';
+
+type Reason = 'scheduled' | 'catch-up' | 'follow-up';
 
 export interface DaemonDeps {
   schedule: CheckSchedule;
+  /** schedule.deadline, HH:MM: the dead-man alarm goes out then if no check succeeded that morning. */
+  deadline: string;
   clock: Clock;
   logger: Logger;
-  /** Runs one whole check; resolves whether it failed or not, never rejects. */
-  runCheck: (reason: 'scheduled' | 'catch-up') => Promise<void>;
+  /** Runs one whole check and never rejects; says when a waiting signal next needs a check. */
+  runCheck: (reason: Reason) => Promise<{ nextDueAt?: Date }>;
   lastSuccess: () => Date | undefined;
+  /** Whether a signal's workflow is open in the state (a restart in the middle of one). */
+  hasOpenWorkflows: () => boolean;
+  alarmSentOn: () => string | undefined;
+  /** Sends the content-free dead-man alarm; resolves false when it could not be sent either. */
+  sendDeadManAlarm: () => Promise<boolean>;
+  /** Called when the daemon cannot do its job at all: the process should exit non-zero. */
+  fatal: (code: string) => void;
+  /** How often to look again while a signal waits for confirmation. */
+  pollWhileWaitingMs?: number;
+  setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
 }
 
 export interface Daemon {
@@ -28,10 +48,25 @@ export interface Daemon {
 export function createDaemon(deps: DaemonDeps): Daemon {
   const tasks: ScheduledTask[] = [];
   let running: Promise<void> | undefined;
-  let queued: 'scheduled' | 'catch-up' | undefined;
+  let queued: Reason | undefined;
   let stopping = false;
+  let followUp: NodeJS.Timeout | undefined;
+  const setTimer = deps.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
+  const pollMs = deps.pollWhileWaitingMs ?? 5 * 60_000;
 
-  const trigger = (reason: 'scheduled' | 'catch-up'): void => {
+  // Escalation, the deadline and purgeAfter fall between scheduled checks: the state says when
+  // the next one is due, and a timer runs a check then. After a restart the timer is re-armed
+  // by the first check, which runs at once when a workflow is open.
+  const armFollowUp = (nextDueAt: Date | undefined): void => {
+    if (followUp) clearTimeout(followUp);
+    followUp = undefined;
+    if (!nextDueAt || stopping) return;
+    const wait = Math.max(1_000, Math.min(nextDueAt.getTime() - deps.clock.now().getTime(), pollMs));
+    followUp = setTimer(() => trigger('follow-up'), wait);
+    followUp.unref?.();
+  };
+
+  const trigger = (reason: Reason): void => {
     if (stopping) return;
     if (running) {
       queued = reason;
@@ -39,7 +74,8 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     }
     running = (async () => {
       try {
-        await deps.runCheck(reason);
+        const result = await deps.runCheck(reason);
+        armFollowUp(result.nextDueAt);
       } finally {
         running = undefined;
         const next = queued;
@@ -48,6 +84,20 @@ export function createDaemon(deps: DaemonDeps): Daemon {
         announceNext();
       }
     })();
+  };
+
+  const deadMan = async (): Promise<void> => {
+    await running;
+    const now = deps.clock.now();
+    if (!isDeadManDue(now, deps.lastSuccess(), deps.schedule, deps.deadline, deps.alarmSentOn())) return;
+    deps.logger.error({ event: 'dead-man' }, 'no check succeeded this morning; alarming the contacts');
+    if (!(await deps.sendDeadManAlarm())) {
+      deps.logger.fatal(
+        { event: 'dead-man', outcome: 'failed' },
+        'the dead-man alarm could not be sent either',
+      );
+      deps.fatal('DEAD_MAN_UNSENT');
+    }
   };
 
   const announceNext = (): void => {
@@ -66,9 +116,18 @@ export function createDaemon(deps: DaemonDeps): Daemon {
           }),
         );
       }
+      tasks.push(
+        cron.schedule(cronExpression(deps.deadline, deps.schedule.days), () => void deadMan(), {
+          timezone: deps.schedule.timezone,
+          name: 'dead-man',
+        }),
+      );
       deps.logger.info({ event: 'daemon-started', checks: deps.schedule.checks }, 'daemon started');
-      if (isCatchUpDue(deps.clock.now(), deps.lastSuccess(), deps.schedule)) {
-        deps.logger.info({ event: 'catch-up' }, 'a scheduled check was missed; checking now');
+      if (isCatchUpDue(deps.clock.now(), deps.lastSuccess(), deps.schedule) || deps.hasOpenWorkflows()) {
+        deps.logger.info(
+          { event: 'catch-up' },
+          'a scheduled check was missed or a signal is open; checking now',
+        );
         trigger('catch-up');
       } else {
         announceNext();
@@ -77,6 +136,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     async stop() {
       stopping = true;
       queued = undefined;
+      if (followUp) clearTimeout(followUp);
       for (const task of tasks) await task.stop();
       await running;
       for (const task of tasks) await task.destroy();

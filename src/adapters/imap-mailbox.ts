@@ -87,10 +87,37 @@ export function imapFailureCode(err: unknown): string {
   return 'IMAP_ERROR';
 }
 
-export class ImapMailboxOpener implements MailboxOpener {
-  constructor(private readonly settings: ImapSettings) {}
+export interface RetryPolicy {
+  /** Pause before each further attempt; the whole check's watchdog still bounds the total. */
+  delaysMs: number[];
+  onRetry?: (attempt: number, code: string, delayMs: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
 
+const DEFAULT_RETRY: RetryPolicy = { delaysMs: [1_000, 3_000, 9_000] };
+
+export class ImapMailboxOpener implements MailboxOpener {
+  constructor(
+    private readonly settings: ImapSettings,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  /** A server that is restarting, or a login that fails once, gets a few more tries with backoff. */
   async open(options: { readOnly: boolean }): Promise<Mailbox> {
+    const sleep = this.retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.openOnce(options);
+      } catch (err) {
+        const delay = this.retry.delaysMs[attempt];
+        if (delay === undefined || !(err instanceof MailboxError)) throw err;
+        this.retry.onRetry?.(attempt + 1, err.code, delay);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async openOnce(options: { readOnly: boolean }): Promise<Mailbox> {
     // A new client per check: a connection left over from yesterday has nothing to offer.
     const client = clientFor(this.settings);
     let lastError: unknown;

@@ -40,12 +40,7 @@ export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = Object.freeze({
 });
 
 export type ParseFailureReason =
-  | 'too-big'
-  | 'header-too-large'
-  | 'too-deeply-nested'
-  | 'too-many-parts'
-  | 'timeout'
-  | 'unparseable';
+  'too-big' | 'header-too-large' | 'too-deeply-nested' | 'too-many-parts' | 'timeout' | 'unparseable';
 
 export type ParseResult = { ok: true; facts: MailFacts } | { ok: false; reason: ParseFailureReason };
 
@@ -180,7 +175,8 @@ function checkMimeStructure(text: string, limits: ParseLimits): ParseFailureReas
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const lineEnd = nl < 0 ? text.length : nl;
-    const line = text.charCodeAt(lineEnd - 1) === 0x0d ? text.slice(pos, lineEnd - 1) : text.slice(pos, lineEnd);
+    const line =
+      text.charCodeAt(lineEnd - 1) === 0x0d ? text.slice(pos, lineEnd - 1) : text.slice(pos, lineEnd);
     pos = lineEnd + 1;
     if (inHeader) {
       if (line === '') {
@@ -228,8 +224,11 @@ function checkMimeStructure(text: string, limits: ParseLimits): ParseFailureReas
 }
 
 function headerText(value: HeaderValue | undefined): StructuredHeader | undefined {
-  if (value === undefined || typeof value === 'string' || value instanceof Date || Array.isArray(value)) return undefined;
-  return 'value' in value && typeof value.value === 'string' && 'params' in value ? (value as StructuredHeader) : undefined;
+  if (value === undefined || typeof value === 'string' || value instanceof Date || Array.isArray(value))
+    return undefined;
+  return 'value' in value && typeof value.value === 'string' && 'params' in value
+    ? (value as StructuredHeader)
+    : undefined;
 }
 
 function firstAddress(value: HeaderValue | undefined): string | undefined {
@@ -248,7 +247,11 @@ interface Collected {
 }
 
 /** Runs mailparser and collects its output; the parser is destroyed when the caller gives up. */
-function runParser(raw: Buffer, limits: ParseLimits, readEmbedded: boolean): { done: Promise<Collected>; stop: () => void } {
+function runParser(
+  raw: Buffer,
+  limits: ParseLimits,
+  readEmbedded: boolean,
+): { done: Promise<Collected>; stop: () => void } {
   const parser = new MailParser({
     skipTextToHtml: true,
     skipTextLinks: true,
@@ -343,7 +346,10 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   }
 
   const facts: MailFacts = {
-    subject: typeof collected.headers.get('subject') === 'string' ? (collected.headers.get('subject') as string) : '',
+    subject:
+      typeof collected.headers.get('subject') === 'string'
+        ? (collected.headers.get('subject') as string)
+        : '',
     text: truncate(collected.text, limits.maxTextLength),
     references: [],
     headers,
@@ -358,7 +364,13 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   const from = collected.headers.get('from') as AddressObject | undefined;
   const fromEntries = from?.value ?? [];
   const single = fromEntries.length === 1 ? fromEntries[0] : undefined;
-  if (valuesOf('from').length === 1 && single && !single.group && typeof single.address === 'string' && single.address !== '') {
+  if (
+    valuesOf('from').length === 1 &&
+    single &&
+    !single.group &&
+    typeof single.address === 'string' &&
+    single.address !== ''
+  ) {
     facts.fromAddress = single.address.toLowerCase();
     if (single.name) facts.fromName = single.name;
   }
@@ -366,9 +378,11 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   if (collected.html !== undefined) facts.html = truncate(collected.html, limits.maxHtmlLength);
 
   const inReplyTo = collected.headers.get('in-reply-to');
-  if (typeof inReplyTo === 'string' && stripBrackets(inReplyTo) !== '') facts.inReplyTo = stripBrackets(inReplyTo);
+  if (typeof inReplyTo === 'string' && stripBrackets(inReplyTo) !== '')
+    facts.inReplyTo = stripBrackets(inReplyTo);
   const references = collected.headers.get('references');
-  const referenceList = typeof references === 'string' ? [references] : Array.isArray(references) ? references : [];
+  const referenceList =
+    typeof references === 'string' ? [references] : Array.isArray(references) ? references : [];
   facts.references = referenceList
     .filter((r): r is string => typeof r === 'string')
     .flatMap((r) => r.split(/\s+/))
@@ -394,7 +408,12 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   return facts;
 }
 
-async function parseWithin(raw: Buffer, limits: ParseLimits, deadline: number, depth: number): Promise<ParseResult> {
+async function parseWithin(
+  raw: Buffer,
+  limits: ParseLimits,
+  deadline: number,
+  depth: number,
+): Promise<ParseResult> {
   if (raw.length > limits.maxBytes) return { ok: false, reason: 'too-big' };
   const block = headerBlock(raw, limits.maxHeaderBytes);
   if (!block.complete || block.length > limits.maxHeaderBytes || block.lines > limits.maxHeaderLines) {

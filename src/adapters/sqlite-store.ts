@@ -22,6 +22,7 @@ const MIGRATIONS: readonly string[] = [
      refused_primary_at TEXT, refused_backup_at TEXT,
      acknowledged_at TEXT, mdn_sent_at TEXT,
      confirmed_at TEXT, confirmed_by TEXT,
+     escalated_at TEXT, escalation_reason TEXT, reminder_sent_at TEXT,
      purged_at TEXT, purge_verified INTEGER,
      needs_review INTEGER NOT NULL, children INTEGER NOT NULL
    );
@@ -50,6 +51,9 @@ interface SignalRow {
   mdn_sent_at: string | null;
   confirmed_at: string | null;
   confirmed_by: string | null;
+  escalated_at: string | null;
+  escalation_reason: string | null;
+  reminder_sent_at: string | null;
   purged_at: string | null;
   purge_verified: number | null;
   needs_review: number;
@@ -143,12 +147,14 @@ export class SqliteStore implements StateStore, AuditLog {
       .prepare(
         `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @purged_at, @purge_verified, @needs_review, @children)
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children)
          ON CONFLICT(key) DO UPDATE SET uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
            acknowledged_at = excluded.acknowledged_at, mdn_sent_at = excluded.mdn_sent_at,
-           confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by, purged_at = excluded.purged_at,
+           confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by,
+           escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
+           reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children`,
       )
       .run(toRow(record));
@@ -218,6 +224,9 @@ function toRow(record: SignalRecord): SignalRow {
     mdn_sent_at: orNull(record.mdnSentAt),
     confirmed_at: orNull(record.confirmedAt),
     confirmed_by: orNull(record.confirmedBy),
+    escalated_at: orNull(record.escalatedAt),
+    escalation_reason: orNull(record.escalationReason),
+    reminder_sent_at: orNull(record.reminderSentAt),
     purged_at: orNull(record.purgedAt),
     purge_verified: record.purgeVerified === undefined ? null : Number(record.purgeVerified),
     needs_review: Number(record.needsReview),
@@ -242,7 +251,10 @@ function fromRow(row: SignalRow): SignalRecord {
     acknowledgedAt: orUndefined(row.acknowledged_at),
     mdnSentAt: orUndefined(row.mdn_sent_at),
     confirmedAt: orUndefined(row.confirmed_at),
-    confirmedBy: (orUndefined(row.confirmed_by) as SignalRecord['confirmedBy']) ?? undefined,
+    confirmedBy: orUndefined(row.confirmed_by) as SignalRecord['confirmedBy'],
+    escalatedAt: orUndefined(row.escalated_at),
+    escalationReason: orUndefined(row.escalation_reason) as SignalRecord['escalationReason'],
+    reminderSentAt: orUndefined(row.reminder_sent_at),
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
   };

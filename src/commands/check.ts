@@ -9,7 +9,12 @@ import { SqliteStore } from '../adapters/sqlite-store.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, safeError } from '../adapters/logger.js';
 import { loadConfigForCommand, revealSecret, type LoadedConfig } from './config.js';
+import { loadConfig } from '../config/load-config.js';
 import { EXIT, type Io } from './io.js';
+import { randomUUID } from 'node:crypto';
+import { composeDeadManAlarm, domainOf } from '../core/compose.js';
+import { verifyChain } from '../core/audit-entry.js';
+import { isDeadManDue, localDate } from '../core/schedule.js';
 import { packageVersion } from '../version.js';
 
 interface Wiring {
@@ -18,18 +23,8 @@ interface Wiring {
   opener: ImapMailboxOpener;
 }
 
-function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
-  const store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
-  const opener = new ImapMailboxOpener({
-    host: config.imap.host,
-    port: config.imap.port,
-    secure: config.imap.secure,
-    user: config.imap.auth.user,
-    pass: revealSecret(config.imap.auth.pass),
-    rejectUnauthorized: config.imap.tls.rejectUnauthorized,
-    ...(config.imap.tls.ca ? { ca: config.imap.tls.ca } : {}),
-  });
-  const mailer = new SmtpMailer({
+function smtpMailer(config: LoadedConfig): SmtpMailer {
+  return new SmtpMailer({
     host: config.smtp.host,
     port: config.smtp.port,
     secure: config.smtp.secure,
@@ -39,6 +34,27 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     ...(config.smtp.tls.ca ? { ca: config.smtp.tls.ca } : {}),
     from: config.from,
   });
+}
+
+function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
+  const store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
+  const opener = new ImapMailboxOpener(
+    {
+      host: config.imap.host,
+      port: config.imap.port,
+      secure: config.imap.secure,
+      user: config.imap.auth.user,
+      pass: revealSecret(config.imap.auth.pass),
+      rejectUnauthorized: config.imap.tls.rejectUnauthorized,
+      ...(config.imap.tls.ca ? { ca: config.imap.tls.ca } : {}),
+    },
+    {
+      delaysMs: [1_000, 3_000, 9_000],
+      onRetry: (attempt, code, delayMs) =>
+        logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
+    },
+  );
+  const mailer = smtpMailer(config);
   const killAt = io.env.HWC_TEST_KILL_AT;
   const deps: CheckDeps = {
     settings: {
@@ -48,6 +64,11 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       senders: config.senders,
       ...(config.trustedAuthservId ? { trustedAuthservId: config.trustedAuthservId } : {}),
       contacts: { primary: config.contacts.primary, backup: config.contacts.backup },
+      primaryAbsent: config.contacts.primary.absent,
+      notify: config.notify,
+      escalateAfterMs: config.escalateAfterMs,
+      purgeAfterMs: config.purgeAfterMs,
+      schedule: config.schedule,
       maxMessageBytes: config.maxMessageBytes,
       version: packageVersion(),
     },
@@ -105,7 +126,12 @@ export async function commandCheck(
   const wiring = wire(config, logger, options, io);
   try {
     const result = await guardedCheck(wiring, config, logger, options.dryRun);
-    if (result instanceof Error) return EXIT.runError;
+    if (result instanceof Error) {
+      if (!options.dryRun && deadManDue(config, wiring.store)) {
+        await sendDeadManAlarm(config, wiring.store, logger);
+      }
+      return EXIT.runError;
+    }
     if (options.dryRun) {
       io.stdout.write(renderPlan(result, config));
     }
@@ -131,24 +157,120 @@ function renderPlan(report: CheckReport, config: LoadedConfig): string {
   return lines.join('\n');
 }
 
-export async function commandRun(configPath: string, io: Io): Promise<number> {
+/**
+ * The dead-man alarm: when no check succeeded by the deadline on a school day, both contacts are
+ * told to look at the mailbox by hand. Once a day; content-free. Resolves false if it could not
+ * be sent either, so that the caller exits non-zero and systemd's OnFailure= can act.
+ */
+async function sendDeadManAlarm(config: LoadedConfig, store: SqliteStore, logger: Logger): Promise<boolean> {
+  const mailer = smtpMailer(config);
+  const now = systemClock.now();
+  try {
+    await mailer.send(
+      composeDeadManAlarm({
+        identity: { school: config.school, fromAddress: config.from.address, timezone: config.timezone },
+        contacts: [config.contacts.primary, config.contacts.backup],
+        at: now,
+        messageId: `hwc.deadman.${randomUUID()}@${domainOf(config.from.address)}`,
+      }),
+    );
+    store.setMeta('dead_man_sent_on', localDate(now, config.timezone));
+    logger.warn({ event: 'dead-man', outcome: 'sent' }, 'dead-man alarm sent to both contacts');
+    return true;
+  } catch (err) {
+    logger.error({ event: 'dead-man', outcome: 'failed', err }, 'dead-man alarm could not be sent');
+    return false;
+  } finally {
+    mailer.close();
+  }
+}
+
+function deadManDue(config: LoadedConfig, store: SqliteStore): boolean {
+  const last = store.getMeta('last_success_at');
+  return isDeadManDue(
+    systemClock.now(),
+    last ? new Date(last) : undefined,
+    scheduleOf(config),
+    config.schedule.deadline,
+    store.getMeta('dead_man_sent_on'),
+  );
+}
+
+function scheduleOf(config: LoadedConfig) {
+  return { checks: config.schedule.checks, days: config.schedule.days, timezone: config.timezone };
+}
+
+export async function commandRun(
+  configPath: string,
+  options: { acceptBrokenChain: boolean },
+  io: Io,
+): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
   const store = SqliteStore.open(config.storage);
   logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
+
+  // A log that was tampered with is not something to append to silently.
+  const verdict = verifyChain(store.rows());
+  if (!verdict.intact) {
+    logger.error(
+      { event: 'audit-chain', outcome: 'broken', rows: verdict.firstBrokenId },
+      'the audit chain is broken',
+    );
+    if (!options.acceptBrokenChain) {
+      io.stderr.write(
+        `hwc run: the audit log's hash chain is broken at row ${verdict.firstBrokenId}; ` +
+          'run `hwc audit verify` and investigate, or start with --accept-broken-chain to go on\n',
+      );
+      store.close();
+      return EXIT.runError;
+    }
+  } else {
+    logger.info(
+      { event: 'audit-chain', outcome: 'intact', rows: verdict.rows, head: verdict.head },
+      'audit chain intact',
+    );
+  }
+
+  let current = config;
+  let fatalCode: string | undefined;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+    io.signals.once('SIGTERM', resolve);
+    io.signals.once('SIGINT', resolve);
+  });
   const daemon = createDaemon({
-    schedule: { checks: config.schedule.checks, days: config.schedule.days, timezone: config.timezone },
+    schedule: scheduleOf(config),
+    deadline: config.schedule.deadline,
     clock: systemClock,
     logger,
     lastSuccess: () => {
       const value = store.getMeta('last_success_at');
       return value ? new Date(value) : undefined;
     },
+    hasOpenWorkflows: () => store.allSignals().some((signal) => !signal.purgedAt),
+    alarmSentOn: () => store.getMeta('dead_man_sent_on'),
+    sendDeadManAlarm: () => sendDeadManAlarm(config, store, logger),
+    fatal: (code) => {
+      fatalCode = code;
+      wake();
+    },
     runCheck: async () => {
-      const wiring = wire(config, logger, { dryRun: false }, io);
+      // The config is read again for each check, so that `hwc absent` and other edits take effect
+      // without a restart; an edit that breaks it is logged and the last good config is used.
+      const fresh = await loadConfig(configPath, { env: io.env, cwd: io.cwd });
+      if ('config' in fresh) current = fresh.config;
+      else
+        logger.error(
+          { event: 'config', outcome: 'invalid' },
+          'the config file became invalid; using the last good one',
+        );
+      const wiring = wire(current, logger, { dryRun: false }, io);
       try {
-        await guardedCheck(wiring, config, logger, false);
+        const result = await guardedCheck(wiring, current, logger, false);
+        return result instanceof Error ? {} : result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {
         wiring.deps.mailer.close();
         wiring.store.close();
@@ -156,14 +278,10 @@ export async function commandRun(configPath: string, io: Io): Promise<number> {
     },
   });
   await daemon.start();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    io.signals.once('SIGTERM', stop);
-    io.signals.once('SIGINT', stop);
-  });
-  logger.info({ event: 'stopping' }, 'stop requested; finishing the running check first');
+  await stopped;
+  logger.info({ event: 'stopping' }, 'stopping; finishing the running check first');
   await daemon.stop();
   store.close();
-  logger.info({ event: 'stopped' }, 'hwc-watcher stopped');
-  return EXIT.ok;
+  logger.info({ event: 'stopped', ...(fatalCode ? { code: fatalCode } : {}) }, 'hwc-watcher stopped');
+  return fatalCode ? EXIT.runError : EXIT.ok;
 }

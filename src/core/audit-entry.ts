@@ -44,10 +44,13 @@ export interface CheckCounts {
   acknowledgementsSent: number;
   mdnsSent: number;
   confirmations: number;
+  escalations: number;
+  remindersSent: number;
   setAside: number;
   alertsSent: number;
   quietlyRemoved: number;
   purged: number;
+  unconfirmedPurged: number;
   purgeVerified: boolean;
 }
 
@@ -61,10 +64,13 @@ export function emptyCounts(): CheckCounts {
     acknowledgementsSent: 0,
     mdnsSent: 0,
     confirmations: 0,
+    escalations: 0,
+    remindersSent: 0,
     setAside: 0,
     alertsSent: 0,
     quietlyRemoved: 0,
     purged: 0,
+    unconfirmedPurged: 0,
     purgeVerified: true,
   };
 }
@@ -88,6 +94,12 @@ export interface SignalOutcome {
   acknowledged: boolean;
   mdnSent: boolean;
   purgeVerified: boolean;
+  escalated: boolean;
+  escalationReason?: string;
+  confirmedBy: 'primary' | 'backup' | 'none';
+  minutesToConfirm?: number;
+  /** Why it was purged: handled (notify: both), confirmed, escalation-complete, hard-limit, resumed. */
+  purgeReason: string;
 }
 
 /** One row per handled signal: when and how it was handled, never who it was about. */
@@ -105,6 +117,11 @@ export function signalEntry(outcome: SignalOutcome): AuditEntry {
       mdnSent: outcome.mdnSent,
       purgeVerified: outcome.purgeVerified,
       minutesToPurge: minutes,
+      escalated: outcome.escalated,
+      ...(outcome.escalationReason ? { escalationReason: outcome.escalationReason } : {}),
+      confirmedBy: outcome.confirmedBy,
+      ...(outcome.minutesToConfirm !== undefined ? { minutesToConfirm: outcome.minutesToConfirm } : {}),
+      purgeReason: outcome.purgeReason,
     },
   };
 }

@@ -87,7 +87,8 @@ function read(lines: string[], subject: string): Reading {
   }
   // The subject (of the mail or of a forwarded part) is read only when the body names no child.
   if (children.length === 0) {
-    for (const line of [subject, ...split.forwardedSubjects]) {
+    const subjectLine = toLines(subject)[0] ?? '';
+    for (const line of [subjectLine, ...split.forwardedSubjects]) {
       const found = extractChildren([stripSubjectPrefixes(line)]);
       if (found.children.length > 0) {
         children.push(...found.children);
@@ -119,20 +120,34 @@ function sameChild(a: FoundChild, b: FoundChild): boolean {
 }
 
 function consistent(a: Reading, b: Reading): boolean {
-  return a.children.length === b.children.length && a.children.every((c, i) => {
-    const other = b.children[i];
-    return other !== undefined && sameChild(c, other);
-  });
+  return (
+    a.children.length === b.children.length &&
+    a.children.every((c, i) => {
+      const other = b.children[i];
+      return other !== undefined && sameChild(c, other);
+    })
+  );
 }
 
 function nameLength(r: Reading): number {
   return r.children.reduce((n, c) => n + c.name.length, 0);
 }
 
+// Letters and digits only, lower-case, without "[...]" (where a generic converter puts link targets).
+function contentKey(lines: string[]): string {
+  return lines
+    .join(' ')
+    .replace(/\[[^\]\n]{0,2000}\]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
 /**
  * Reads the text part and, when there is one, the HTML part, and picks the better reading.
- * HTML is read with our own converter because a generic one glues table cells together.
- * Two readings that disagree about the children go to a person.
+ * HTML is read with our own converter because a generic one glues table cells together
+ * ("Naam:Ayşe YılmazGeboortedatum:"). When the text has the same letters as the HTML, it was
+ * derived from it, and the HTML reading wins. Two parts that really differ about the children
+ * go to a person.
  */
 function readBoth(facts: MailFacts): { reading: Reading; partsDiffer: boolean; bodyText: string } {
   const textLines = toLines(facts.text);
@@ -145,6 +160,8 @@ function readBoth(facts: MailFacts): { reading: Reading; partsDiffer: boolean; b
   const bodyText = `${textLines.join('\n')}\n${htmlLines.join('\n')}`;
   if (fromText.children.length === 0) return { reading: fromHtml, partsDiffer: false, bodyText };
   if (fromHtml.children.length === 0) return { reading: fromText, partsDiffer: false, bodyText };
+  if (contentKey(textLines) === contentKey(htmlLines))
+    return { reading: fromHtml, partsDiffer: false, bodyText };
   if (consistent(fromText, fromHtml)) {
     const better = nameLength(fromHtml) >= nameLength(fromText) ? fromHtml : fromText;
     return { reading: better, partsDiffer: false, bodyText };

@@ -67,12 +67,26 @@ export interface NotificationInput {
   reviewReasons: string[];
   /** Only for a signal that needs review: the original text, so that nobody needs the mailbox copy. */
   originalText?: string;
+  /** Set when this notification goes to the backup because the primary contact could not act. */
+  escalation?: EscalationReason;
 }
+
+export type EscalationReason = 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
+
+const ESCALATION_NL: Record<EscalationReason, string> = {
+  absent: 'de eerste contactpersoon is vandaag afwezig',
+  unreachable: 'de melding kon niet bij de eerste contactpersoon worden afgeleverd',
+  'no-confirmation': 'de eerste contactpersoon heeft de melding niet op tijd bevestigd',
+  deadline: 'de melding was bij het begin van de lessen nog niet bevestigd',
+};
 
 export function composeNotification(input: NotificationInput): OutgoingMail {
   const { identity, contact, children } = input;
   const lines: string[] = [];
   lines.push(`Beste ${contact.name},`, '');
+  if (input.escalation) {
+    lines.push(`U ontvangt deze melding als achterwacht, omdat ${ESCALATION_NL[input.escalation]}.`, '');
+  }
   lines.push(
     `Er is een Handle with Care-signaal binnengekomen in de HwC-mailbox van ${identity.school}.`,
     `Ontvangen: ${formatMoment(input.receivedAt, identity.timezone)}.`,
@@ -253,5 +267,66 @@ export function composeAlert(input: AlertInput): OutgoingMail {
     text: lines.join('\n'),
     messageId: input.messageId,
     headers: { 'Auto-Submitted': 'auto-generated' },
+  };
+}
+
+export interface ReminderInput {
+  identity: SchoolIdentity;
+  contact: Contact;
+  reference: string;
+  at: Date;
+  messageId: string;
+}
+
+/**
+ * The deadline reminder: urgent, and still content-free, because the contact already holds the
+ * notification; it only points to it by its reference.
+ */
+export function composeReminder(input: ReminderInput): OutgoingMail {
+  return {
+    kind: 'reminder',
+    to: [input.contact.email],
+    subject: `DRINGEND: Handle with Care-signaal nog niet bevestigd [${input.reference}]`,
+    text: [
+      `Beste ${input.contact.name},`,
+      '',
+      `De lessen beginnen, en niemand heeft de Handle with Care-melding met referentie ${input.reference}`,
+      `van ${input.identity.school} bevestigd.`,
+      '',
+      'Zoek de melding met deze referentie in uw mailbox, zorg dat de leerling vandaag de steun krijgt',
+      'die nodig is, en antwoord op de melding om te bevestigen dat u het gezien heeft.',
+      '',
+      `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
+    ].join('\n'),
+    messageId: input.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
+  };
+}
+
+export interface DeadManInput {
+  identity: SchoolIdentity;
+  contacts: Contact[];
+  at: Date;
+  messageId: string;
+}
+
+/** Sent when no check succeeded by the deadline: the mailbox must be looked at by hand. */
+export function composeDeadManAlarm(input: DeadManInput): OutgoingMail {
+  return {
+    kind: 'alert',
+    to: input.contacts.map((contact) => contact.email),
+    subject: 'DRINGEND: de HwC-mailbox kon vanochtend niet gecontroleerd worden',
+    text: [
+      'Beste collega,',
+      '',
+      `hwc-watcher kon de Handle with Care-mailbox van ${input.identity.school} vanochtend niet controleren.`,
+      'Er kan een signaal in staan dat nog niemand gezien heeft.',
+      '',
+      'Kijk alstublieft nu zelf in de HwC-mailbox, en vraag de ICT-beheerder om hwc-watcher na te kijken.',
+      '',
+      `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen inhoud.`,
+    ].join('\n'),
+    messageId: input.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
   };
 }

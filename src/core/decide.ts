@@ -1,5 +1,5 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
-import type { ContactRole, SetAsideReason } from './compose.js';
+import type { ContactRole, EscalationReason, SetAsideReason } from './compose.js';
 import { findOwnMessageRef, findReference, type OwnMessageRef } from './identity.js';
 
 /** IMAP keywords (RFC 3501 2.3.2) that make each side effect safe to repeat after a crash. */
@@ -17,7 +17,7 @@ export type MessageDecision =
   | { action: 'set-aside'; reason: SetAsideReason }
   | { action: 'signal'; classified: ClassifiedMail }
   | { action: 'confirmation'; role: ContactRole; ref?: OwnMessageRef; reference?: string }
-  | { action: 'quiet'; category: 'bounce' | 'auto-reply' };
+  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; ref?: OwnMessageRef };
 
 export interface MessageEvidence {
   flags: string[];
@@ -26,6 +26,8 @@ export interface MessageEvidence {
   failure?: 'too-big' | 'unreadable';
   classified?: ClassifiedMail;
   trusted?: boolean;
+  /** One of our Message-IDs found anywhere in the raw message (a bounce returns our headers). */
+  embeddedRef?: OwnMessageRef;
   contacts: Record<ContactRole, string>;
   ownAddress: string;
 }
@@ -56,11 +58,13 @@ export function decideMessage(evidence: MessageEvidence): MessageDecision {
 
   if (isQuietKind) {
     // A bounce or auto-reply names our Message-ID in its headers or in the returned message.
-    const aboutUs = threadRef ?? findOwnMessageRef(`${facts.text}\n${facts.html ?? ''}`);
+    const aboutUs =
+      threadRef ?? evidence.embeddedRef ?? findOwnMessageRef(`${facts.text}\n${facts.html ?? ''}`);
     if (aboutUs) {
       return {
         action: 'quiet',
         category: classified.category === 'auto-reply' ? 'auto-reply' : 'bounce',
+        ref: aboutUs,
       };
     }
   } else if (threadRef || subjectRef) {
@@ -93,18 +97,35 @@ function roleOf(address: string | undefined, contacts: Record<ContactRole, strin
 
 /** The workflow of one signal as the state store holds it: times and roles, never content. */
 export interface SignalProgress {
+  receivedAt: string;
   notified: Partial<Record<ContactRole, string>>;
+  /** The contact could not be reached: refused at RCPT time, or a bounce of our notification came back. */
   refused: Partial<Record<ContactRole, string>>;
   acknowledgedAt?: string;
   mdnSentAt?: string;
+  confirmedAt?: string;
+  reminderSentAt?: string;
   purgedAt?: string;
 }
 
+export type NotifyMode = 'both' | 'escalate';
+
+export interface SignalPolicy {
+  mode: NotifyMode;
+  escalateAfterMs: number;
+  purgeAfterMs: number;
+  /** The first school-day deadline (schedule.deadline) at or after the signal was received. */
+  deadline: Date;
+  primaryAbsent: boolean;
+}
+
 export type SignalStep =
-  | { step: 'notify'; role: ContactRole }
+  | { step: 'notify'; role: ContactRole; escalation?: EscalationReason }
   | { step: 'acknowledge' }
   | { step: 'mdn' }
-  | { step: 'purge' }
+  | { step: 'remind' }
+  | { step: 'purge'; why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit' }
+  | { step: 'wait'; until: Date }
   | { step: 'stuck'; why: 'no-contact-reachable' }
   | { step: 'done' };
 
@@ -113,25 +134,79 @@ export interface SignalFlags {
   keywords: string[];
 }
 
+const at = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+
 /**
- * The next side effect for a signal. Every step is guarded by the state and, where the server
- * can carry it, by an IMAP keyword, so a check that died half-way repeats at most the one step
- * it was in. The purge comes last: never before a contact's notification and the acknowledgement
- * were accepted by SMTP.
+ * The next side effect for a signal, given its progress and the time. Every step is guarded by
+ * the state and, where the server can carry it, by an IMAP keyword, so a check that died half-way
+ * repeats at most the one step it was in. The purge comes last: never before a contact's
+ * notification and the acknowledgement were accepted by SMTP.
+ *
+ * With `escalate`, the primary contact is told first; the backup is told, with the same content,
+ * when the primary is absent today, cannot be reached, has not confirmed within escalateAfter, or
+ * the deadline passed. The signal stays in the mailbox until someone confirms or the escalation is
+ * complete (the backup was told and the deadline reminder went out), and never past purgeAfter.
  */
-export function nextSignalStep(progress: SignalProgress, flags: SignalFlags): SignalStep {
+export function nextSignalStep(
+  progress: SignalProgress,
+  flags: SignalFlags,
+  policy: SignalPolicy,
+  now: Date,
+): SignalStep {
   if (progress.purgedAt) return { step: 'done' };
-  for (const role of ['primary', 'backup'] as const) {
-    if (!progress.notified[role] && !progress.refused[role]) return { step: 'notify', role };
+  const t = now.getTime();
+  const confirmed = Boolean(progress.confirmedAt);
+  const open = (role: ContactRole): boolean => !progress.notified[role] && !progress.refused[role];
+  const pastHardLimit = t >= at(progress.receivedAt) + policy.purgeAfterMs;
+  const pastDeadline = t >= policy.deadline.getTime();
+
+  if (policy.mode === 'both') {
+    if (open('primary') && !policy.primaryAbsent) return { step: 'notify', role: 'primary' };
+    if (open('backup')) return { step: 'notify', role: 'backup' };
+  } else if (!confirmed) {
+    if (open('primary') && !policy.primaryAbsent) return { step: 'notify', role: 'primary' };
+    const escalation = escalationReason(progress, policy, t, pastDeadline);
+    if (escalation && open('backup')) return { step: 'notify', role: 'backup', escalation };
   }
-  if (!progress.notified.primary && !progress.notified.backup) {
-    return { step: 'stuck', why: 'no-contact-reachable' };
+
+  const notifiedAnyone = Boolean(progress.notified.primary || progress.notified.backup);
+  if (!notifiedAnyone) {
+    if (!open('primary') && !open('backup')) return { step: 'stuck', why: 'no-contact-reachable' };
+    if (policy.primaryAbsent && !open('backup')) return { step: 'stuck', why: 'no-contact-reachable' };
   }
-  if (!progress.acknowledgedAt && !flags.keywords.includes(KEYWORD.acknowledged)) {
-    return { step: 'acknowledge' };
+  if (notifiedAnyone) {
+    if (!progress.acknowledgedAt && !flags.keywords.includes(KEYWORD.acknowledged))
+      return { step: 'acknowledge' };
+    if (flags.mdnRequested && !progress.mdnSentAt && !flags.keywords.includes(KEYWORD.mdnSent)) {
+      return { step: 'mdn' };
+    }
   }
-  if (flags.mdnRequested && !progress.mdnSentAt && !flags.keywords.includes(KEYWORD.mdnSent)) {
-    return { step: 'mdn' };
+  if (pastHardLimit) return { step: 'purge', why: 'hard-limit' };
+  if (!notifiedAnyone)
+    return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
+  if (policy.mode === 'both') return { step: 'purge', why: 'handled' };
+  if (confirmed) return { step: 'purge', why: 'confirmed' };
+  if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
+  const backupDone = Boolean(progress.notified.backup || progress.refused.backup);
+  if (backupDone && progress.reminderSentAt) return { step: 'purge', why: 'escalation-complete' };
+
+  const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];
+  if (progress.notified.primary && !backupDone)
+    due.push(at(progress.notified.primary) + policy.escalateAfterMs);
+  return { step: 'wait', until: new Date(Math.min(...due.filter((d) => d > t))) };
+}
+
+function escalationReason(
+  progress: SignalProgress,
+  policy: SignalPolicy,
+  t: number,
+  pastDeadline: boolean,
+): EscalationReason | undefined {
+  if (policy.primaryAbsent) return 'absent';
+  if (progress.refused.primary) return 'unreachable';
+  if (progress.notified.primary && t >= at(progress.notified.primary) + policy.escalateAfterMs) {
+    return 'no-confirmation';
   }
-  return { step: 'purge' };
+  if (pastDeadline) return 'deadline';
+  return undefined;
 }

@@ -84,6 +84,9 @@ export interface SignalRecord {
   mdnSentAt?: string;
   confirmedAt?: string;
   confirmedBy?: 'primary' | 'backup';
+  escalatedAt?: string;
+  escalationReason?: 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
+  reminderSentAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
   needsReview: boolean;

@@ -124,3 +124,43 @@ export function cronExpression(time: string, days: Weekday[]): string {
   const [hour, minute] = time.split(':').map(Number) as [number, number];
   return `${minute} ${hour} * * ${days.join(',')}`;
 }
+
+/** The first school-day deadline (e.g. 08:15) at or after `receivedAt`: the moment a person must have seen it. */
+export function deadlineFor(receivedAt: Date, schedule: CheckSchedule, deadline: string): Date {
+  const first = localDate(receivedAt, schedule.timezone);
+  for (let ahead = 0; ahead < 30; ahead += 1) {
+    const day = addDays(first, ahead);
+    if (!schedule.days.includes(weekdayOf(day))) continue;
+    const instant = zonedInstant(day, deadline, schedule.timezone);
+    if (instant.getTime() >= receivedAt.getTime()) return instant;
+  }
+  return zonedInstant(addDays(first, 1), deadline, schedule.timezone);
+}
+
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+/** Whether an ISO date falls in one of the ranges (inclusive); ISO dates compare as strings. */
+export function isWithin(isoDate: string, ranges: DateRange[]): boolean {
+  return ranges.some((range) => range.from <= isoDate && isoDate <= range.to);
+}
+
+/**
+ * The dead-man alarm is due on a school day once the deadline has passed without a successful
+ * check since the day's first scheduled check, and only once that day.
+ */
+export function isDeadManDue(
+  now: Date,
+  lastSuccess: Date | undefined,
+  schedule: CheckSchedule,
+  deadline: string,
+  alarmSentOn: string | undefined,
+): boolean {
+  const today = localDate(now, schedule.timezone);
+  const [firstCheck] = checksOn(today, schedule);
+  if (!firstCheck || alarmSentOn === today) return false;
+  if (now.getTime() < zonedInstant(today, deadline, schedule.timezone).getTime()) return false;
+  return !lastSuccess || lastSuccess.getTime() < firstCheck.getTime();
+}

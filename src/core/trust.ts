@@ -22,7 +22,8 @@ export interface TrustAssessment {
 
 // One plain address: a local part, one "@", and a domain of dot-separated labels. Anything else
 // (a second "@", spaces, brackets, a comma-separated list) is not an address we can trust.
-const ADDRESS = /^[^\s@<>(),;:"[\]\\]+@((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}\p{N}-]{2,63})$/u;
+const ADDRESS =
+  /^[^\s@<>(),;:"[\]\\]+@((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}\p{N}-]{2,63})$/u;
 
 function domainOf(address: string): string | undefined {
   const m = ADDRESS.exec(address);
@@ -103,7 +104,9 @@ function parseResult(text: string): ResultInfo | undefined {
   const m = /^([a-z0-9_-]+)(?:\/\d+)?\s*=\s*([a-z0-9_-]+)(.*)$/is.exec(text);
   if (!m) return undefined;
   const properties = new Map<string, string[]>();
-  for (const p of (m[3] ?? '').matchAll(/([a-z0-9_-]{1,64}\.[a-z0-9_.-]{1,64})[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)/gi)) {
+  for (const p of (m[3] ?? '').matchAll(
+    /([a-z0-9_-]{1,64}\.[a-z0-9_.-]{1,64})[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"|[^\s;]+)/gi,
+  )) {
     const key = (p[1] ?? '').toLowerCase();
     const value = (p[2] ?? '').replace(/^"|"$/g, '').toLowerCase();
     properties.set(key, [...(properties.get(key) ?? []), value]);
@@ -149,7 +152,10 @@ export function assessTrust(facts: MailFacts, policy: TrustPolicy): TrustAssessm
   const rawFrom = facts.headers['from'];
   const address = (facts.fromAddress ?? '').trim().toLowerCase();
   if (address === '') {
-    return { trusted: false, reasons: [rawFrom === undefined ? 'no From address' : 'not exactly one From address'] };
+    return {
+      trusted: false,
+      reasons: [rawFrom === undefined ? 'no From address' : 'not exactly one From address'],
+    };
   }
   // The parser keeps only the first From; the raw header shows whether there were more addresses.
   if (rawFrom !== undefined && countAddresses(rawFrom) > 1) {
@@ -164,7 +170,9 @@ export function assessTrust(facts: MailFacts, policy: TrustPolicy): TrustAssessm
   if (policy.trustedAuthservId === undefined || policy.trustedAuthservId.trim() === '') {
     return { trusted: true, reasons };
   }
-  const fails = new Set(facts.authenticationResults.flatMap((h) => failsFor(h, policy.trustedAuthservId ?? '', domain)));
+  const fails = new Set(
+    facts.authenticationResults.flatMap((h) => failsFor(h, policy.trustedAuthservId ?? '', domain)),
+  );
   if (fails.has('dmarc')) return { trusted: false, reasons: ['DMARC failed for the From domain'] };
   if (fails.has('dkim')) return { trusted: false, reasons: ['DKIM failed for the From domain'] };
   return { trusted: true, reasons: [...reasons, 'no authentication failure reported'] };

@@ -201,7 +201,7 @@ export function appendMessage(
 }
 
 function headerBlock(source: Buffer): string {
-  const text = source.toString('latin1');
+  const text = source.toString('utf8');
   const match = /\r?\n\r?\n/.exec(text);
   return match ? text.slice(0, match.index) : text;
 }

@@ -50,6 +50,11 @@ function setup() {
         primary: { name: 'Zorgcoördinator', email: 'zorg@school.test' },
         backup: { name: 'Achterwacht', email: 'backup@school.test' },
       },
+      primaryAbsent: [],
+      notify: 'both',
+      escalateAfterMs: 20 * 60_000,
+      purgeAfterMs: 8 * 3_600_000,
+      schedule: { checks: ['07:00', '07:45', '08:05'], days: ['mon', 'tue', 'wed', 'thu', 'fri'], deadline: '08:15' },
       maxMessageBytes: 5_000_000,
       version: '0.0.0-test',
     },
@@ -204,5 +209,147 @@ describe('runCheck', () => {
     await runCheck(deps, { dryRun: false });
     expect(mailer.sent.map((m) => m.kind)).toEqual(['alert']);
     expect(mailer.sent[0]?.text).toContain('te groot');
+  });
+});
+
+describe('runCheck with escalation (notify: escalate)', () => {
+  function escalating() {
+    const context = setup();
+    context.deps.settings.notify = 'escalate';
+    return context;
+  }
+  const kinds = (mailer: FakeMailer) => mailer.sent.map((m) => `${m.kind}:${m.to[0]?.split('@')[0]}`);
+
+  function reply(from: string, notificationId: string | undefined): string {
+    return [
+      `From: ${from}`,
+      'To: hwc@school.test',
+      'Subject: Re: Handle with Care-signaal',
+      `In-Reply-To: <${notificationId}>`,
+      `Message-ID: <reply-${Math.random()}@school.test>`,
+      '',
+      'Gezien.',
+      '',
+    ].join('\r\n');
+  }
+
+  it('when the primary contact does not confirm, then the backup is told after escalateAfter, both are reminded at the deadline, and then it is purged', async () => {
+    const { mailbox, mailer, clock, deps, store } = escalating();
+    mailbox.add('INBOX', signal());
+    const first = await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer)).toEqual(['notification:zorg', 'acknowledgement:signaal']);
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    expect(first.nextDueAt?.toISOString()).toBe('2026-11-25T06:20:00.000Z');
+
+    clock.advance(20 * 60_000);
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer).slice(2)).toEqual(['notification:backup']);
+    expect(mailer.sent[2]?.text).toContain('niet op tijd bevestigd');
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+
+    clock.advance(55 * 60_000);
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer).slice(3)).toEqual(['reminder:zorg', 'reminder:backup']);
+    expect(mailer.sent[3]?.text).not.toContain('Quirijn');
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    const row = store.rows().find((r) => r.type === 'signal' && r.data.purgeReason);
+    expect(row?.data).toMatchObject({ escalated: true, confirmedBy: 'none', purgeReason: 'escalation-complete' });
+  });
+
+  it('when the primary contact confirms in time, then the backup is never told and the signal is purged', async () => {
+    const { mailbox, mailer, clock, deps } = escalating();
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    clock.advance(5 * 60_000);
+    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]?.messageId));
+    await runCheck(deps, { dryRun: false });
+    clock.advance(60 * 60_000);
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer)).toEqual(['notification:zorg', 'acknowledgement:signaal']);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+  });
+
+  it('when the backup replies to a notification it never got, then that is no confirmation', async () => {
+    const { mailbox, mailer, deps } = escalating();
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    mailbox.add('INBOX', reply('backup@school.test', mailer.sent[0]?.messageId));
+    const report = await runCheck(deps, { dryRun: false });
+    expect(report.counts.confirmations).toBe(0);
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+  });
+
+  it('when the primary contact is absent today, then the backup is told at once', async () => {
+    const { mailbox, mailer, deps } = escalating();
+    deps.settings.primaryAbsent = [{ from: '2026-11-23', to: '2026-11-27' }];
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer)).toEqual(['notification:backup', 'acknowledgement:signaal']);
+    expect(mailer.sent[0]?.text).toContain('afwezig');
+  });
+
+  it('when SMTP refuses the primary contact, then the backup is told in the same check', async () => {
+    const { mailbox, mailer, deps } = escalating();
+    mailer.refuse.add('zorg@school.test');
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer)).toEqual(['notification:backup', 'acknowledgement:signaal']);
+    expect(mailer.sent[0]?.text).toContain('niet bij de eerste contactpersoon worden afgeleverd');
+  });
+
+  it('when the notification to the primary bounces, then the bounce is removed quietly and the backup is told', async () => {
+    const { mailbox, mailer, deps } = escalating();
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    mailbox.add(
+      'INBOX',
+      [
+        'From: Mail Delivery System <MAILER-DAEMON@school.test>',
+        'To: hwc@school.test',
+        'Subject: Undelivered Mail Returned to Sender',
+        'Message-ID: <bounce-1@school.test>',
+        'Auto-Submitted: auto-replied',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'Your message could not be delivered.',
+        '--b',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; school.test',
+        '',
+        'Final-Recipient: rfc822; zorg@school.test',
+        'Action: failed',
+        'Status: 5.1.1',
+        '--b',
+        'Content-Type: text/rfc822-headers',
+        '',
+        `Message-ID: <${mailer.sent[0]?.messageId}>`,
+        'Subject: Handle with Care-signaal',
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    const report = await runCheck(deps, { dryRun: false });
+    expect(report.counts.quietlyRemoved).toBe(1);
+    expect(kinds(mailer).slice(2)).toEqual(['notification:backup']);
+    expect(mailer.sent.filter((m) => m.kind === 'alert')).toHaveLength(0);
+  });
+
+  it('when nobody confirms before purgeAfter, then the signal is purged anyway and the audit says nobody confirmed', async () => {
+    const { mailbox, clock, deps, store } = escalating();
+    deps.settings.purgeAfterMs = 60 * 60_000;
+    deps.settings.schedule.deadline = '23:00';
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    clock.advance(61 * 60_000);
+    const report = await runCheck(deps, { dryRun: false });
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(report.counts.unconfirmedPurged).toBe(1);
+    const row = store.rows().find((r) => r.type === 'signal' && r.data.purgeReason);
+    expect(row?.data).toMatchObject({ confirmedBy: 'none', purgeReason: 'hard-limit' });
   });
 });

@@ -35,7 +35,10 @@ describe('classify: signals from fixtures', () => {
     ['one-line.eml', ['David Pieterse | 2006-02-03']],
     ['labelled-fields.eml', ['Sanne van der Berg | 2012-02-03']],
     ['labelled-reversed.eml', ['Noah de Wit | 2015-07-14']],
-    ['siblings-list.eml', ['Ayoub El Amrani | 2013-04-12', 'Yasmina El Amrani | 2016-02-03', 'Ilias El Amrani | 2019-09-30']],
+    [
+      'siblings-list.eml',
+      ['Ayoub El Amrani | 2013-04-12', 'Yasmina El Amrani | 2016-02-03', 'Ilias El Amrani | 2019-09-30'],
+    ],
     ['siblings-tabs.eml', ['Rishi Ramdin | 2011-06-05', 'Shanti Jagessar-Mahabier | 2014-09-22']],
     ['outlook-html-table.eml', ['Ayşe Yılmaz | 2012-02-03', 'Mehmet Yılmaz | 2015-05-05']],
     ['outlook-alternative.eml', ["Noëlle van 't Hof | 2010-02-03"]],
@@ -47,13 +50,16 @@ describe('classify: signals from fixtures', () => {
     ['iso-date.eml', ['Kenneth Sabajo | 2011-05-20']],
     ['signature-trap.eml', ['Mila Bouzid | 2013-02-03']],
     ['html-nbsp-one-line.eml', ['Emre Çelik | 2013-02-03']],
-  ])('when %s is classified, then it is a clean signal with exactly its children', async (fixture, expected) => {
-    const result = await classifyFixture(fixture);
-    expect(result.kind).toBe('signal');
-    expect(result.category).toBe('signal');
-    expect(children(result)).toEqual(expected);
-    expect(result.needsReview).toBe(false);
-  });
+  ])(
+    'when %s is classified, then it is a clean signal with exactly its children',
+    async (fixture, expected) => {
+      const result = await classifyFixture(fixture);
+      expect(result.kind).toBe('signal');
+      expect(result.category).toBe('signal');
+      expect(children(result)).toEqual(expected);
+      expect(result.needsReview).toBe(false);
+    },
+  );
 
   it('when the codeword is only in the subject, then the reasons say so', async () => {
     const result = await classifyFixture('codeword-subject-only.eml');
@@ -80,8 +86,16 @@ describe('classify: signals that need a person', () => {
     ['impossible-date.eml', 'birth date does not exist', ['Julia de Vries | ']],
     ['future-date.eml', 'birth date is in the future', ['Lotte Mulder | 2027-05-12']],
     ['age-out-of-range.eml', 'age outside 2 to 23', ['Bram Visser | 1990-01-01']],
-    ['sentence-name.eml', 'name is empty or looks like a sentence', ['de moeder belt nog over de naam | 2014-04-04']],
-    ['count-mismatch.eml', 'number of names does not match number of dates', ['Tim Bos | ', 'Eva Bos | 2012-02-02']],
+    [
+      'sentence-name.eml',
+      'name is empty or looks like a sentence',
+      ['de moeder belt nog over de naam | 2014-04-04'],
+    ],
+    [
+      'count-mismatch.eml',
+      'number of names does not match number of dates',
+      ['Tim Bos | ', 'Eva Bos | 2012-02-02'],
+    ],
   ])('when %s is classified, then it is kept as is and flagged "%s"', async (fixture, reason, expected) => {
     const result = await classifyFixture(fixture);
     expect(result.kind).toBe('signal');
@@ -106,7 +120,8 @@ describe('classify: signals that need a person', () => {
 
   it('when the age is exactly 2 or 23, then it is accepted; one day outside, then it is flagged', () => {
     const at = (date: string): boolean =>
-      classify(facts({ subject: 'HwC', text: `Naam: Eva Bos\nGeboortedatum: ${date}` }), { today }).needsReview;
+      classify(facts({ subject: 'HwC', text: `Naam: Eva Bos\nGeboortedatum: ${date}` }), { today })
+        .needsReview;
     expect(at('20-11-2024')).toBe(false);
     expect(at('21-11-2024')).toBe(true);
     expect(at('21-11-2002')).toBe(false);
@@ -114,7 +129,9 @@ describe('classify: signals that need a person', () => {
   });
 
   it('when a labelled birth date is not a date, then the child keeps an empty date and is flagged', () => {
-    const result = classify(facts({ subject: 'HwC', text: 'Naam: Eva Bos\nGeboortedatum: onbekend' }), { today });
+    const result = classify(facts({ subject: 'HwC', text: 'Naam: Eva Bos\nGeboortedatum: onbekend' }), {
+      today,
+    });
     expect(result.children).toEqual([{ name: 'Eva Bos', birthDate: '' }]);
     expect(result.reasons).toContain('birth date not recognised');
     expect(result.needsReview).toBe(true);
@@ -147,7 +164,10 @@ describe('classify: signals that need a person', () => {
   });
 
   it('when the one-line form is written as a sentence, then the name is taken and flagged', () => {
-    const result = classify(facts({ text: 'Hierbij melden wij David Pieterse, 3-2-2006, Handle with Care' }), { today });
+    const result = classify(
+      facts({ text: 'Hierbij melden wij David Pieterse, 3-2-2006, Handle with Care' }),
+      { today },
+    );
     expect(children(result)).toEqual(['David Pieterse | 2006-02-03']);
     expect(result.reasons).toContain('name taken from a sentence');
   });
@@ -160,7 +180,10 @@ describe('classify: signals that need a person', () => {
   });
 
   it('when a mail lists more children than can be real, then only the first are listed and it is flagged', () => {
-    const lines = Array.from({ length: MAX_CHILDREN + 5 }, (_, i) => `Kind Nummer${String.fromCharCode(65 + (i % 26))}x${'a'.repeat(i % 7)}, 1-1-2015`);
+    const lines = Array.from(
+      { length: MAX_CHILDREN + 5 },
+      (_, i) => `Kind Nummer${String.fromCharCode(65 + (i % 26))}x${'a'.repeat(i % 7)}, 1-1-2015`,
+    );
     const result = classify(facts({ subject: 'HwC', text: lines.join('\n') }), { today });
     expect(result.children.length).toBeLessThanOrEqual(MAX_CHILDREN);
     expect(result.needsReview).toBe(true);
@@ -188,13 +211,19 @@ describe('classify: not signals', () => {
     ['bounce-classic.eml', 'bounce'],
     ['delivery-report.eml', 'delivery-report'],
     ['read-receipt.eml', 'read-receipt'],
-  ])('when %s is classified, then it is not a signal of category %s and has no children', async (fixture, category) => {
-    const result = await classifyFixture(fixture);
-    expect(result).toMatchObject({ kind: 'not-a-signal', category, children: [], needsReview: false });
-  });
+  ])(
+    'when %s is classified, then it is not a signal of category %s and has no children',
+    async (fixture, category) => {
+      const result = await classifyFixture(fixture);
+      expect(result).toMatchObject({ kind: 'not-a-signal', category, children: [], needsReview: false });
+    },
+  );
 
   it('when a mail has no codeword, then it is not a signal even with a name and a date', () => {
-    const result = classify(facts({ subject: 'Leerplicht', text: 'Naam: Eva Bos\nGeboortedatum: 2-2-2012' }), { today });
+    const result = classify(
+      facts({ subject: 'Leerplicht', text: 'Naam: Eva Bos\nGeboortedatum: 2-2-2012' }),
+      { today },
+    );
     expect(result).toMatchObject({ kind: 'not-a-signal', category: 'other', children: [] });
   });
 
@@ -212,14 +241,19 @@ describe('classify: not signals', () => {
 
   it('when a mail is only an X-Auto-Response-Suppress notice with the codeword, then it is an auto-reply', () => {
     const result = classify(
-      facts({ subject: 'HwC', text: 'I am out of the office.', headers: { 'x-auto-response-suppress': 'All' } }),
+      facts({
+        subject: 'HwC',
+        text: 'I am out of the office.',
+        headers: { 'x-auto-response-suppress': 'All' },
+      }),
       { today },
     );
     expect(result.category).toBe('auto-reply');
   });
 
   it('when a test mail names a fictional child and says it is no real pupil, then it is a test message', () => {
-    const text = 'Dit is een testbericht, het betreft geen echte leerling.\nTest Persoon, 1-1-2015, Handle with Care';
+    const text =
+      'Dit is een testbericht, het betreft geen echte leerling.\nTest Persoon, 1-1-2015, Handle with Care';
     expect(classify(facts({ text }), { today }).category).toBe('test-message');
   });
 
@@ -232,7 +266,9 @@ describe('classify: not signals', () => {
   });
 
   it('when a plain-text read receipt arrives, then it is a read receipt', () => {
-    const result = classify(facts({ subject: 'Gelezen: Handle with Care', text: 'Uw bericht is gelezen.' }), { today });
+    const result = classify(facts({ subject: 'Gelezen: Handle with Care', text: 'Uw bericht is gelezen.' }), {
+      today,
+    });
     expect(result.category).toBe('read-receipt');
   });
 

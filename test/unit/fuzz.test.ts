@@ -73,7 +73,10 @@ const mutations: Record<string, (raw: Buffer, random: Random, corpus: Buffer[]) 
   },
   hugeLine(raw, random) {
     const at = int(random, raw.length + 1);
-    const line = Buffer.alloc(50_000 + int(random, 400_000), pick(random, [0x41, 0x3d, 0x2d, 0x20, 0x3c, 0x2c]));
+    const line = Buffer.alloc(
+      50_000 + int(random, 400_000),
+      pick(random, [0x41, 0x3d, 0x2d, 0x20, 0x09, 0x3c, 0x2c, 0x0a]),
+    );
     return Buffer.concat([raw.subarray(0, at), line, raw.subarray(at)]);
   },
   deepNesting(raw, random) {
@@ -85,7 +88,11 @@ const mutations: Record<string, (raw: Buffer, random: Random, corpus: Buffer[]) 
       tail.unshift(`--n${i}--`);
     }
     head.push('Content-Type: message/rfc822', '', '');
-    return Buffer.concat([Buffer.from(head.join('\r\n'), 'latin1'), raw, Buffer.from(`\r\n${tail.join('\r\n')}\r\n`)]);
+    return Buffer.concat([
+      Buffer.from(head.join('\r\n'), 'latin1'),
+      raw,
+      Buffer.from(`\r\n${tail.join('\r\n')}\r\n`),
+    ]);
   },
   noHeaderSeparator(raw) {
     return Buffer.from(raw.toString('latin1').replace(/\r?\n\r?\n/, '\r\n'), 'latin1');
@@ -103,7 +110,10 @@ const mutations: Record<string, (raw: Buffer, random: Random, corpus: Buffer[]) 
   },
   splice(raw, random, corpus) {
     const other = pick(random, corpus);
-    return Buffer.concat([raw.subarray(0, int(random, raw.length)), other.subarray(int(random, other.length))]);
+    return Buffer.concat([
+      raw.subarray(0, int(random, raw.length)),
+      other.subarray(int(random, other.length)),
+    ]);
   },
   garbage(_raw, random) {
     return Buffer.from(Array.from({ length: int(random, 8192) }, () => int(random, 256)));
@@ -111,8 +121,24 @@ const mutations: Record<string, (raw: Buffer, random: Random, corpus: Buffer[]) 
 };
 
 const KINDS = new Set(['signal', 'not-a-signal']);
-const CATEGORIES = new Set(['signal', 'bounce', 'auto-reply', 'read-receipt', 'delivery-report', 'test-message', 'newsletter', 'other']);
-const FAILURES = new Set(['too-big', 'header-too-large', 'too-deeply-nested', 'too-many-parts', 'timeout', 'unparseable']);
+const CATEGORIES = new Set([
+  'signal',
+  'bounce',
+  'auto-reply',
+  'read-receipt',
+  'delivery-report',
+  'test-message',
+  'newsletter',
+  'other',
+]);
+const FAILURES = new Set([
+  'too-big',
+  'header-too-large',
+  'too-deeply-nested',
+  'too-many-parts',
+  'timeout',
+  'unparseable',
+]);
 
 function checkClassification(result: ClassifiedMail): string | undefined {
   if (!KINDS.has(result.kind) || !CATEGORIES.has(result.category)) return 'unknown kind or category';
@@ -121,7 +147,8 @@ function checkClassification(result: ClassifiedMail): string | undefined {
   if (result.kind === 'not-a-signal' && result.children.length > 0) return 'a non-signal has children';
   for (const child of result.children) {
     if (typeof child.name !== 'string') return 'name is not a string';
-    if (child.birthDate !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(child.birthDate)) return 'birth date is not ISO';
+    if (child.birthDate !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(child.birthDate))
+      return 'birth date is not ISO';
     const leak = child.name.length >= 3 && result.reasons.some((r) => r.includes(child.name));
     if (leak) return 'a reason contains a child name';
   }
@@ -129,46 +156,80 @@ function checkClassification(result: ClassifiedMail): string | undefined {
 }
 
 describe('fuzz: malformed and mutated mails', () => {
-  it(
-    'when 1,200 mutated fixtures are parsed and classified, then each ends in a defined outcome without an exception',
-    async () => {
-      const dir = new URL('../fixtures/', import.meta.url);
-      const names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();
-      const corpus = await Promise.all(names.map((n) => readFile(new URL(n, dir))));
-      expect(corpus.length).toBeGreaterThan(10);
+  it('when 1,200 mutated fixtures are parsed and classified, then each ends in a defined outcome without an exception', async () => {
+    const dir = new URL('../fixtures/', import.meta.url);
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();
+    const corpus = await Promise.all(names.map((n) => readFile(new URL(n, dir))));
+    expect(corpus.length).toBeGreaterThan(10);
 
-      const random = prng(20261120);
-      const kinds = Object.keys(mutations);
-      const problems: string[] = [];
-      const outcomes = new Map<string, number>();
-      const total = 1200;
-      for (let i = 0; i < total; i++) {
-        const base = pick(random, corpus);
-        const kind = kinds[i % kinds.length] as string;
-        let raw = (mutations[kind] as (typeof mutations)[string])(base, random, corpus);
-        // Some cases get a second mutation on top, to reach odder corners.
-        if (random() < 0.3) raw = (mutations[pick(random, kinds)] as (typeof mutations)[string])(raw, random, corpus);
-        try {
-          const parsed = await parseMail(raw, { timeBudgetMs: 2000 });
-          if (!parsed.ok) {
-            if (!FAILURES.has(parsed.reason)) problems.push(`#${i} ${kind}: unknown failure reason`);
-            outcomes.set(parsed.reason, (outcomes.get(parsed.reason) ?? 0) + 1);
-            continue;
-          }
-          const result = classify(parsed.facts, { today: '2026-11-20' });
-          const problem = checkClassification(result);
-          if (problem) problems.push(`#${i} ${kind}: ${problem}`);
-          outcomes.set(result.category, (outcomes.get(result.category) ?? 0) + 1);
-        } catch (err) {
-          problems.push(`#${i} ${kind}: threw ${(err as Error).name}`);
+    const random = prng(20261120);
+    const kinds = Object.keys(mutations);
+    const problems: string[] = [];
+    const outcomes = new Map<string, number>();
+    const total = 1200;
+    for (let i = 0; i < total; i++) {
+      const base = pick(random, corpus);
+      const kind = kinds[i % kinds.length] as string;
+      let raw = (mutations[kind] as (typeof mutations)[string])(base, random, corpus);
+      // Some cases get a second mutation on top, to reach odder corners.
+      if (random() < 0.3)
+        raw = (mutations[pick(random, kinds)] as (typeof mutations)[string])(raw, random, corpus);
+      try {
+        const parsed = await parseMail(raw, { timeBudgetMs: 2000 });
+        if (!parsed.ok) {
+          if (!FAILURES.has(parsed.reason)) problems.push(`#${i} ${kind}: unknown failure reason`);
+          outcomes.set(parsed.reason, (outcomes.get(parsed.reason) ?? 0) + 1);
+          continue;
         }
+        const result = classify(parsed.facts, { today: '2026-11-20' });
+        const problem = checkClassification(result);
+        if (problem) problems.push(`#${i} ${kind}: ${problem}`);
+        outcomes.set(result.category, (outcomes.get(result.category) ?? 0) + 1);
+      } catch (err) {
+        problems.push(`#${i} ${kind}: threw ${(err as Error).name}`);
       }
-      expect(problems).toEqual([]);
-      expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(total);
-      // Both sides are exercised: mutated mails still parse, and hostile ones are refused.
-      expect(outcomes.get('signal') ?? 0).toBeGreaterThan(100);
-      expect(outcomes.get('too-deeply-nested') ?? 0).toBeGreaterThan(0);
-    },
-    60_000,
-  );
+    }
+    expect(problems).toEqual([]);
+    expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(total);
+    // Both sides are exercised: mutated mails still parse, and hostile ones are refused.
+    expect(outcomes.get('signal') ?? 0).toBeGreaterThan(100);
+    expect(outcomes.get('too-deeply-nested') ?? 0).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('fuzz: text built to make pattern matching slow', () => {
+  const big = (unit: string, length = 1_000_000): string => unit.repeat(Math.ceil(length / unit.length));
+  const texts: [string, string][] = [
+    ['spaces', `Eva Bos${big(' ')}2-2-2012`],
+    ['tabs', `Naam${big('\t')}x`],
+    ['blank lines', big('\n \t\n')],
+    ['digits and spaces', big('1 ')],
+    ['separators', big(' ,;|')],
+    ['labels', big('Naam: geb. ')],
+    ['codewords', big('handle with ')],
+    ['abbreviations', big('h.w.')],
+    ['dashes', big('-')],
+    ['date-like', big('1-1-1-1-')],
+    ['header-like lines', big('Van:\t\t\t\n')],
+    ['words', big('Eva ')],
+    ['quote marks', big('> ')],
+  ];
+
+  it('when classify gets pathological text, subject and HTML, then it returns a defined result', () => {
+    for (const [, text] of texts) {
+      const result = classify(
+        {
+          subject: `HwC ${big('Re: ', 200_000)}`,
+          text,
+          html: big('<table><tr><td><p>Eva&nbsp;', 500_000),
+          references: [],
+          headers: { 'auto-submitted': big(' ', 10_000) },
+          authenticationResults: [],
+          contentType: 'text/plain',
+        },
+        { today: '2026-11-20' },
+      );
+      expect(checkClassification(result)).toBeUndefined();
+    }
+  }, 60_000);
 });

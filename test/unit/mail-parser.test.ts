@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARSE_LIMITS, messageIdOf, parseMail, type ParseResult } from '../../src/adapters/mail-parser.js';
+import {
+  DEFAULT_PARSE_LIMITS,
+  messageIdOf,
+  parseMail,
+  type ParseResult,
+} from '../../src/adapters/mail-parser.js';
 import type { MailFacts } from '../../src/core/types.js';
 
 function mail(lines: string[]): Buffer {
@@ -59,7 +64,10 @@ describe('mail parser: facts', () => {
       contentType: 'text/plain',
       dispositionNotificationTo: 'signaal@veiligthuis.test',
       date: '2026-11-20T08:12:00.000Z',
-      authenticationResults: ['mx.school.test;\tdkim=pass header.d=veiligthuis.test', 'mx.relay.test; spf=pass'],
+      authenticationResults: [
+        'mx.school.test;\tdkim=pass header.d=veiligthuis.test',
+        'mx.relay.test; spf=pass',
+      ],
     });
     expect(facts.text.trim()).toBe('Eva Bos, 2-2-2012, HwC');
     expect(facts.headers).toMatchObject({
@@ -84,7 +92,9 @@ describe('mail parser: facts', () => {
   });
 
   it('when there are two From headers or a From group, then fromAddress is absent', async () => {
-    const two = await okFacts(mail(['From: a@veiligthuis.test', 'From: b@evil.test', 'Subject: x', '', 'body']));
+    const two = await okFacts(
+      mail(['From: a@veiligthuis.test', 'From: b@evil.test', 'Subject: x', '', 'body']),
+    );
     expect(two.fromAddress).toBeUndefined();
     expect(two.headers['from']).toBe('a@veiligthuis.test, b@evil.test');
     const group = await okFacts(mail(['From: VT: a@veiligthuis.test;', 'Subject: x', '', 'body']));
@@ -95,20 +105,30 @@ describe('mail parser: facts', () => {
 
   it('when the mail is HTML only, then text is derived from it by mailparser and html is kept', async () => {
     const facts = await okFacts(
-      mail(['From: a@b.test', 'Subject: x', 'Content-Type: text/html; charset=utf-8', '', '<p>Eva&nbsp;Bos, 2-2-2012</p>']),
+      mail([
+        'From: a@b.test',
+        'Subject: x',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Eva&nbsp;Bos, 2-2-2012</p>',
+      ]),
     );
     expect(facts.text).toContain('Bos, 2-2-2012');
     expect(facts.html).toContain('<p>');
   });
 
   it('when a windows-1252 quoted-printable body is parsed, then diacritics are decoded', async () => {
-    const facts = await okFacts(await readFile(new URL('../fixtures/outlook-alternative.eml', import.meta.url)));
+    const facts = await okFacts(
+      await readFile(new URL('../fixtures/outlook-alternative.eml', import.meta.url)),
+    );
     expect(facts.text).toContain('Noëlle');
     expect(facts.html).toContain('No&euml;lle');
   });
 
   it('when a forwarded mail is attached as message/rfc822, then its text is added under a forward marker', async () => {
-    const facts = await okFacts(await readFile(new URL('../fixtures/forwarded-attachment.eml', import.meta.url)));
+    const facts = await okFacts(
+      await readFile(new URL('../fixtures/forwarded-attachment.eml', import.meta.url)),
+    );
     expect(facts.text).toContain('---------- Doorgestuurd bericht ----------');
     expect(facts.text).toContain('Luuk Hendriks, 9-9-2009, HwC');
   });
@@ -138,7 +158,12 @@ describe('mail parser: bounds', () => {
   });
 
   it('when a single header line is enormous, then it is refused as header-too-large', async () => {
-    const raw = mail(['From: a@b.test', `Subject: ${'a'.repeat(DEFAULT_PARSE_LIMITS.maxHeaderBytes + 10)}`, '', 'body']);
+    const raw = mail([
+      'From: a@b.test',
+      `Subject: ${'a'.repeat(DEFAULT_PARSE_LIMITS.maxHeaderBytes + 10)}`,
+      '',
+      'body',
+    ]);
     expect(await parseMail(raw)).toEqual({ ok: false, reason: 'header-too-large' });
   });
 
@@ -159,14 +184,23 @@ describe('mail parser: bounds', () => {
 
   it('when a mail has more parts than the limit, then it is refused as too-many-parts', async () => {
     const lines = ['From: a@b.test', 'Content-Type: multipart/mixed; boundary=x', ''];
-    for (let i = 0; i < DEFAULT_PARSE_LIMITS.maxMimeParts + 1; i++) lines.push('--x', 'Content-Type: text/plain', '', `p${i}`);
+    for (let i = 0; i < DEFAULT_PARSE_LIMITS.maxMimeParts + 1; i++)
+      lines.push('--x', 'Content-Type: text/plain', '', `p${i}`);
     lines.push('--x--');
     expect(await parseMail(mail(lines))).toEqual({ ok: false, reason: 'too-many-parts' });
   });
 
   it('when parsing takes longer than the time budget, then it ends as timeout without a crash', async () => {
-    const body = Buffer.alloc(3 * 1024 * 1024, 0x41).toString('base64').replace(/(.{76})/g, '$1\r\n');
-    const raw = mail(['From: a@b.test', 'Content-Type: text/plain', 'Content-Transfer-Encoding: base64', '', body]);
+    const body = Buffer.alloc(3 * 1024 * 1024, 0x41)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\r\n');
+    const raw = mail([
+      'From: a@b.test',
+      'Content-Type: text/plain',
+      'Content-Transfer-Encoding: base64',
+      '',
+      body,
+    ]);
     const result = await parseMail(raw, { timeBudgetMs: 1 });
     expect(result).toEqual({ ok: false, reason: 'timeout' });
     // Give a destroyed parser the chance to emit late events; vitest fails on unhandled errors.
@@ -176,7 +210,13 @@ describe('mail parser: bounds', () => {
   it('when the parser itself is still running at the deadline, then it is stopped and the result is timeout', async () => {
     // One long base64 line keeps the pre-parse scan short, so the deadline falls inside mailparser.
     const body = Buffer.alloc(3 * 1024 * 1024, 0x41).toString('base64');
-    const raw = mail(['From: a@b.test', 'Content-Type: text/plain', 'Content-Transfer-Encoding: base64', '', body]);
+    const raw = mail([
+      'From: a@b.test',
+      'Content-Type: text/plain',
+      'Content-Transfer-Encoding: base64',
+      '',
+      body,
+    ]);
     expect(await parseMail(raw, { timeBudgetMs: 30 })).toEqual({ ok: false, reason: 'timeout' });
     await new Promise((resolve) => setTimeout(resolve, 200));
   });
@@ -193,11 +233,26 @@ describe('mail parser: bounds', () => {
   it.each<[string, Buffer]>([
     ['an empty buffer', Buffer.alloc(0)],
     ['only a blank line', Buffer.from('\r\n\r\n')],
-    ['NUL bytes everywhere', Buffer.from('From: a\u0000@b.test\r\nSubject: \u0000\r\n\r\nEva\u0000 Bos, 2-2-2012')],
-    ['broken base64', mail(['From: a@b.test', 'Content-Transfer-Encoding: base64', '', '!!!@@@###$$$', '====AAAA'])],
-    ['an unknown charset', mail(['From: a@b.test', 'Content-Type: text/plain; charset=x-klingon', '', 'Eva'])],
-    ['a UTF-7 body', mail(['From: a@b.test', 'Content-Type: text/plain; charset=utf-7', '', '+ADw-script+AD4-'])],
-    ['a missing closing boundary', mail(['From: a@b.test', 'Content-Type: multipart/mixed; boundary=q', '', '--q', '', 'text'])],
+    [
+      'NUL bytes everywhere',
+      Buffer.from('From: a\u0000@b.test\r\nSubject: \u0000\r\n\r\nEva\u0000 Bos, 2-2-2012'),
+    ],
+    [
+      'broken base64',
+      mail(['From: a@b.test', 'Content-Transfer-Encoding: base64', '', '!!!@@@###$$$', '====AAAA']),
+    ],
+    [
+      'an unknown charset',
+      mail(['From: a@b.test', 'Content-Type: text/plain; charset=x-klingon', '', 'Eva']),
+    ],
+    [
+      'a UTF-7 body',
+      mail(['From: a@b.test', 'Content-Type: text/plain; charset=utf-7', '', '+ADw-script+AD4-']),
+    ],
+    [
+      'a missing closing boundary',
+      mail(['From: a@b.test', 'Content-Type: multipart/mixed; boundary=q', '', '--q', '', 'text']),
+    ],
     ['random binary', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
   ])('when the input is %s, then the result is a defined outcome', async (_title, raw) => {
     const result: ParseResult = await parseMail(raw);
@@ -205,9 +260,14 @@ describe('mail parser: bounds', () => {
       expect(typeof result.facts.text).toBe('string');
       expect(Array.isArray(result.facts.references)).toBe(true);
     } else {
-      expect(['too-big', 'header-too-large', 'too-deeply-nested', 'too-many-parts', 'timeout', 'unparseable']).toContain(
-        result.reason,
-      );
+      expect([
+        'too-big',
+        'header-too-large',
+        'too-deeply-nested',
+        'too-many-parts',
+        'timeout',
+        'unparseable',
+      ]).toContain(result.reason);
     }
   });
 });

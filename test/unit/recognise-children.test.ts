@@ -42,10 +42,9 @@ describe('recognise children', () => {
   });
 
   it('when siblings are labelled one after another, then each name gets the date that follows it', () => {
-    expect(found('Naam: Eva Bos\nGeboortedatum: 2-2-2012\n\nNaam: Tim Bos\nGeboortedatum: 3-3-2014')).toEqual([
-      'Eva Bos | 2012-02-02',
-      'Tim Bos | 2014-03-03',
-    ]);
+    expect(found('Naam: Eva Bos\nGeboortedatum: 2-2-2012\n\nNaam: Tim Bos\nGeboortedatum: 3-3-2014')).toEqual(
+      ['Eva Bos | 2012-02-02', 'Tim Bos | 2014-03-03'],
+    );
   });
 
   it('when a table splits first name and surname over columns, then the name is joined', () => {
@@ -95,10 +94,12 @@ describe('recognise children', () => {
   });
 
   it('when labels are split, then each value is tied to its label', () => {
-    expect(splitLabels('Naam: Eva Bos Geboortedatum: 2-2-2012').map((s) => [s.kind, s.value.trim()])).toEqual([
-      ['name', 'Eva Bos'],
-      ['date', '2-2-2012'],
-    ]);
+    expect(splitLabels('Naam: Eva Bos Geboortedatum: 2-2-2012').map((s) => [s.kind, s.value.trim()])).toEqual(
+      [
+        ['name', 'Eva Bos'],
+        ['date', '2-2-2012'],
+      ],
+    );
     expect(splitLabels('Wat is de naam: onbekend').map((s) => s.kind)).toEqual(['none']);
     expect(isHeaderRow('Naam leerling\tGeboortedatum\tCodewoord')).toBe(true);
     expect(isHeaderRow('Eva Bos\t2-2-2012')).toBe(false);
@@ -133,6 +134,17 @@ describe('plausibility of a child', () => {
   });
 
   it('when today is not a valid date, then the age is not judged and that is said', () => {
-    expect(childReasons(child('Eva Bos', '2012-02-02'), 'gisteren')).toEqual(['today is not a valid date, age not checked']);
+    expect(childReasons(child('Eva Bos', '2012-02-02'), 'gisteren')).toEqual([
+      'today is not a valid date, age not checked',
+    ]);
+  });
+});
+
+describe('recognise numbered and spaced forms', () => {
+  it('when siblings are numbered in the labels, then each number is part of the label, not the data', () => {
+    expect(
+      found('Naam kind 1: Eva Bos\nGeboortedatum kind 1: 2-2-2012\nNaam kind 2: Tim Bos\nGeboortedatum kind 2: 3 - 3 - 2014'),
+    ).toEqual(['Eva Bos | 2012-02-02', 'Tim Bos | 2014-03-03']);
+    expect(found('Leerling 1: Eva Bos\nGeboortedatum 2-2-2012')).toEqual(['Eva Bos | 2012-02-02']);
   });
 });

@@ -47,7 +47,11 @@ describe('recognise dates', () => {
   });
 
   it('when a line holds several dates, then each is found once, in order', () => {
-    expect(isoOf('Eva 2-2-2012, Tim 3 maart 2014 en Sam 2016-01-05')).toEqual(['2012-02-02', '2014-03-03', '2016-01-05']);
+    expect(isoOf('Eva 2-2-2012, Tim 3 maart 2014 en Sam 2016-01-05')).toEqual([
+      '2012-02-02',
+      '2014-03-03',
+      '2016-01-05',
+    ]);
   });
 
   it('when a date is glued to a word, as table cells can be, then it is still found', () => {

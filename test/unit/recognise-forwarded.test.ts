@@ -16,7 +16,10 @@ describe('recognise forwarded parts', () => {
     ];
     const split = splitForwarded(lines);
     expect(split.forwarded).toBe(true);
-    expect(split.segments).toEqual([['Zie onderstaand.', ''], ['', 'Kevin Sabajo, 11-12-2010, Handle with Care']]);
+    expect(split.segments).toEqual([
+      ['Zie onderstaand.', ''],
+      ['', 'Kevin Sabajo, 11-12-2010, Handle with Care'],
+    ]);
     expect(split.forwardedSubjects).toEqual(['Handle with Care']);
   });
 
@@ -57,7 +60,10 @@ describe('recognise forwarded parts', () => {
   });
 
   it('when a reply attribution line with a date precedes a quote, then that line is not part of any section', () => {
-    const split = splitForwarded(['Op 20-11-2026 om 10:12 schreef Veilig Thuis <a@b.test>:', 'Eva Bos, 2-2-2012']);
+    const split = splitForwarded([
+      'Op 20-11-2026 om 10:12 schreef Veilig Thuis <a@b.test>:',
+      'Eva Bos, 2-2-2012',
+    ]);
     expect(split.segments).toEqual([['Eva Bos, 2-2-2012']]);
   });
 

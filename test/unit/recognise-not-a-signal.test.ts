@@ -28,14 +28,18 @@ function facts(overrides: Partial<MailFacts>): MailFacts {
 
 describe('recognise mails that are not signals', () => {
   it('when a mail is a disposition notification, then it is a read receipt', () => {
-    expect(isReadReceipt(facts({ contentType: 'multipart/report', reportType: 'disposition-notification' }))).toBe(true);
+    expect(
+      isReadReceipt(facts({ contentType: 'multipart/report', reportType: 'disposition-notification' })),
+    ).toBe(true);
     expect(isReadReceipt(facts({ subject: 'Read: HwC', text: 'Your message was read on ...' }))).toBe(true);
     expect(isReadReceipt(facts({ subject: 'Handle with Care' }))).toBe(false);
   });
 
   it('when a delivery status notification says failed, then it is a bounce; otherwise a delivery report', () => {
     const dsn = { contentType: 'multipart/report', reportType: 'delivery-status' };
-    expect(deliveryReportKind(facts({ ...dsn, text: 'Final-Recipient: rfc822; a@b\nAction: failed' }))).toBe('bounce');
+    expect(deliveryReportKind(facts({ ...dsn, text: 'Final-Recipient: rfc822; a@b\nAction: failed' }))).toBe(
+      'bounce',
+    );
     expect(deliveryReportKind(facts({ ...dsn, text: 'Action: delivered' }))).toBe('delivery-report');
     expect(deliveryReportKind(facts({ ...dsn, text: 'Action: delayed' }))).toBe('delivery-report');
     expect(deliveryReportKind(facts({}))).toBeUndefined();
@@ -43,9 +47,13 @@ describe('recognise mails that are not signals', () => {
 
   it('when a mail comes from MAILER-DAEMON or has a bounce subject, then it is a classic bounce', () => {
     expect(classicBounceKind(facts({ fromAddress: 'mailer-daemon@mx.test' }))).toBe('bounce');
-    expect(classicBounceKind(facts({ fromAddress: 'postmaster@mx.test', subject: 'Delivered: HwC' }))).toBe('delivery-report');
+    expect(classicBounceKind(facts({ fromAddress: 'postmaster@mx.test', subject: 'Delivered: HwC' }))).toBe(
+      'delivery-report',
+    );
     expect(classicBounceKind(facts({ subject: 'Onbestelbaar: Handle with Care' }))).toBe('bounce');
-    expect(classicBounceKind(facts({ subject: 'Mail delivery failed: returning message to sender' }))).toBe('bounce');
+    expect(classicBounceKind(facts({ subject: 'Mail delivery failed: returning message to sender' }))).toBe(
+      'bounce',
+    );
     expect(classicBounceKind(facts({ headers: { 'x-failed-recipients': 'ib@school.test' } }))).toBe('bounce');
     expect(classicBounceKind(facts({ subject: 'Handle with Care' }))).toBeUndefined();
   });

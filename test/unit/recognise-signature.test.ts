@@ -31,7 +31,13 @@ describe('recognise signatures and disclaimers', () => {
   );
 
   it('when a section has a signature, then everything from it onwards is set apart', () => {
-    const split = stripSignature(['Eva Bos, 2-2-2012', '', 'Met vriendelijke groet,', 'Jan de Boer', 'Verzonden op 20-11-2026']);
+    const split = stripSignature([
+      'Eva Bos, 2-2-2012',
+      '',
+      'Met vriendelijke groet,',
+      'Jan de Boer',
+      'Verzonden op 20-11-2026',
+    ]);
     expect(split.body).toEqual(['Eva Bos, 2-2-2012', '']);
     expect(split.trailer).toEqual(['Met vriendelijke groet,', 'Jan de Boer', 'Verzonden op 20-11-2026']);
   });

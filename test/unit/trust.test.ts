@@ -96,7 +96,9 @@ describe('trust: Authentication-Results', () => {
 
   it('when the trusted server reports dmarc=fail for the From domain, then the mail is not trusted', () => {
     const result = assessTrust(
-      facts({ authenticationResults: ['mx.school.test; dmarc=fail (p=reject) header.from=veiligthuis.test'] }),
+      facts({
+        authenticationResults: ['mx.school.test; dmarc=fail (p=reject) header.from=veiligthuis.test'],
+      }),
       policy,
     );
     expect(result).toEqual({ trusted: false, reasons: ['DMARC failed for the From domain'] });
@@ -104,27 +106,40 @@ describe('trust: Authentication-Results', () => {
 
   it('when the trusted server reports dkim=fail for the From domain, then the mail is not trusted', () => {
     const result = assessTrust(
-      facts({ authenticationResults: ['mx.school.test 1; spf=pass smtp.mailfrom=x; dkim=fail header.d=veiligthuis.test'] }),
+      facts({
+        authenticationResults: [
+          'mx.school.test 1; spf=pass smtp.mailfrom=x; dkim=fail header.d=veiligthuis.test',
+        ],
+      }),
       policy,
     );
     expect(result).toEqual({ trusted: false, reasons: ['DKIM failed for the From domain'] });
   });
 
   it('when dkim fails by header.i for a subdomain or parent, then it counts for the From domain', () => {
-    const sub = facts({ fromAddress: 'a@regio.veiligthuis.test', authenticationResults: ['mx.school.test; dkim=fail header.i=@veiligthuis.test'] });
+    const sub = facts({
+      fromAddress: 'a@regio.veiligthuis.test',
+      authenticationResults: ['mx.school.test; dkim=fail header.i=@veiligthuis.test'],
+    });
     expect(assessTrust(sub, policy).trusted).toBe(false);
   });
 
   it('when dkim fails only for an unrelated domain, then the From domain is not affected', () => {
     const result = assessTrust(
-      facts({ authenticationResults: ['mx.school.test; dkim=fail header.d=mailinglist.test; dkim=pass header.d=veiligthuis.test'] }),
+      facts({
+        authenticationResults: [
+          'mx.school.test; dkim=fail header.d=mailinglist.test; dkim=pass header.d=veiligthuis.test',
+        ],
+      }),
       policy,
     );
     expect(result.trusted).toBe(true);
   });
 
   it('when a fail names no domain at all, then it counts against the From domain', () => {
-    expect(assessTrust(facts({ authenticationResults: ['mx.school.test; dmarc=fail'] }), policy).trusted).toBe(false);
+    expect(
+      assessTrust(facts({ authenticationResults: ['mx.school.test; dmarc=fail'] }), policy).trusted,
+    ).toBe(false);
   });
 
   it('when another server reports a fail, then it is ignored', () => {
@@ -145,7 +160,9 @@ describe('trust: Authentication-Results', () => {
 
   it('when the authserv-id differs only in case, or comments surround it, then it still matches', () => {
     const result = assessTrust(
-      facts({ authenticationResults: ['(our server) MX.School.Test; dkim=fail (bad sig) header.d=veiligthuis.test'] }),
+      facts({
+        authenticationResults: ['(our server) MX.School.Test; dkim=fail (bad sig) header.d=veiligthuis.test'],
+      }),
       policy,
     );
     expect(result.trusted).toBe(false);
@@ -161,12 +178,19 @@ describe('trust: Authentication-Results', () => {
       }),
       policy,
     );
-    expect(result).toEqual({ trusted: true, reasons: ['sender is in the trusted list', 'no authentication failure reported'] });
+    expect(result).toEqual({
+      trusted: true,
+      reasons: ['sender is in the trusted list', 'no authentication failure reported'],
+    });
   });
 
   it('when a "fail" appears only inside a comment or a quoted value, then it is not read as a verdict', () => {
     const result = assessTrust(
-      facts({ authenticationResults: ['mx.school.test; dkim=pass (dmarc=fail would be bad) header.d="veiligthuis.test;dmarc=fail"'] }),
+      facts({
+        authenticationResults: [
+          'mx.school.test; dkim=pass (dmarc=fail would be bad) header.d="veiligthuis.test;dmarc=fail"',
+        ],
+      }),
       policy,
     );
     expect(result.trusted).toBe(true);

@@ -39,7 +39,8 @@ type Field =
 const EVENT_BEFORE =
   /(?:^|[\s(,;:])(?:op|sinds|vanaf|per|tot|t\/m|tm|d\.d\.|dd|datum|date|verzonden|sent|ontvangen|received|gemeld|melding|incident|inzet|van|om|na|voor|uiterlijk|deadline|tijdens|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ma|di|wo|do|vr|za|zo)\.?\s*[:,]?\s*$/iu;
 // A time or a range right after a date: "20-11-2026 10:12", "20-11-2026 om 9.30", "1-1-2026 t/m".
-const EVENT_AFTER = /^\s*(?:,?\s*(?:om|at|van|tot|t\/m|-)\s*)?\d{1,2}[:.]\d{2}\b|^\s*(?:t\/m|tot|till|until)\b/iu;
+const EVENT_AFTER =
+  /^\s*(?:,?\s*(?:om|at|van|tot|t\/m|-)\s*)?\d{1,2}[:.]\d{2}\b|^\s*(?:t\/m|tot|till|until)\b/iu;
 
 function isEventDate(line: string, date: DateMatch, previousEnd: number): boolean {
   const before = line.slice(Math.max(previousEnd, date.start - 40), date.start);
@@ -60,7 +61,7 @@ function nameBefore(text: string): string {
     if (looksLikeName(joined)) return joined;
     return cells[cells.length - 1] ?? '';
   }
-  const pieces = text.split(/[,;|(\u0001]|\s[-\u2013\u2014]\s/).map(cleanName);
+  const pieces = text.split(/[,;|(\ue000]|\s[-\u2013\u2014]\s/).map(cleanName);
   for (let i = pieces.length - 1; i >= 0; i--) {
     const piece = pieces[i] ?? '';
     if (piece !== '') return piece;
@@ -69,7 +70,7 @@ function nameBefore(text: string): string {
 }
 
 function nameAfter(text: string): { name: string; length: number } {
-  const m = /^[\s,;|)\-\u2013\u2014]*([^\t,;|(\u0001]*)/.exec(text);
+  const m = /^[\s,;|)\-\u2013\u2014]*([^\t,;|(\ue000]*)/.exec(text);
   const name = cleanName(m?.[1] ?? '');
   return { name, length: m?.[0].length ?? 0 };
 }
@@ -190,7 +191,12 @@ export function extractFields(lines: string[]): Field[] {
       const was = pending;
       pending = undefined;
       if (hasLabel) {
-        if (was.colon) fields.push(was.kind === 'name' ? { kind: 'name', name: '', labelled: true } : { kind: 'date', iso: '', problem: 'missing' });
+        if (was.colon)
+          fields.push(
+            was.kind === 'name'
+              ? { kind: 'name', name: '', labelled: true }
+              : { kind: 'date', iso: '', problem: 'missing' },
+          );
       } else if (was.kind === 'name') {
         labelledName(line);
         lastNonEmpty = lineIndex;
@@ -207,7 +213,7 @@ export function extractFields(lines: string[]): Field[] {
     }
 
     if (!hasLabel) {
-      if (line.replace(/[\s,\u0001]/g, '') !== '') unlabelled(line, lineIndex);
+      if (line.replace(/[\s,\ue000]/g, '') !== '') unlabelled(line, lineIndex);
       lastNonEmpty = lineIndex;
       return;
     }
@@ -223,7 +229,7 @@ export function extractFields(lines: string[]): Field[] {
         if (dates.length > 0) unlabelled(value, lineIndex);
         if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
       } else if (segment.kind === 'name') {
-        if (value.replace(/[\s,;|\u0001]/g, '') === '') {
+        if (value.replace(/[\s,;|\ue000]/g, '') === '') {
           if (isLast) pending = { kind: 'name', colon: segment.colon };
           else if (segment.colon) fields.push({ kind: 'name', name: '', labelled: true });
         } else if (lineHasDateLabel) {
@@ -237,7 +243,7 @@ export function extractFields(lines: string[]): Field[] {
           for (const d of dates) fields.push(dateField(d));
           // "geboren 2-2-2012 en Tim Bos, geboren 3-3-2014": the text after a date may name the next child.
           if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
-        } else if (value.replace(/[\s,;|\u0001]/g, '') === '') {
+        } else if (value.replace(/[\s,;|\ue000]/g, '') === '') {
           if (isLast) pending = { kind: 'date', colon: segment.colon };
           else fields.push({ kind: 'date', iso: '', problem: 'missing' });
         } else {
@@ -248,7 +254,11 @@ export function extractFields(lines: string[]): Field[] {
     lastNonEmpty = lineIndex;
   });
   if (pending?.colon) {
-    fields.push(pending.kind === 'name' ? { kind: 'name', name: '', labelled: true } : { kind: 'date', iso: '', problem: 'missing' });
+    fields.push(
+      pending.kind === 'name'
+        ? { kind: 'name', name: '', labelled: true }
+        : { kind: 'date', iso: '', problem: 'missing' },
+    );
   }
   return fields;
 

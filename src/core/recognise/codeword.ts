@@ -18,10 +18,10 @@ export function hasCodeword(text: string): boolean {
 }
 
 /**
- * Marks where a codeword stood once it is removed. Control characters are stripped from mail
- * text before this runs, so the mark cannot come from the mail itself.
+ * Marks where a codeword stood once it is removed: a private-use character that normaliseText
+ * strips from mail text, so the mark cannot come from the mail itself.
  */
-export const CODEWORD_MARK = '\u0001';
+export const CODEWORD_MARK = '\ue000';
 
 /** Replaces each codeword (and a following "-signaal") with a mark, so that it never ends up in a name. */
 export function removeCodewords(line: string): string {

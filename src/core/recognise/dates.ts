@@ -58,14 +58,17 @@ const NOT_AFTER_NUMBER = String.raw`(?<!\p{N}[-./]?)`;
 const NOT_BEFORE_NUMBER = String.raw`(?!\p{N}|[-./]\p{N})`;
 const YEAR = String.raw`((?:19|20)\d{2})`;
 
-/** The handbook form and its variants: 3-2-2006, 03-02-2006, 03/02/2006, 3.2.2006. */
+/** The handbook form and its variants: 3-2-2006, 03-02-2006, 03/02/2006, 3.2.2006, 3 - 2 - 2006. */
 const DAY_MONTH_YEAR = new RegExp(
-  `${NOT_AFTER_NUMBER}(\\d{1,2})([-./])(\\d{1,2})\\2${YEAR}${NOT_BEFORE_NUMBER}`,
+  `${NOT_AFTER_NUMBER}(\\d{1,2}) ?([-./]) ?(\\d{1,2}) ?\\2 ?${YEAR}${NOT_BEFORE_NUMBER}`,
   'gu',
 );
 
 /** ISO order, as exported from a registration system: 2006-02-03. */
-const YEAR_MONTH_DAY = new RegExp(`${NOT_AFTER_NUMBER}${YEAR}-(\\d{1,2})-(\\d{1,2})${NOT_BEFORE_NUMBER}`, 'gu');
+const YEAR_MONTH_DAY = new RegExp(
+  `${NOT_AFTER_NUMBER}${YEAR}-(\\d{1,2})-(\\d{1,2})${NOT_BEFORE_NUMBER}`,
+  'gu',
+);
 
 /** Written out, as a person types it: 3 februari 2006, 3 feb. 2006, 3 feb 2006, 3-feb-2006. */
 const DAY_MONTHNAME_YEAR = new RegExp(

@@ -63,7 +63,8 @@ export function splitForwarded(lines: string[]): ForwardSplit {
     const start = isMarker ? i + 1 : i;
     // Skip blank lines between a marker and its header block.
     let headerStart = start;
-    while (isMarker && headerStart < lines.length && (lines[headerStart] ?? '').trim() === '') headerStart += 1;
+    while (isMarker && headerStart < lines.length && (lines[headerStart] ?? '').trim() === '')
+      headerStart += 1;
     const blockLength = headerBlockLength(lines, headerStart);
     // Without a marker, only a block of two or more header lines (Outlook's From:/Sent:) is a forward.
     const distinctKeys = new Set(
@@ -86,8 +87,11 @@ export function splitForwarded(lines: string[]): ForwardSplit {
         continue;
       }
     }
-    segments[segments.length - 1]?.push(line);
-    i += 1;
+    // A block that is not a forward has no suffix that is one either (its keys are a subset),
+    // so it is passed over whole; re-scanning it line by line would take quadratic time.
+    const passed = Math.max(1, isMarker ? 1 : blockLength);
+    segments[segments.length - 1]?.push(...lines.slice(i, i + passed));
+    i += passed;
   }
   return { segments: segments.filter((s) => s.some((l) => l.trim() !== '')), forwarded, forwardedSubjects };
 }

@@ -115,8 +115,9 @@ interface TableFrame {
 
 type Frame = FlowFrame | TableFrame;
 
-// Layout tables nest; deeper than this, table tags are read as plain blocks.
-const MAX_TABLE_DEPTH = 50;
+// Layout tables nest, but not this deep; deeper table tags are read as plain blocks. Each level
+// re-reads what it contains, so the bound also bounds the work.
+const MAX_TABLE_DEPTH = 16;
 
 function isCell(frame: Frame): boolean {
   return frame.kind === 'flow' && frame.isCell;
@@ -198,7 +199,8 @@ export function htmlToText(html: string): string {
     const textEnd = lt < 0 ? length : lt;
     if (textEnd > pos) {
       const text = html.slice(pos, textEnd);
-      if (/\S/.test(text) || top().kind === 'flow') flow().parts.push(decodeEntities(text.replace(/\s+/g, ' ')));
+      if (/\S/.test(text) || top().kind === 'flow')
+        flow().parts.push(decodeEntities(text.replace(/\s+/g, ' ')));
     }
     if (lt < 0) break;
     if (lower.startsWith('<!--', lt)) {
@@ -219,7 +221,7 @@ export function htmlToText(html: string): string {
       pos = end < 0 ? length : end;
       continue;
     }
-    const inTable = stack.some((frame) => frame.kind === 'table');
+    const inTable = tableDepth > 0;
     if (name === 'table' && (tableDepth < MAX_TABLE_DEPTH || closing)) {
       if (!closing) {
         stack.push({ kind: 'table', rows: [], row: undefined });

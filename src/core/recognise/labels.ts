@@ -14,9 +14,12 @@ export interface LabelledSegment {
 }
 
 // Name labels need a colon (or a tab in a two-column table): "naam" in prose is not a label.
-const NAME_LABEL = String.raw`(?:volledige\s+|roep)?naam(?:\s*\(?\s*(?:van\s+(?:de|het)\s+)?(?:leerling|kind)\s*\)?)?|leerling(?:naam)?|kind|voor-?\s*en\s+achternaam|name(?:\s+of\s+(?:the\s+)?(?:child|pupil))?`;
+// A number may follow for siblings: "Naam kind 1:", "Leerling 2:". Only before a colon or tab,
+// so that "Geboortedatum 3-2-2006" keeps its day.
+const NUMBER = String.raw`(?:\s*\d{1,2}(?=\s*[:\t]))?`;
+const NAME_LABEL = String.raw`(?:(?:volledige\s+|roep)?naam(?:\s*\(?\s*(?:van\s+(?:de|het)\s+)?(?:leerling|kind)\s*\)?)?|leerling(?:naam)?|kind|voor-?\s*en\s+achternaam|name(?:\s+of\s+(?:the\s+)?(?:child|pupil))?)${NUMBER}`;
 // Date labels: "Geboortedatum", "Geb.datum", "geb. datum", "Geb.dat.", "geboren (op)", "geb.", "DOB".
-const DATE_LABEL = String.raw`geboorte-?\s*datum|geb\.?\s*dat(?:um|\.)?|geboren(?:\s+op)?|geb\.|geb(?=\s*[:\t])|date\s+of\s+birth|dob`;
+const DATE_LABEL = String.raw`geboorte-?\s*datum(?:\s+(?:kind|leerling))?${NUMBER}|geb\.?\s*dat(?:um|\.)?|geboren(?:\s+op)?|geb\.|geb(?=\s*[:\t])|date\s+of\s+birth|dob`;
 const CODEWORD_LABEL = String.raw`code-?\s*woord|codeword`;
 
 const LABEL = new RegExp(
@@ -32,9 +35,14 @@ export function splitLabels(line: string): LabelledSegment[] {
   let valueStart = 0;
   for (const m of line.matchAll(LABEL)) {
     const groups = m.groups ?? {};
-    const next: LabelKind = groups['name'] !== undefined ? 'name' : groups['date'] !== undefined ? 'date' : 'codeword';
+    const next: LabelKind =
+      groups['name'] !== undefined ? 'name' : groups['date'] !== undefined ? 'date' : 'codeword';
     // "Naam" only counts as a label at the start of a segment; "geb." may follow a name directly.
-    if (next !== 'date' && line.slice(valueStart, m.index).trim() !== '' && !/[\t,;|]\s*$/.test(line.slice(0, m.index))) {
+    if (
+      next !== 'date' &&
+      line.slice(valueStart, m.index).trim() !== '' &&
+      !/[\t,;|]\s*$/.test(line.slice(0, m.index))
+    ) {
       continue;
     }
     segments.push({ kind, value: line.slice(valueStart, m.index), colon });
@@ -50,6 +58,9 @@ export function splitLabels(line: string): LabelledSegment[] {
 export function isHeaderRow(line: string): boolean {
   const cells = line.split(/[\t|]| {2,}/).filter((c) => c.trim() !== '');
   if (cells.length < 2) return false;
-  const only = new RegExp(`^(?:${NAME_LABEL}|${DATE_LABEL}|${CODEWORD_LABEL}|voornaam|tussenvoegsel|achternaam|nr\\.?|#)\\s*:?$`, 'iu');
+  const only = new RegExp(
+    `^(?:${NAME_LABEL}|${DATE_LABEL}|${CODEWORD_LABEL}|voornaam|tussenvoegsel|achternaam|nr\\.?|#)\\s*:?$`,
+    'iu',
+  );
   return cells.every((c) => only.test(c.trim()));
 }

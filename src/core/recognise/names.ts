@@ -214,7 +214,8 @@ const SENTENCE_WORDS = new Set([
 ]);
 
 const NAME_TOKEN = /^\p{Lu}[\p{L}\p{M}'\u2019.]*(?:-[\p{L}\p{M}'\u2019]+)*$/u;
-const PARTICLE_JOINED_TOKEN = /^(?:el|al|ben|bin|ait|d|l|o)['\u2019-]\p{Lu}[\p{L}\p{M}'\u2019]*(?:-[\p{L}\p{M}'\u2019]+)*$/iu;
+const PARTICLE_JOINED_TOKEN =
+  /^(?:el|al|ben|bin|ait|d|l|o)['\u2019-]\p{Lu}[\p{L}\p{M}'\u2019]*(?:-[\p{L}\p{M}'\u2019]+)*$/iu;
 
 function isNameToken(token: string): boolean {
   if (NOT_NAME_WORDS.has(token.toLowerCase().replace(/[.:]$/, ''))) return false;
@@ -259,20 +260,27 @@ export function isSentenceLike(value: string): boolean {
   return tokens.some((t) => SENTENCE_WORDS.has(t.toLowerCase()) || NOT_NAME_WORDS.has(t.toLowerCase()));
 }
 
+// Trailing separators, bounded so that the regex cannot take quadratic time on a long run of them.
+const TRAILING_MARKS =
+  /(?<![\s,;:|)\]}"\u201c\u201d(-])[\s,;:|)\]}"\u201c\u201d(-]{1,200}$|^[\s,;:|)\]}"\u201c\u201d(-]+$/u;
+
 /**
  * Strips what surrounds a name in a list or a line: bullets, numbering, brackets, separators,
  * quotes and a trailing "geb."; whitespace is collapsed. The letters of the name are not touched.
  */
 export function cleanName(raw: string): string {
-  // \u0001 is where a codeword stood (see codeword.ts); it separates like a comma.
-  let text = raw.replace(/[\s\u0001]+/g, ' ').trim();
+  // \ue000 is where a codeword stood (see codeword.ts); it separates like a comma.
+  let text = raw.replace(/[\s\ue000]+/g, ' ').trim();
   for (let i = 0; i < 4; i++) {
     const before = text;
     text = text
-      .replace(/^(?:[-*\u2022\u00b7\u2013\u2014>o]\s+|\d{1,2}[.)]\s*|[a-z][.)]\s+|[-*\u2022\u00b7\u2013\u2014])/u, '')
-      .replace(/^[\s,;:|(\[{"'\u201c\u201d\u2018-]+/u, '')
+      .replace(
+        /^(?:[-*\u2022\u00b7\u2013\u2014>o]\s+|\d{1,2}[.)]\s*|[a-z][.)]\s+|[-*\u2022\u00b7\u2013\u2014])/u,
+        '',
+      )
+      .replace(/^[\s,;:|([{"'\u201c\u201d\u2018-]+/u, '')
       .replace(/^(?:en|and|of|or|&|\+)\s+/iu, '')
-      .replace(/[\s,;:|)\]}"\u201c\u201d(-]+$/u, '')
+      .replace(TRAILING_MARKS, '')
       .replace(/\s+(?:geb(?:oren)?\.?(?:\s*op)?|d\.d\.|dd)$/iu, '')
       .trim();
     if (text === before) break;
@@ -284,7 +292,9 @@ export function cleanName(raw: string): string {
 export function hasNameWord(text: string): boolean {
   return text
     .split(/\s+/)
-    .some((t) => /^\p{L}/u.test(t) && !NOT_NAME_WORDS.has(t.toLowerCase()) && !PARTICLES.has(t.toLowerCase()));
+    .some(
+      (t) => /^\p{L}/u.test(t) && !NOT_NAME_WORDS.has(t.toLowerCase()) && !PARTICLES.has(t.toLowerCase()),
+    );
 }
 
 /**

@@ -15,7 +15,8 @@ export function normaliseText(text: string): string {
       .normalize('NFC')
       .replace(/\r\n?|[\u2028\u2029\v\f]/g, '\n')
       .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g, ' ')
-      .replace(/[\u00ad\u200b-\u200d\u2060\ufeff]/g, '')
+      // U+E000 is also removed: it is the codeword mark (see codeword.ts).
+      .replace(/[\u00ad\u200b-\u200d\u2060\ufeff\ue000]/g, '')
       // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed here
       .replace(/[\u0000-\u0008\u000e-\u001f\u007f]/g, ' ')
   );

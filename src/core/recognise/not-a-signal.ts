@@ -26,8 +26,12 @@ function header(facts: MailFacts, name: string): string | undefined {
 
 /** Read receipt: multipart/report with report-type disposition-notification, or a "Gelezen:" subject. */
 export function isReadReceipt(facts: MailFacts): boolean {
-  if (facts.contentType === 'multipart/report' && facts.reportType === 'disposition-notification') return true;
-  return READ_SUBJECT.test(facts.subject) && /disposition|gelezen|was read|is gelezen|weergegeven|displayed/i.test(facts.text);
+  if (facts.contentType === 'multipart/report' && facts.reportType === 'disposition-notification')
+    return true;
+  return (
+    READ_SUBJECT.test(facts.subject) &&
+    /disposition|gelezen|was read|is gelezen|weergegeven|displayed/i.test(facts.text)
+  );
 }
 
 /** Delivery status notification: 'bounce' when delivery failed, 'delivery-report' otherwise. */
