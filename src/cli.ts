@@ -2,7 +2,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandAudit, commandAuditVerify } from './commands/audit.js';
+import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
+import { commandPrivacyCheck } from './commands/privacy-check.js';
+import { isIsoDate } from './config/schema.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
@@ -18,9 +20,15 @@ Usage:
   hwc absent --config FILE --from DATE [--to DATE] [--contact primary|backup]
                                         record that a contact is away (the backup is told instead)
   hwc parse FILE.eml [--json]           what hwc would conclude from one e-mail; changes nothing
-  hwc audit --config FILE [--format text|json]
-                                        the audit log: dates, times, counts and outcomes only
-  hwc audit verify --config FILE        recompute the audit log's hash chain
+  hwc audit --config FILE [--format text|json|html] [--from DATE] [--to DATE] [--out FILE]
+                                        the audit log: dates, times, counts and outcomes only;
+                                        html is the printable report for the MR and parents
+  hwc audit verify --config FILE [--expect-head HASH]
+                                        recompute the audit log's hash chain; with a head from an
+                                        earlier log line or report, prove no rows left the end
+  hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
+  hwc privacy-check --config FILE [--name NAME ...] [--date DATE ...]
+                                        search every stored byte for a child's name and birth date
   hwc --help | --version
 
 Exit codes:
@@ -47,6 +55,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         contact: { type: 'string' },
         json: { type: 'boolean' },
         format: { type: 'string' },
+        out: { type: 'string' },
+        'expect-head': { type: 'string' },
+        name: { type: 'string', multiple: true },
+        date: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -106,13 +118,50 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case 'audit': {
       const config = needConfig();
       if (!config) return EXIT.usage;
-      if (rest[0] === 'verify') return commandAuditVerify(config, io);
-      const format = values.format ?? 'text';
-      if (format !== 'text' && format !== 'json') {
-        io.stderr.write(`hwc audit: --format must be text or json, got "${format}"\n`);
+      if (rest[0] === 'verify') {
+        const expectHead = values['expect-head'];
+        if (expectHead !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectHead)) {
+          io.stderr.write('hwc audit verify: --expect-head must be a SHA-256 hash (64 hex digits)\n');
+          return EXIT.usage;
+        }
+        return commandAuditVerify(config, expectHead ? { expectHead: expectHead.toLowerCase() } : {}, io);
+      }
+      if (rest[0] === 'prune') return commandAuditPrune(config, { now: new Date() }, io);
+      if (rest[0] !== undefined) {
+        io.stderr.write(`hwc audit: unknown subcommand "${rest[0]}"; use verify or prune\n`);
         return EXIT.usage;
       }
-      return commandAudit(config, { format }, io);
+      const format = values.format ?? 'text';
+      if (format !== 'text' && format !== 'json' && format !== 'html') {
+        io.stderr.write(`hwc audit: --format must be text, json or html, got "${format}"\n`);
+        return EXIT.usage;
+      }
+      for (const [flag, date] of [['--from', values.from], ['--to', values.to]] as const) {
+        if (date !== undefined && !isIsoDate(date)) {
+          io.stderr.write(`hwc audit: ${flag} must be a date as YYYY-MM-DD, got "${date}"\n`);
+          return EXIT.usage;
+        }
+      }
+      if (values.from && values.to && values.from > values.to) {
+        io.stderr.write('hwc audit: --from must not be after --to\n');
+        return EXIT.usage;
+      }
+      return commandAudit(
+        config,
+        {
+          format,
+          ...(values.from ? { from: values.from } : {}),
+          ...(values.to ? { to: values.to } : {}),
+          ...(values.out ? { out: values.out } : {}),
+          now: new Date(),
+        },
+        io,
+      );
+    }
+    case 'privacy-check': {
+      const config = needConfig();
+      if (!config) return EXIT.usage;
+      return commandPrivacyCheck(config, { names: values.name ?? [], dates: values.date ?? [] }, io);
     }
     default:
       io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
-import { GENESIS_HASH, chainHash } from '../core/audit-entry.js';
+import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 
@@ -35,7 +35,36 @@ const MIGRATIONS: readonly string[] = [
      hash TEXT NOT NULL
    );
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+   -- Retention is the one way rows leave the log, and only the oldest ones. prune() appends a
+   -- 'prune' row that names the id range it removes and the hash of the last removed row, puts a
+   -- permit for exactly that range in this one-row table, deletes, and removes the permit, all in
+   -- one transaction. A permit is accepted only when it matches the newest row, which must be that
+   -- prune row, and starts at the oldest row; any DELETE outside a permitted range is refused.
+   -- Triggers stop mistakes and other code paths, not someone who can edit the file (they can drop
+   -- triggers): against that, the hash chain and the head hash in the logs are the defence.
+   CREATE TABLE audit_prune_permit (
+     one INTEGER PRIMARY KEY CHECK (one = 1),
+     prune_id INTEGER NOT NULL,
+     from_id INTEGER NOT NULL,
+     to_id INTEGER NOT NULL
+   );
+   CREATE TRIGGER audit_permit_matches_prune BEFORE INSERT ON audit_prune_permit
+   WHEN NEW.prune_id IS NOT (SELECT MAX(id) FROM audit)
+     OR NEW.from_id IS NOT (SELECT MIN(id) FROM audit)
+     OR NEW.to_id < NEW.from_id OR NEW.to_id >= NEW.prune_id
+     OR NOT EXISTS (
+       SELECT 1 FROM audit
+       WHERE id = NEW.prune_id AND type = 'prune'
+         AND json_extract(data, '$.removedFromId') = NEW.from_id
+         AND json_extract(data, '$.removedToId') = NEW.to_id
+         AND json_extract(data, '$.removedRows') = NEW.to_id - NEW.from_id + 1
+         AND json_extract(data, '$.removedHeadHash') = (SELECT hash FROM audit WHERE id = NEW.to_id))
+   BEGIN SELECT RAISE(ABORT, 'an audit prune permit must match the prune row just appended'); END;
+   CREATE TRIGGER audit_permit_no_update BEFORE UPDATE ON audit_prune_permit
+   BEGIN SELECT RAISE(ABORT, 'an audit prune permit cannot be changed'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+   WHEN NOT EXISTS (SELECT 1 FROM audit_prune_permit WHERE OLD.id BETWEEN from_id AND to_id)
+   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 ];
 
 interface SignalRow {
@@ -175,6 +204,34 @@ export class SqliteStore implements StateStore, AuditLog {
         .prepare('INSERT INTO audit (id, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, entry.at, entry.type, JSON.stringify(entry.data), prevHash, hash);
       return { ...entry, id, prevHash, hash };
+    })();
+  }
+
+  /**
+   * Retention: removes the oldest rows, those before `before` up to the first row that is not,
+   * after appending a prune row that accounts for them (see the triggers in MIGRATIONS). Returns
+   * the prune row, or undefined when no row was old enough and nothing changed.
+   */
+  prune(before: Date, now: Date = new Date()): AuditRow | undefined {
+    return this.db.transaction(() => {
+      const hashes: string[] = [];
+      let fromId: number | undefined;
+      let toId: number | undefined;
+      for (const row of this.db.prepare('SELECT id, at, hash FROM audit ORDER BY id').iterate() as
+        Iterable<{ id: number; at: string; hash: string }>) {
+        if (!(Date.parse(row.at) < before.getTime())) break;
+        fromId ??= row.id;
+        toId = row.id;
+        hashes.push(row.hash);
+      }
+      if (fromId === undefined || toId === undefined) return undefined;
+      const prune = this.append(pruneEntry(now, { before, fromId, toId, hashes }));
+      this.db
+        .prepare('INSERT INTO audit_prune_permit (one, prune_id, from_id, to_id) VALUES (1, ?, ?, ?)')
+        .run(prune.id, fromId, toId);
+      this.db.prepare('DELETE FROM audit WHERE id BETWEEN ? AND ?').run(fromId, toId);
+      this.db.prepare('DELETE FROM audit_prune_permit').run();
+      return prune;
     })();
   }
 

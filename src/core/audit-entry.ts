@@ -18,21 +18,122 @@ export function chainHash(prevHash: string, entry: AuditEntry): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalEntry(entry)).digest('hex');
 }
 
-export type ChainVerdict =
-  { intact: true; rows: number; head: string } | { intact: false; firstBrokenId: number };
+/** Why a chain is not intact, for a message that tells an auditor where to look. */
+export type ChainBreak =
+  /** The row's content no longer matches its hash: it was edited. */
+  | 'content'
+  /** The row does not point at the row before it: a row was removed, inserted or moved. */
+  | 'link'
+  /** The ids do not follow each other: a row was removed or moved. */
+  | 'order'
+  /** The first row does not start the chain, and no prune row accounts for the rows before it. */
+  | 'start'
+  /** The head the auditor expected is not in the log: rows were removed from the end. */
+  | 'head-missing';
 
-export function verifyChain(rows: AuditRow[]): ChainVerdict {
+export type ChainVerdict =
+  | {
+      intact: true;
+      /** Rows in the table now. */
+      rows: number;
+      head: string;
+      /** Id of the newest row: how many rows were ever appended, pruned ones included. */
+      headId: number;
+      /** Rows up to this id were removed by a prune row that is itself in the chain. */
+      prunedThrough?: number;
+    }
+  | { intact: false; firstBrokenId: number; reason: ChainBreak };
+
+export interface VerifyOptions {
+  /** A head hash seen earlier (in a log line or an older report): it must still be in the chain. */
+  expectHead?: string;
+}
+
+/**
+ * Recomputes the chain. A chain may start after GENESIS only where a prune row (see pruneEntry)
+ * says which rows it removed and what the hash of the last of them was; the prune row is hashed
+ * into the chain like any row, so it cannot be added afterwards without breaking every hash after it.
+ */
+export function verifyChain(rows: AuditRow[], options: VerifyOptions = {}): ChainVerdict {
+  const first = rows[0];
   let prev = GENESIS_HASH;
   let lastId = 0;
+  let prunedThrough: number | undefined;
+  if (first && first.prevHash !== GENESIS_HASH) {
+    const explained = rows.some(
+      (row) =>
+        row.type === 'prune' &&
+        row.data.removedHeadHash === first.prevHash &&
+        row.data.removedToId === first.id - 1,
+    );
+    if (!explained) return { intact: false, firstBrokenId: first.id, reason: 'start' };
+    prev = first.prevHash;
+    lastId = first.id - 1;
+    prunedThrough = lastId;
+  }
+  const seen = new Set<string>();
   for (const row of rows) {
     const { id, prevHash, hash, ...entry } = row;
-    if (id <= lastId || prevHash !== prev || chainHash(prevHash, entry) !== hash) {
-      return { intact: false, firstBrokenId: id };
+    if (id !== lastId + 1) return { intact: false, firstBrokenId: id, reason: 'order' };
+    if (prevHash !== prev) return { intact: false, firstBrokenId: id, reason: 'link' };
+    if (chainHash(prevHash, entry) !== hash) return { intact: false, firstBrokenId: id, reason: 'content' };
+    seen.add(hash);
+    // The last row that a prune removed was a head once, and the prune row vouches for it.
+    if (entry.type === 'prune' && typeof entry.data.removedHeadHash === 'string') {
+      seen.add(entry.data.removedHeadHash);
     }
     prev = hash;
     lastId = id;
   }
-  return { intact: true, rows: rows.length, head: prev };
+  if (options.expectHead !== undefined && !seen.has(options.expectHead.toLowerCase())) {
+    return { intact: false, firstBrokenId: lastId + 1, reason: 'head-missing' };
+  }
+  return {
+    intact: true,
+    rows: rows.length,
+    head: prev,
+    headId: lastId,
+    ...(prunedThrough === undefined ? {} : { prunedThrough }),
+  };
+}
+
+/** The instant before which audit rows may be pruned: `keepDays` whole days before `now`. */
+export function retentionCutoff(now: Date, keepDays: number): Date {
+  return new Date(now.getTime() - keepDays * 86_400_000);
+}
+
+/** SHA-256 over the hashes of the removed rows, in id order, one per line. */
+export function removedChainHash(hashes: string[]): string {
+  return createHash('sha256').update(hashes.join('\n')).digest('hex');
+}
+
+export interface PrunedRange {
+  /** Everything strictly older than this was due for removal. */
+  before: Date;
+  fromId: number;
+  toId: number;
+  /** The hashes of the removed rows, in id order; the last one is the new start of the chain. */
+  hashes: string[];
+}
+
+/**
+ * The row that a prune appends before it removes the oldest rows. It carries what the chain needs
+ * to go on (the hash of the last removed row) and a digest of everything removed, so that anyone
+ * who kept an older copy or report can check that exactly those rows went.
+ */
+export function pruneEntry(at: Date, range: PrunedRange): AuditEntry {
+  return {
+    at: at.toISOString(),
+    type: 'prune',
+    data: {
+      before: range.before.toISOString(),
+      removedRows: range.hashes.length,
+      removedFromId: range.fromId,
+      removedToId: range.toId,
+      removedHeadHash: range.hashes[range.hashes.length - 1] ?? GENESIS_HASH,
+      removedChainHash: removedChainHash(range.hashes),
+    },
+  };
 }
 
 export interface CheckCounts {

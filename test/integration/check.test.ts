@@ -1,12 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { ownMessageIds, signalKey } from '../../src/core/identity.js';
 import {
   appendMessage,
-  createUser,
   createUserIn,
   deliver,
   listMessages,
@@ -15,96 +13,11 @@ import {
   waitForMessages,
 } from '../support/mailstack.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
-import { makeInstall, runHwc, type TestInstall } from '../support/hwc.js';
+import { runHwc, type TestInstall } from '../support/hwc.js';
+import { CANARY, CANARY_SIBLING, createSchool, headerOf, signalMail, textOf } from '../support/school.js';
 
-// Canary children: names and dates that occur nowhere else, so any hit in a file is a leak.
-const CANARY = { name: 'Ysolde Brinkhorst-Vlaskamp', dutchDate: '29-4-2015', isoDate: '2015-04-29' };
-const CANARY_SIBLING = { name: 'Teunis van der Quakkelaar', dutchDate: '03-11-2012', isoDate: '2012-11-03' };
-
-type User = Awaited<ReturnType<typeof createUser>>;
-
-interface School {
-  hwc: User;
-  zorg: User;
-  backup: User;
-  vt: User;
-  install: TestInstall;
-}
-
-async function school(overrides: Record<string, unknown> = {}): Promise<School> {
-  const env = mailstackEnv();
-  const [hwc, zorg, backup, vt] = await Promise.all([
-    createUser('hwc'),
-    createUser('zorg'),
-    createUser('backup'),
-    createUserIn('veiligthuis.test', 'signaal'),
-  ]);
-  const server = (port: number) => ({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    tls: { rejectUnauthorized: true, ca: env.caFile },
-  });
-  const install = makeInstall(
-    {
-      school: 'Basisschool De Proeftuin',
-      timezone: 'Europe/Amsterdam',
-      imap: { ...server(env.imapPort), auth: { user: hwc.address, pass: { env: 'HWC_IMAP_PASSWORD' } } },
-      smtp: {
-        ...server(env.submissionPort),
-        auth: { user: hwc.address, pass: { env: 'HWC_SMTP_PASSWORD' } },
-      },
-      from: `Handle with Care <${hwc.address}>`,
-      senders: ['@veiligthuis.test'],
-      contacts: {
-        primary: { name: 'Zorgcoördinator', email: zorg.address },
-        backup: { name: 'Achterwacht', email: backup.address },
-      },
-      schedule: { checks: ['07:00', '07:45', '08:05'], days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
-      escalateAfter: '20m',
-      ...overrides,
-    },
-    { imap: hwc.password, smtp: hwc.password },
-  );
-  return { hwc, zorg, backup, vt, install };
-}
-
-function signalMail(
-  from: string,
-  to: string,
-  options: { id: string; mdn?: boolean; siblings?: boolean },
-): string {
-  const lines = [
-    `From: Veilig Thuis Regio Proef <${from}>`,
-    `To: ${to}`,
-    'Subject: Handle with Care',
-    `Message-ID: <${options.id}>`,
-    'Date: Wed, 25 Nov 2026 05:40:00 +0000',
-    'MIME-Version: 1.0',
-    ...(options.mdn ? [`Disposition-Notification-To: ${from}`] : []),
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    '',
-    'Goedemorgen,',
-    '',
-    `${CANARY.name}, ${CANARY.dutchDate}, Handle with Care`,
-    ...(options.siblings ? [`${CANARY_SIBLING.name}, ${CANARY_SIBLING.dutchDate}, Handle with Care`] : []),
-    '',
-    'Met vriendelijke groet,',
-    'Veilig Thuis Regio Proef',
-    '',
-  ];
-  return lines.join('\r\n');
-}
-
-const header = (source: Buffer, name: string): string | undefined => {
-  const head = source.toString('utf8').split(/\r?\n\r?\n/)[0] ?? '';
-  const match = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(head);
-  return match?.[1]?.replace(/\r?\n[ \t]+/g, ' ').trim();
-};
-
-const textOf = async (message: { source: Buffer } | undefined): Promise<string> =>
-  message ? ((await simpleParser(message.source)).text ?? '') : '';
+const school = createSchool;
+const header = headerOf;
 
 function scanInstall(install: TestInstall, outputs: string[]) {
   const forms = canaryForms([CANARY.name, CANARY_SIBLING.name], [CANARY.isoDate, CANARY_SIBLING.isoDate]);
@@ -157,7 +70,7 @@ describe('hwc check against the real Dovecot and Postfix', () => {
     for (const contact of [s.zorg, s.backup]) {
       await waitForMessages(contact, 'INBOX', 1, 10_000);
       const [notification] = await listMessages(contact, 'INBOX');
-      const text = (await simpleParser(notification!.source)).text ?? '';
+      const text = await textOf(notification);
       expect(header(notification!.source, 'Subject')).toMatch(
         /^Handle with Care-signaal \[HWC-[A-Z0-9]{6}\]$/,
       );

@@ -54,7 +54,11 @@ function setup() {
       notify: 'both',
       escalateAfterMs: 20 * 60_000,
       purgeAfterMs: 8 * 3_600_000,
-      schedule: { checks: ['07:00', '07:45', '08:05'], days: ['mon', 'tue', 'wed', 'thu', 'fri'], deadline: '08:15' },
+      schedule: {
+        checks: ['07:00', '07:45', '08:05'],
+        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        deadline: '08:15',
+      },
       maxMessageBytes: 5_000_000,
       version: '0.0.0-test',
     },
@@ -253,7 +257,11 @@ describe('runCheck with escalation (notify: escalate)', () => {
     expect(mailer.sent[3]?.text).not.toContain('Quirijn');
     expect(mailbox.folder('INBOX')).toHaveLength(0);
     const row = store.rows().find((r) => r.type === 'signal' && r.data.purgeReason);
-    expect(row?.data).toMatchObject({ escalated: true, confirmedBy: 'none', purgeReason: 'escalation-complete' });
+    expect(row?.data).toMatchObject({
+      escalated: true,
+      confirmedBy: 'none',
+      purgeReason: 'escalation-complete',
+    });
   });
 
   it('when the primary contact confirms in time, then the backup is never told and the signal is purged', async () => {

@@ -42,6 +42,8 @@ describe('classify: signals from fixtures', () => {
     ['siblings-tabs.eml', ['Rishi Ramdin | 2011-06-05', 'Shanti Jagessar-Mahabier | 2014-09-22']],
     ['outlook-html-table.eml', ['Ayşe Yılmaz | 2012-02-03', 'Mehmet Yılmaz | 2015-05-05']],
     ['outlook-alternative.eml', ["Noëlle van 't Hof | 2010-02-03"]],
+    ['outlook-alternative-table.eml', ['Zoë Bakker | 2011-02-14', 'Thijs Bakker | 2013-06-30']],
+    ['outlook-html-label-table.eml', ['Sem van Dijk | 2016-01-12', 'Lina van Dijk | 2018-10-07']],
     ['iso-8859-1.eml', ['Anaïs Pieterse-de Jong | 2009-02-03']],
     ['codeword-subject-only.eml', ['Daan Smit | 2012-08-17']],
     ['forwarded-gmail.eml', ['Kevin Sabajo | 2010-12-11']],
@@ -161,6 +163,19 @@ describe('classify: signals that need a person', () => {
     );
     expect(result.needsReview).toBe(true);
     expect(result.reasons).toContain('text and HTML parts differ');
+  });
+
+  it('when the text was derived from the HTML and glued its cells, then the HTML reading is used without doubt', () => {
+    const result = classify(
+      facts({
+        subject: 'HwC',
+        text: 'Naam:Ayşe YılmazGeboortedatum:03-02-2012',
+        html: '<table><tr><td>Naam:</td><td>Ayşe Yılmaz</td></tr><tr><td>Geboortedatum:</td><td>03-02-2012</td></tr></table>',
+      }),
+      { today },
+    );
+    expect(children(result)).toEqual(['Ayşe Yılmaz | 2012-02-03']);
+    expect(result.needsReview).toBe(false);
   });
 
   it('when the one-line form is written as a sentence, then the name is taken and flagged', () => {

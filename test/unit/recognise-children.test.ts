@@ -62,6 +62,7 @@ describe('recognise children', () => {
   it.each([
     ['Verzonden op 20-11-2026'],
     ['Datum: 20-11-2026'],
+    ['Incidentdatum: 19-11-2026, Handle with Care'],
     ['Verzonden: vrijdag 20 november 2026 09:12'],
     ['Marieke Jansen 20-11-2026 10:15'],
     ['Op 12 maart 2027 is er een training'],
@@ -78,14 +79,14 @@ describe('recognise children', () => {
     const result = extractChildren(['Naam: Tim Bos', 'Naam: Eva Bos', 'Geboortedatum: 2-2-2012']);
     expect(result.countMismatch).toBe(true);
     expect(result.children).toEqual([
-      { name: 'Tim Bos', birthDate: '', labelledName: true, dateProblem: 'missing' },
-      { name: 'Eva Bos', birthDate: '2012-02-02', labelledName: true },
+      { name: 'Tim Bos', birthDate: '', dateProblem: 'missing' },
+      { name: 'Eva Bos', birthDate: '2012-02-02' },
     ]);
   });
 
   it('when a date does not exist, then the child keeps an empty date with a problem', () => {
     expect(extractChildren(['Julia de Vries, 31-02-2015']).children).toEqual([
-      { name: 'Julia de Vries', birthDate: '', labelledName: false, dateProblem: 'not-exist' },
+      { name: 'Julia de Vries', birthDate: '', dateProblem: 'not-exist' },
     ]);
   });
 
@@ -113,7 +114,7 @@ describe('recognise children', () => {
 
 describe('plausibility of a child', () => {
   const today = '2026-11-20';
-  const child = (name: string, birthDate: string) => ({ name, birthDate, labelledName: true });
+  const child = (name: string, birthDate: string) => ({ name, birthDate });
 
   it('when a child is plausible, then there are no reasons', () => {
     expect(childReasons(child('Eva Bos', '2012-02-02'), today)).toEqual([]);
@@ -143,7 +144,9 @@ describe('plausibility of a child', () => {
 describe('recognise numbered and spaced forms', () => {
   it('when siblings are numbered in the labels, then each number is part of the label, not the data', () => {
     expect(
-      found('Naam kind 1: Eva Bos\nGeboortedatum kind 1: 2-2-2012\nNaam kind 2: Tim Bos\nGeboortedatum kind 2: 3 - 3 - 2014'),
+      found(
+        'Naam kind 1: Eva Bos\nGeboortedatum kind 1: 2-2-2012\nNaam kind 2: Tim Bos\nGeboortedatum kind 2: 3 - 3 - 2014',
+      ),
     ).toEqual(['Eva Bos | 2012-02-02', 'Tim Bos | 2014-03-03']);
     expect(found('Leerling 1: Eva Bos\nGeboortedatum 2-2-2012')).toEqual(['Eva Bos | 2012-02-02']);
   });

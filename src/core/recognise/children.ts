@@ -11,15 +11,14 @@ import { findDates, type DateMatch } from './dates.js';
 import { isHeaderRow, splitLabels } from './labels.js';
 import { cleanName, hasNameWord, looksLikeName, trailingNameRun } from './names.js';
 
-export type NameProblem = 'empty' | 'sentence' | 'from-sentence';
+/** 'empty': no name at all; 'from-sentence': the name was cut from prose and may be someone else's. */
+export type NameProblem = 'empty' | 'from-sentence';
 export type DateProblem = 'missing' | 'not-exist' | 'unrecognised';
 
 /** A child before the plausibility checks; the problems never hold any of the child's data. */
 export interface FoundChild {
   name: string;
   birthDate: string;
-  /** The name came after a label ("Naam:"), so it is kept even when it does not look like a name. */
-  labelledName: boolean;
   nameProblem?: NameProblem;
   dateProblem?: DateProblem;
 }
@@ -30,14 +29,19 @@ export interface Extraction {
   countMismatch: boolean;
 }
 
+/**
+ * One name or date as found. `labelled` is true for a name after "Naam:" (or one kept as written
+ * for review): such a name is kept even when it does not look like a name.
+ */
 type Field =
   | { kind: 'name'; name: string; labelled: boolean; fromSentence?: boolean }
   | { kind: 'date'; iso: string; problem?: DateProblem };
 
 // Words right before a date that make it the date of an event, a mail or a deadline, not of a birth:
-// "Verzonden op 20-11-2026", "Datum: 20-11-2026", "signaal van 20-11-2026", "vrijdag 20 november 2026".
+// "Verzonden op 20-11-2026", "Datum: 20-11-2026", "Incidentdatum: 19-11-2026", "signaal van 20-11-2026",
+// "vrijdag 20 november 2026". ("Geboortedatum" never gets here: it is read as a label first.)
 const EVENT_BEFORE =
-  /(?:^|[\s(,;:])(?:op|sinds|vanaf|per|tot|t\/m|tm|d\.d\.|dd|datum|date|verzonden|sent|ontvangen|received|gemeld|melding|incident|inzet|van|om|na|voor|uiterlijk|deadline|tijdens|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ma|di|wo|do|vr|za|zo)\.?\s*[:,]?\s*$/iu;
+  /(?:^|[\s(,;:])(?:op|sinds|vanaf|per|tot|t\/m|tm|d\.d\.|dd|[\p{L}-]*datum|date|verzonden|sent|ontvangen|received|gemeld|melding|incident|inzet|van|om|na|voor|uiterlijk|deadline|tijdens|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ma|di|wo|do|vr|za|zo)\.?\s*[:,]?\s*$/iu;
 // A time or a range right after a date: "20-11-2026 10:12", "20-11-2026 om 9.30", "1-1-2026 t/m".
 const EVENT_AFTER =
   /^\s*(?:,?\s*(?:om|at|van|tot|t\/m|-)\s*)?\d{1,2}[:.]\d{2}\b|^\s*(?:t\/m|tot|till|until)\b/iu;
@@ -83,11 +87,7 @@ function pair(fields: Field[]): Extraction {
   const flush = (): void => {
     if (!current.name && !current.date) return;
     if (!current.name || !current.date) countMismatch = true;
-    const child: FoundChild = {
-      name: current.name?.name ?? '',
-      birthDate: current.date?.iso ?? '',
-      labelledName: current.name?.labelled ?? false,
-    };
+    const child: FoundChild = { name: current.name?.name ?? '', birthDate: current.date?.iso ?? '' };
     if (!current.name || current.name.name === '') child.nameProblem = 'empty';
     else if (current.name.fromSentence) child.nameProblem = 'from-sentence';
     if (!current.date) child.dateProblem = 'missing';
@@ -114,7 +114,7 @@ interface WeakName {
 }
 
 /** Extracts the fields of one body section (lines without forward headers and signature). */
-export function extractFields(lines: string[]): Field[] {
+function extractFields(lines: string[]): Field[] {
   const fields: Field[] = [];
   let pending: { kind: 'name' | 'date'; colon: boolean } | undefined;
   let weak: WeakName | undefined;
@@ -123,6 +123,29 @@ export function extractFields(lines: string[]): Field[] {
     // The last field is a name that no date has followed yet: "Naam: X" then a date on its own line.
     const last = fields[fields.length - 1];
     return last?.kind === 'name' && last.labelled;
+  };
+
+  // The name in front of "geb." or "geboren" on the same line: "David Pieterse geb. 3-2-2006".
+  const nameBeforeDateLabel = (text: string): void => {
+    const candidate = nameBefore(text);
+    if (looksLikeName(candidate)) {
+      fields.push({ kind: 'name', name: candidate, labelled: false });
+      return;
+    }
+    const run = trailingNameRun(candidate);
+    if (run !== '') fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
+  };
+
+  // A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)".
+  const labelledName = (value: string): void => {
+    const dates = findDates(value);
+    const first = dates[0];
+    if (first === undefined) {
+      fields.push({ kind: 'name', name: cleanName(value), labelled: true });
+      return;
+    }
+    fields.push({ kind: 'name', name: cleanName(value.slice(0, first.start)), labelled: true });
+    for (const d of dates) fields.push(dateField(d));
   };
 
   const unlabelled = (text: string, lineIndex: number): void => {
@@ -261,29 +284,6 @@ export function extractFields(lines: string[]): Field[] {
     );
   }
   return fields;
-
-  // The name in front of "geb." or "geboren" on the same line: "David Pieterse geb. 3-2-2006".
-  function nameBeforeDateLabel(text: string): void {
-    const candidate = nameBefore(text);
-    if (looksLikeName(candidate)) {
-      fields.push({ kind: 'name', name: candidate, labelled: false });
-      return;
-    }
-    const run = trailingNameRun(candidate);
-    if (run !== '') fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
-  }
-
-  // A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)".
-  function labelledName(value: string): void {
-    const dates = findDates(value);
-    const first = dates[0];
-    if (first === undefined) {
-      fields.push({ kind: 'name', name: cleanName(value), labelled: true });
-      return;
-    }
-    fields.push({ kind: 'name', name: cleanName(value.slice(0, first.start)), labelled: true });
-    for (const d of dates) fields.push(dateField(d));
-  }
 }
 
 /** Children of one body section. */

@@ -27,7 +27,7 @@ export const MAX_AGE = 23;
 /** The review reasons for one child; empty when nothing is strange. */
 export function childReasons(child: FoundChild, today: string): string[] {
   const reasons: string[] = [];
-  if (child.nameProblem === 'empty' || child.nameProblem === 'sentence') reasons.push(REASON.nameSentence);
+  if (child.nameProblem === 'empty') reasons.push(REASON.nameSentence);
   else if (child.nameProblem === 'from-sentence') reasons.push(REASON.nameFromSentence);
   else if (isSentenceLike(child.name)) reasons.push(REASON.nameSentence);
   else if (!looksLikeName(child.name, { allowSingleWord: true })) reasons.push(REASON.nameOdd);
