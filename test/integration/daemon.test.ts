@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { deliver, listMessages, waitForMessages, mailstackEnv } from '../support/mailstack.js';
+import { CLI, REPO, runHwc } from '../support/hwc.js';
+import { createSchool, headerOf, signalMail } from '../support/school.js';
+
+const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+interface Daemon {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDaemon(configFile: string, env: Record<string, string>): Daemon {
+  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function stop(daemon: Daemon): Promise<number | null> {
+  daemon.child.kill('SIGTERM');
+  return daemon.exited;
+}
+
+describe('hwc run, the daemon, on the real mail stack', () => {
+  it('when it starts after a missed check with a signal waiting, then it catches up, escalates by its own timer, survives a restart, and stops cleanly on SIGTERM', async () => {
+    // A check at 00:00 every day has always passed already: the start-up must catch up.
+    const s = await createSchool({
+      notify: 'escalate',
+      escalateAfter: '4s',
+      schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+    });
+    await deliver(signalMail(s.vt.address, s.hwc.address, { id: 'daemon-1@veiligthuis.test' }), {
+      from: s.vt.address,
+      to: [s.hwc.address],
+    });
+    await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+
+    const first = startDaemon(s.install.configFile, s.install.env);
+    await waitForMessages(s.zorg, 'INBOX', 1, 20_000);
+    expect(await listMessages(s.backup, 'INBOX')).toHaveLength(0);
+    // Restart in the middle of the workflow: the escalation is still owed after it.
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain('catch-up');
+
+    const second = startDaemon(s.install.configFile, s.install.env);
+    await waitForMessages(s.backup, 'INBOX', 1, 30_000);
+    const [escalated] = await listMessages(s.backup, 'INBOX');
+    expect(headerOf(escalated!.source, 'Subject')).toMatch(/^Handle with Care-signaal/);
+    expect(await stop(second)).toBe(0);
+    expect(second.output()).toContain('audit chain intact');
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(1);
+  }, 90_000);
+
+  it('when no check can succeed by the deadline, then both contacts get one content-free alarm a day', async () => {
+    const s = await createSchool({ schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '00:01' } });
+    const env = mailstackEnv();
+    writeFileSync(
+      s.install.configFile,
+      readFileSync(s.install.configFile, 'utf8').replace(`port: ${env.imapPort}`, 'port: 1'),
+    );
+    const first = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(first.code).toBe(1);
+    await waitForMessages(s.zorg, 'INBOX', 1, 10_000);
+    await waitForMessages(s.backup, 'INBOX', 1, 10_000);
+    const [alarm] = await listMessages(s.zorg, 'INBOX');
+    expect(headerOf(alarm!.source, 'Subject')).toContain('niet gecontroleerd');
+    const second = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(second.code).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(1);
+  }, 90_000);
+
+  it('when IMAP and SMTP are both down at the deadline, then the check exits non-zero and says the alarm could not be sent', async () => {
+    const s = await createSchool({ schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '00:01' } });
+    const env = mailstackEnv();
+    writeFileSync(
+      s.install.configFile,
+      readFileSync(s.install.configFile, 'utf8')
+        .replace(`port: ${env.imapPort}`, 'port: 1')
+        .replace(`port: ${env.submissionPort}`, 'port: 1'),
+    );
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('dead-man alarm could not be sent');
+  }, 90_000);
+});
