@@ -148,6 +148,9 @@ async function waitFor(account, count) {
 await waitFor(hwc, 2);
 say(`A sample signal and a newsletter were delivered to ${hwc.address}`);
 
+const headerOf = (m, name) =>
+  new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(m.source.toString('utf8').split(/\r?\n\r?\n/)[0])?.[1] ?? '';
+
 const hwcCli = (args) =>
   spawnSync(process.execPath, [join(repo, 'dist/cli.js'), ...args], { encoding: 'utf8' });
 
@@ -160,21 +163,49 @@ process.stdout.write(
     .join('\n'),
 );
 
-say('hwc check (the JSON log lines are what journald would keep: counts and steps only)');
-const real = hwcCli(['check', '--config', configFile]);
-process.stdout.write(real.stdout);
-process.stderr.write(real.stderr);
-if (real.status !== 0) {
-  process.stdout.write(`hwc check exited with ${real.status}\n`);
-  process.exit(1);
-}
+const check = (title) => {
+  say(title);
+  const result = hwcCli(['check', '--config', configFile]);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  if (result.status !== 0) {
+    process.stdout.write(`hwc check exited with ${result.status}\n`);
+    process.exit(1);
+  }
+};
 
-const headerOf = (m, name) =>
-  new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(m.source.toString('utf8').split(/\r?\n\r?\n/)[0])?.[1] ?? '';
+check(
+  'hwc check: notify the zorgcoördinator, acknowledge to Veilig Thuis (JSON log lines: counts and steps only)',
+);
+
+// The zorgcoördinator confirms by replying to the notification, as a person would.
+const [notification] = await waitFor(zorg, 1);
+const notificationId = headerOf(notification, 'Message-ID');
+const submission = nodemailer.createTransport({
+  host: env.host,
+  port: env.submissionPort,
+  secure: false,
+  requireTLS: true,
+  auth: { user: zorg.address, pass: zorg.password },
+  tls: { ca: [ca] },
+});
+await submission.sendMail({
+  from: zorg.address,
+  to: hwc.address,
+  subject: `Re: ${headerOf(notification, 'Subject')}`,
+  inReplyTo: notificationId,
+  references: [notificationId],
+  text: 'Gezien, ik zorg ervoor.',
+});
+submission.close();
+await waitFor(hwc, 2);
+say('The zorgcoördinator replied to the notification: that is the confirmation');
+
+check('hwc check: the confirmation is matched; the signal and the reply are purged and the purge verified');
 
 for (const [label, account, count] of [
   ['Zorgcoördinator', zorg, 2],
-  ['Achterwacht', backup, 1],
+  ['Achterwacht (not needed: the zorgcoördinator confirmed in time)', backup, 0],
   ['Veilig Thuis', vt, 2],
 ]) {
   const received = await waitFor(account, count);

@@ -121,7 +121,7 @@ export interface ResolvedConfig extends Omit<Config, 'imap' | 'smtp'> {
 }
 
 export const DEFAULTS = {
-  notify: 'both',
+  notify: 'escalate',
   deadline: '08:15',
   purgeAfter: '8h',
   checkTimeout: '5m',

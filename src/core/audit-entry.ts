@@ -60,11 +60,16 @@ export function verifyChain(rows: AuditRow[], options: VerifyOptions = {}): Chai
   let lastId = 0;
   let prunedThrough: number | undefined;
   if (first && first.prevHash !== GENESIS_HASH) {
+    // A prune removes the oldest rows up to the first one that is not older than its cutoff, and
+    // it is written after the cutoff: a prune row that claims otherwise did not come from prune().
     const explained = rows.some(
       (row) =>
         row.type === 'prune' &&
         row.data.removedHeadHash === first.prevHash &&
-        row.data.removedToId === first.id - 1,
+        row.data.removedToId === first.id - 1 &&
+        typeof row.data.before === 'string' &&
+        Date.parse(row.data.before) <= Date.parse(row.at) &&
+        (row === first || Date.parse(first.at) >= Date.parse(row.data.before)),
     );
     if (!explained) return { intact: false, firstBrokenId: first.id, reason: 'start' };
     prev = first.prevHash;

@@ -238,7 +238,7 @@ function reachCell(summary: MonthSummary): string {
   if (reach.basis === 'none' || reach.median === undefined || reach.worst === undefined) {
     return '<td class="muted">&ndash;</td>';
   }
-  const values = `${escapeHtml(durationLabel(reach.median))} / ${escapeHtml(durationLabel(reach.worst))}`;
+  const values = `<span class="nowrap">${escapeHtml(durationLabel(reach.median))}</span> / <span class="nowrap">${escapeHtml(durationLabel(reach.worst))}</span>`;
   return reach.basis === 'confirmation'
     ? `<td>${values}<div class="basis">tot bevestiging</div></td>`
     : `<td>${values}<div class="basis">tot verwijderen*</div></td>`;
@@ -258,7 +258,7 @@ function monthRow(summary: MonthSummary): string {
   return [
     '<tr>',
     `<th scope="row">${escapeHtml(monthLabel(summary.month))}</th>`,
-    `<td class="num">${summary.checks}${summary.failedChecks > 0 ? ` <span class="bad">(${summary.failedChecks} mislukt)</span>` : ''}</td>`,
+    `<td class="num">${summary.checks}${summary.failedChecks > 0 ? `<div class="basis bad">${summary.failedChecks} mislukt</div>` : ''}</td>`,
     `<td class="num">${summary.signals}</td>`,
     `<td class="num">${confirmed}</td>`,
     reachCell(summary),
@@ -342,6 +342,7 @@ tbody th { font-weight: normal; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .basis { font-size: 7.5pt; color: #5b6670; }
 .muted { color: #8a949e; }
+.nowrap { white-space: nowrap; }
 .ok { color: #17612e; }
 .bad { color: #a4161a; font-weight: bold; }
 .verdict { font-size: 12pt; font-weight: bold; }

@@ -16,7 +16,8 @@ import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { runHwc, type TestInstall } from '../support/hwc.js';
 import { CANARY, CANARY_SIBLING, createSchool, headerOf, signalMail, textOf } from '../support/school.js';
 
-const school = createSchool;
+// These scenarios are about one check handling a signal completely: both contacts at once.
+const school = (overrides: Record<string, unknown> = {}) => createSchool({ notify: 'both', ...overrides });
 const header = headerOf;
 
 function scanInstall(install: TestInstall, outputs: string[]) {

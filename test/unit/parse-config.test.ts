@@ -90,7 +90,7 @@ describe('parseConfig: the example file', () => {
       { from: '2026-12-07', to: '2026-12-11' },
     ]);
     expect(config.contacts.backup.absent).toEqual([]);
-    expect(config.notify).toBe('both');
+    expect(config.notify).toBe('escalate');
     expect(config.schedule).toEqual({
       checks: ['07:00', '07:45', '08:05'],
       days: ['mon', 'tue', 'wed', 'thu', 'fri'],
@@ -108,7 +108,7 @@ describe('parseConfig: the example file', () => {
 describe('parseConfig: defaults', () => {
   it('when optional keys are left out, then their defaults are applied', () => {
     const { config } = ok(base());
-    expect(config.notify).toBe('both');
+    expect(config.notify).toBe('escalate');
     expect(config.schedule.deadline).toBe('08:15');
     expect(config.purgeAfterMs).toBe(8 * 3_600_000);
     expect(config.checkTimeoutMs).toBe(300_000);
@@ -124,7 +124,7 @@ describe('parseConfig: defaults', () => {
     expect(errorsOf(withValue('smtp.host', null))).toEqual([
       "smtp.host: missing; add the SMTP server's host name",
     ]);
-    expect(ok(withValue('notify', null)).config.notify).toBe('both');
+    expect(ok(withValue('notify', null)).config.notify).toBe('escalate');
   });
 });
 
@@ -542,7 +542,7 @@ describe('describeConfigForLog', () => {
       checks: ['07:00'],
       days: ['mon'],
       deadline: '08:15',
-      notify: 'both',
+      notify: 'escalate',
     });
     const text = JSON.stringify(facts);
     for (const personal of ['zorg@', 'backup@', 'Zorgco', 'Achterwacht', 'veiligthuis', 'Geheim', 'hwc@']) {
