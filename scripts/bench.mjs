@@ -1,0 +1,83 @@
+// Performance targets, measured on the built code (npm run build). Never part of the test suite:
+// timings depend on the machine, so tests assert behaviour and this script reports speed.
+// Exit 1 when a target is missed.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseMail } from '../dist/adapters/mail-parser.js';
+import { classify } from '../dist/core/classify.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const fixtures = readdirSync(join(repo, 'test/fixtures'))
+  .filter((name) => name.endsWith('.eml'))
+  .map((name) => readFileSync(join(repo, 'test/fixtures', name)));
+const ctx = { today: '2026-11-25' };
+
+async function timeIt(label, rounds, work) {
+  const start = performance.now();
+  for (let i = 0; i < rounds; i += 1) await work(i);
+  const ms = performance.now() - start;
+  return { label, rounds, ms, perSecond: (rounds / ms) * 1000 };
+}
+
+const results = [];
+const targets = [];
+
+// 1. Everyday mail: parse and classify the fixture set over and over.
+const everyday = await timeIt('parse + classify, fixture mails', 2_000, async (i) => {
+  const parsed = await parseMail(fixtures[i % fixtures.length]);
+  if (parsed.ok) classify(parsed.facts, ctx);
+});
+results.push(everyday);
+targets.push({ what: 'fixture mails per second', value: everyday.perSecond, atLeast: 100 });
+
+// 2. A 4 MB base64 attachment must be refused or parsed well within the 5 s budget.
+const big = Buffer.from(
+  [
+    'From: a@veiligthuis.test',
+    'Subject: Handle with Care',
+    'Content-Type: multipart/mixed; boundary=x',
+    '',
+    '--x',
+    'Content-Type: text/plain',
+    '',
+    'Anna de Boer, 3-2-2016, Handle with Care',
+    '--x',
+    'Content-Type: application/octet-stream',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.alloc(3 * 1024 * 1024, 7)
+      .toString('base64')
+      .replace(/.{76}/g, '$&\r\n'),
+    '--x--',
+    '',
+  ].join('\r\n'),
+);
+const heavy = await timeIt('parse + classify, 4 MB mail', 5, async () => {
+  const parsed = await parseMail(big);
+  if (parsed.ok) classify(parsed.facts, ctx);
+});
+results.push(heavy);
+targets.push({ what: 'ms per 4 MB mail', value: heavy.ms / heavy.rounds, atMost: 2_000 });
+
+// 3. A 50,000-line header is set aside quickly, never parsed.
+const hostile = Buffer.from(`${'X-Junk: y\r\n'.repeat(50_000)}Subject: x\r\n\r\nbody\r\n`);
+const refused = await timeIt('refuse a 50,000-line header', 20, async () => {
+  await parseMail(hostile);
+});
+results.push(refused);
+targets.push({ what: 'ms per hostile header', value: refused.ms / refused.rounds, atMost: 200 });
+
+for (const r of results) {
+  console.log(
+    `${r.label.padEnd(36)} ${String(r.rounds).padStart(6)} runs  ${r.ms.toFixed(0).padStart(7)} ms  ${r.perSecond.toFixed(1).padStart(9)}/s`,
+  );
+}
+let missed = 0;
+for (const t of targets) {
+  const ok = t.atLeast !== undefined ? t.value >= t.atLeast : t.value <= t.atMost;
+  if (!ok) missed += 1;
+  const bound = t.atLeast !== undefined ? `>= ${t.atLeast}` : `<= ${t.atMost}`;
+  console.log(`target ${ok ? 'met   ' : 'MISSED'}  ${t.what}: ${t.value.toFixed(1)} (${bound})`);
+}
+process.exitCode = missed === 0 ? 0 : 1;
