@@ -7,6 +7,7 @@ import type {
   InboxEntry,
   Mailbox,
   MailboxOpener,
+  MailProvider,
   Mailer,
   SignalRecord,
   StateStore,
@@ -92,6 +93,18 @@ interface ReadMessage {
 }
 
 /**
+ * What the provider keeps beyond IMAP's reach, stated once per check in the log (and in the audit
+ * report), so that nobody believes a purge removed more than it can.
+ */
+export const PROVIDER_RETENTION: Record<MailProvider, string | undefined> = {
+  exchange:
+    'Exchange Online keeps deleted mail in Recoverable Items for 14 days by default (up to 30), out of IMAP reach; ' +
+    'an Exchange admin can shorten this with: Set-Mailbox -Identity <hwc-mailbox> -RetainDeletedItemsFor 1',
+  gmail: 'Gmail: purged messages are expunged from Trash; Google Vault retention rules, if any, still apply',
+  generic: undefined,
+};
+
+/**
  * One morning check: read → decide → act → purge → audit. Nothing from a mail leaves memory,
  * except in the notification to a contact; the purge comes only after SMTP accepted that.
  */
@@ -104,7 +117,10 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
 
   const mailbox = await deps.opener.open({ readOnly: options.dryRun });
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
-  logger.info({ step: 'connect', folders }, 'connected to the mailbox');
+  logger.info({ step: 'connect', folders, kind: mailbox.provider }, 'connected to the mailbox');
+  const statement = PROVIDER_RETENTION[mailbox.provider];
+  if (statement)
+    logger.warn({ step: 'connect', kind: mailbox.provider, warning: statement }, 'provider retention');
   let failure: unknown;
   let nextDueAt: Date | undefined;
   try {
@@ -126,7 +142,7 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
   const durationMs = clock.now().getTime() - startedAt.getTime();
   if (!options.dryRun) {
     step('before-audit');
-    const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs));
+    const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs, mailbox.provider));
     if (!failure) deps.store.setMeta('last_success_at', startedAt.toISOString());
     logger.info({ step: 'audit', outcome, counts, durationMs, head: row.hash }, 'check finished');
   } else {
@@ -631,6 +647,15 @@ async function purge(
   const others = [folders.sent, folders.trash, folders.junk, folders.all].filter(
     (folder): folder is string => typeof folder === 'string',
   );
+  if (mailbox.provider === 'gmail' && folders.all && folders.trash) {
+    // Gmail: deleting from a folder only removes a label; the message lives on in \All. Moving it
+    // from \All to \Trash and expunging it there is what deletes it for good.
+    await mailbox.moveUids(
+      folders.all,
+      await mailbox.findByMessageId(folders.all, messageIds),
+      folders.trash,
+    );
+  }
   for (const folder of [...others, 'INBOX']) {
     const uids = await mailbox.findByMessageId(folder, messageIds);
     await mailbox.deleteUids(folder, uids);

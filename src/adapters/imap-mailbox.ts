@@ -1,5 +1,5 @@
 import { ImapFlow, type ListResponse } from 'imapflow';
-import type { InboxEntry, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
+import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
 
 export interface ImapSettings {
@@ -49,6 +49,20 @@ export function findFolders(list: Pick<ListResponse, 'path' | 'specialUse' | 'fl
     if (found) folders[role] = found.path;
   }
   return folders;
+}
+
+/**
+ * Gmail announces X-GM-EXT-1; Exchange Online names itself in its ID response (RFC 2971) or is
+ * reached at Microsoft's host. Pure, for testing.
+ */
+export function detectProvider(
+  capabilities: Iterable<string>,
+  serverName: string | undefined,
+  host: string,
+): MailProvider {
+  if ([...capabilities].some((capability) => capability.toUpperCase() === 'X-GM-EXT-1')) return 'gmail';
+  if (/exchange/i.test(serverName ?? '') || /(^|\.)(office365|outlook)\.com$/i.test(host)) return 'exchange';
+  return 'generic';
 }
 
 function clientFor(settings: ImapSettings): ImapFlow {
@@ -141,7 +155,9 @@ export class ImapMailboxOpener implements MailboxOpener {
       const lock = await client.getMailboxLock('INBOX', { readOnly: options.readOnly });
       const uidValidity = client.mailbox ? String(client.mailbox.uidValidity) : '0';
       lock.release();
-      return new ImapMailbox(client, folders, uidValidity, options.readOnly);
+      const serverInfo = (client as unknown as { serverInfo?: { name?: string } | null }).serverInfo;
+      const provider = detectProvider(client.capabilities.keys(), serverInfo?.name, this.settings.host);
+      return new ImapMailbox(client, folders, uidValidity, options.readOnly, provider);
     } catch (err) {
       await client.logout().catch(() => client.close());
       throw new MailboxError(imapFailureCode(err), 'IMAP server failed while opening INBOX');
@@ -155,6 +171,7 @@ class ImapMailbox implements Mailbox {
     readonly folders: MailboxFolders,
     readonly uidValidity: string,
     private readonly readOnly: boolean,
+    readonly provider: MailProvider,
   ) {}
 
   private async inFolder<T>(folder: string, work: () => Promise<T>): Promise<T> {
@@ -200,7 +217,10 @@ class ImapMailbox implements Mailbox {
       const found = new Set<number>();
       for (const id of messageIds) {
         // SEARCH HEADER is a substring match (RFC 3501 6.4.4), so each hit is checked exactly below.
-        const uids = await this.client.search({ header: { 'message-id': id } }, { uid: true });
+        // Gmail's own search finds a message by Message-ID across every label.
+        const query =
+          this.provider === 'gmail' ? { gmraw: `rfc822msgid:${id}` } : { header: { 'message-id': id } };
+        const uids = await this.client.search(query, { uid: true });
         if (uids === false || uids === undefined) {
           throw new MailboxError('IMAP_SEARCH_FAILED', 'IMAP search failed');
         }
@@ -232,6 +252,15 @@ class ImapMailbox implements Mailbox {
       // messageDelete() returns false instead of throwing.
       const ok = await this.client.messageDelete(uids.join(','), { uid: true });
       if (!ok) throw new PurgeError('IMAP_DELETE_FAILED', 'IMAP server refused to delete');
+    });
+  }
+
+  async moveUids(folder: string, uids: number[], destination: string): Promise<void> {
+    if (uids.length === 0 || this.readOnly) return;
+    await this.inFolder(folder, async () => {
+      // messageMove() returns false instead of throwing.
+      const moved = await this.client.messageMove(uids.join(','), destination, { uid: true });
+      if (!moved) throw new PurgeError('IMAP_MOVE_FAILED', 'IMAP server refused to move');
     });
   }
 

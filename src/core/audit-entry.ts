@@ -186,8 +186,13 @@ export function checkEntry(
   counts: CheckCounts,
   outcome: 'ok' | 'failed',
   durationMs: number,
+  provider?: string,
 ): AuditEntry {
-  return { at: at.toISOString(), type: 'check', data: { outcome, durationMs, ...counts } };
+  return {
+    at: at.toISOString(),
+    type: 'check',
+    data: { outcome, durationMs, ...counts, ...(provider ? { provider } : {}) },
+  };
 }
 
 export interface SignalOutcome {

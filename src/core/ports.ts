@@ -23,10 +23,17 @@ export interface InboxEntry {
   flags: string[];
 }
 
+/**
+ * Which kind of server this is, because deleting works differently: Gmail keeps every message in
+ * \All until it is expunged from \Trash; Exchange Online keeps deleted mail in Recoverable Items.
+ */
+export type MailProvider = 'gmail' | 'exchange' | 'generic';
+
 export interface Mailbox {
   /** INBOX's UIDVALIDITY (RFC 3501 2.3.1.1): a UID means the same message only within one value. */
   readonly uidValidity: string;
   readonly folders: MailboxFolders;
+  readonly provider: MailProvider;
   listInbox(): Promise<InboxEntry[]>;
   fetchSource(uid: number): Promise<Buffer | undefined>;
   addKeywords(uid: number, keywords: string[]): Promise<void>;
@@ -34,6 +41,8 @@ export interface Mailbox {
   findByMessageId(folder: string, messageIds: string[]): Promise<number[]>;
   /** Deletes exactly these UIDs with UID EXPUNGE (RFC 4315); never a plain EXPUNGE. */
   deleteUids(folder: string, uids: number[]): Promise<void>;
+  /** Moves these UIDs to another folder (RFC 6851 MOVE). */
+  moveUids(folder: string, uids: number[], destination: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type {
   Clock,
   InboxEntry,
+  MailProvider,
   Mailbox,
   MailboxFolders,
   MailboxOpener,
@@ -33,6 +34,7 @@ const messageIdOf = (raw: Buffer): string | undefined =>
 /** An in-memory mailbox behind the project's own Mailbox port, for unit tests of the use case. */
 export class FakeMailbox implements Mailbox, MailboxOpener {
   readonly uidValidity = '1';
+  readonly provider: MailProvider = 'generic';
   readonly folders: MailboxFolders = { inbox: 'INBOX', sent: 'Sent', trash: 'Trash', junk: 'Junk' };
   readonly contents = new Map<string, StoredMessage[]>([
     ['INBOX', []],
@@ -90,6 +92,86 @@ export class FakeMailbox implements Mailbox, MailboxOpener {
     );
   }
 
+  async moveUids(folder: string, uids: number[], destination: string): Promise<void> {
+    const moving = this.folder(folder).filter((m) => uids.includes(m.uid));
+    await this.deleteUids(folder, uids);
+    for (const message of moving) this.add(destination, message.raw, message.flags);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * A Gmail-like mailbox: folders are labels on one set of messages. Deleting from a folder removes
+ * its label only, the message stays in \All; only an expunge from \Trash deletes it. Used because
+ * the test stack's Dovecot cannot offer X-GM-EXT-1.
+ */
+export class GmailLikeMailbox implements Mailbox, MailboxOpener {
+  readonly uidValidity = '1';
+  readonly provider: MailProvider = 'gmail';
+  readonly folders: MailboxFolders = {
+    inbox: 'INBOX',
+    sent: '[Gmail]/Sent Mail',
+    trash: '[Gmail]/Trash',
+    junk: '[Gmail]/Spam',
+    all: '[Gmail]/All Mail',
+  };
+  private readonly messages: { id: number; raw: Buffer; labels: Set<string>; flags: string[] }[] = [];
+  private nextId = 1;
+
+  add(labels: string[], raw: string): number {
+    const id = this.nextId++;
+    this.messages.push({ id, raw: Buffer.from(raw), labels: new Set(labels), flags: [] });
+    return id;
+  }
+
+  in(folder: string): { id: number; raw: Buffer; flags: string[] }[] {
+    if (folder === this.folders.all) {
+      return this.messages.filter(
+        (m) => !m.labels.has(this.folders.trash!) && !m.labels.has(this.folders.junk!),
+      );
+    }
+    return this.messages.filter((m) => m.labels.has(folder));
+  }
+
+  async open(): Promise<Mailbox> {
+    return this;
+  }
+  async listInbox(): Promise<InboxEntry[]> {
+    return this.in('INBOX').map((m) => ({ uid: m.id, size: m.raw.length, flags: [...m.flags] }));
+  }
+  async fetchSource(uid: number): Promise<Buffer | undefined> {
+    return this.in('INBOX').find((m) => m.id === uid)?.raw;
+  }
+  async addKeywords(uid: number, keywords: string[]): Promise<void> {
+    this.messages.find((m) => m.id === uid)?.flags.push(...keywords);
+  }
+  async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
+    const wanted = new Set(messageIds.map((id) => id.toLowerCase()));
+    return this.in(folder)
+      .filter((m) => wanted.has(messageIdOf(m.raw)?.toLowerCase() ?? ''))
+      .map((m) => m.id);
+  }
+  async deleteUids(folder: string, uids: number[]): Promise<void> {
+    for (const message of this.messages.filter((m) => uids.includes(m.id))) {
+      if (folder === this.folders.trash) {
+        this.messages.splice(this.messages.indexOf(message), 1);
+      } else if (folder !== this.folders.all) {
+        message.labels.delete(folder);
+      }
+    }
+  }
+  async moveUids(_folder: string, uids: number[], destination: string): Promise<void> {
+    for (const message of this.messages.filter((m) => uids.includes(m.id))) {
+      message.labels.clear();
+      message.labels.add(destination);
+    }
+  }
+
+  /** How many messages exist at all, under any label. */
+  get total(): number {
+    return this.messages.length;
+  }
   async close(): Promise<void> {}
 }
 
