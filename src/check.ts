@@ -284,9 +284,13 @@ async function act(
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
-      if (recordConfirmation(deps, decision, clock.now())) counts.confirmations += 1;
+      const outcome = recordConfirmation(deps, decision, clock.now());
+      if (outcome === 'recorded') counts.confirmations += 1;
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
-      removeQuietly.push(message.entry.uid);
+      // A reply that does not count (from a contact who was not sent it, or about a signal we do
+      // not know) is not ours to delete: a person looks at it.
+      if (outcome === 'not-counted') setAside.set(message.entry.uid, 'unexpected-reply');
+      else removeQuietly.push(message.entry.uid);
     }
   }
   if (removeQuietly.length > 0) await mailbox.deleteUids('INBOX', removeQuietly);
@@ -449,6 +453,7 @@ async function act(
   }
 
   await finishOrphans(deps, mailbox, seen, counts, domain);
+  forgetFinished(deps);
 
   if (setAside.size > 0) {
     const tally: Partial<Record<SetAsideReason, number>> = {};
@@ -550,6 +555,20 @@ function finishSignal(
   return finished;
 }
 
+/** How long a purged signal's workflow row is kept, so that a late confirmation still counts. */
+export const KEEP_FINISHED_MS = 7 * 24 * 3_600_000;
+
+/**
+ * A finished workflow's row (a key and times) is deleted a week after the purge: after that, only
+ * the audit log says that a signal was handled. secure_delete overwrites the row on disk.
+ */
+function forgetFinished(deps: CheckDeps): void {
+  const cutoff = deps.clock.now().getTime() - KEEP_FINISHED_MS;
+  for (const record of deps.store.allSignals()) {
+    if (record.purgedAt && Date.parse(record.purgedAt) < cutoff) deps.store.deleteSignal(record.key);
+  }
+}
+
 /**
  * Signals whose workflow is open in the state but that are no longer in INBOX: a check that was
  * killed after deleting the INBOX copy. The INBOX copy goes last in a purge, so the copies of our
@@ -599,14 +618,15 @@ function recordConfirmation(
   deps: CheckDeps,
   decision: Extract<MessageDecision, { action: 'confirmation' }>,
   now: Date,
-): boolean {
+): 'recorded' | 'already-confirmed' | 'not-counted' {
   const { store } = deps;
   const record = decision.ref
     ? store.findSignalByKeyPrefix(decision.ref.keyPrefix)
     : store.allSignals().find((signal) => referenceOf(signal.key) === decision.reference);
   // Only a reply from a contact who was sent the notification counts.
   const notified = decision.role === 'primary' ? record?.notifiedPrimaryAt : record?.notifiedBackupAt;
-  if (!record || !notified || record.confirmedAt) return false;
+  if (!record || !notified) return 'not-counted';
+  if (record.confirmedAt) return 'already-confirmed';
   const minutes = Math.round((now.getTime() - Date.parse(record.receivedAt)) / 60_000);
   store.transaction(() => {
     store.putSignal({ ...record, confirmedAt: now.toISOString(), confirmedBy: decision.role });
@@ -617,7 +637,7 @@ function recordConfirmation(
     });
   });
   deps.logger.info({ step: 'confirm', role: decision.role }, 'a contact confirmed a signal');
-  return true;
+  return 'recorded';
 }
 
 /** A bounce of our notification: that contact cannot be reached, which is a reason to escalate. */

@@ -277,14 +277,29 @@ describe('runCheck with escalation (notify: escalate)', () => {
     expect(mailbox.folder('INBOX')).toHaveLength(0);
   });
 
-  it('when the backup replies to a notification it never got, then that is no confirmation', async () => {
+  it('when the backup replies to a notification it never got, then that is no confirmation and a person looks at the reply', async () => {
     const { mailbox, mailer, deps } = escalating();
     mailbox.add('INBOX', signal());
     await runCheck(deps, { dryRun: false });
     mailbox.add('INBOX', reply('backup@school.test', mailer.sent[0]?.messageId));
     const report = await runCheck(deps, { dryRun: false });
     expect(report.counts.confirmations).toBe(0);
-    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(2);
+    expect(mailer.sent.at(-1)?.kind).toBe('alert');
+    expect(mailer.sent.at(-1)?.text).toContain('niet van een contactpersoon');
+  });
+
+  it('when a purged signal is a week old, then its workflow row is forgotten and only the audit log remains', async () => {
+    const { mailbox, mailer, clock, deps, store } = escalating();
+    mailbox.add('INBOX', signal());
+    await runCheck(deps, { dryRun: false });
+    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]?.messageId));
+    await runCheck(deps, { dryRun: false });
+    expect(store.allSignals()).toHaveLength(1);
+    clock.advance(8 * 24 * 3_600_000);
+    await runCheck(deps, { dryRun: false });
+    expect(store.allSignals()).toHaveLength(0);
+    expect(store.rows().some((row) => row.data.purgeReason === 'confirmed')).toBe(true);
   });
 
   it('when the primary contact is absent today, then the backup is told at once', async () => {
