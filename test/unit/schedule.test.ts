@@ -71,4 +71,20 @@ describe('school schedule', () => {
   it('when a check time is written as HH:MM, then the cron expression has minute and hour fields', () => {
     expect(cronExpression('07:45', ['mon', 'fri'])).toBe('45 7 * * mon,fri');
   });
+
+  it('when the week spans the last Sunday of March, then the checks stay at 07:00 local on both sides', () => {
+    const next = nextChecks(new Date('2027-03-26T08:00:00Z'), { ...schedule, checks: ['07:00'] }, 2);
+    expect(next.map((d) => d.toISOString())).toEqual([
+      '2027-03-29T05:00:00.000Z',
+      '2027-03-30T05:00:00.000Z',
+    ]);
+  });
+
+  it('when the week spans the last Sunday of October, then the checks stay at 07:00 local on both sides', () => {
+    const next = nextChecks(new Date('2026-10-23T08:00:00Z'), { ...schedule, checks: ['07:00'] }, 2);
+    expect(next.map((d) => d.toISOString())).toEqual([
+      '2026-10-26T06:00:00.000Z',
+      '2026-10-27T06:00:00.000Z',
+    ]);
+  });
 });
