@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import type { CheckDeps, CheckSettings } from '../../src/check.js';
 import type { Clock } from '../../src/core/ports.js';
 import { ImapMailboxOpener } from '../../src/adapters/imap-mailbox.js';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
-import { createLogger } from '../../src/adapters/logger.js';
+import { captureLogger } from './capture-logger.js';
 import { parseMail } from '../../src/adapters/mail-parser.js';
 import { createUser, createUserIn, mailstackEnv, type MailUser } from './mailstack.js';
 import { makeInstall, type TestInstall } from './hwc.js';
@@ -124,15 +123,7 @@ export function inProcessCheck(
   const env = mailstackEnv();
   const ca = readFileSync(env.caFile, 'utf8');
   const store = SqliteStore.open(school.install.storage);
-  let logged = '';
-  const logger = createLogger(
-    new Writable({
-      write(chunk, _encoding, done) {
-        logged += String(chunk);
-        done();
-      },
-    }),
-  );
+  const { logger, logs } = captureLogger();
   const server = { host: env.host, secure: false, rejectUnauthorized: true, ca };
   const mailer = new SmtpMailer({
     ...server,
@@ -177,7 +168,7 @@ export function inProcessCheck(
   return {
     deps,
     store,
-    logs: () => logged,
+    logs,
     close: () => {
       mailer.close();
       store.close();

@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCheck, type CheckDeps } from '../../src/check.js';
 import { KEYWORD } from '../../src/core/decide.js';
 import { verifyChain } from '../../src/core/audit-entry.js';
-import { createLogger } from '../../src/adapters/logger.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { parseMail } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
@@ -31,15 +30,7 @@ function setup() {
   const mailer = new FakeMailer();
   const store = SqliteStore.inMemory();
   const clock = new FixedClock(new Date('2026-11-25T06:00:00Z'));
-  let logged = '';
-  const logger = createLogger(
-    new Writable({
-      write(chunk, _encoding, done) {
-        logged += String(chunk);
-        done();
-      },
-    }),
-  );
+  const { logger, logs } = captureLogger();
   const deps: CheckDeps = {
     settings: {
       school: 'Basisschool De Proef',
@@ -69,7 +60,7 @@ function setup() {
     logger,
     parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
   };
-  return { mailbox, mailer, store, clock, deps, logs: () => logged };
+  return { mailbox, mailer, store, clock, deps, logs };
 }
 
 describe('runCheck', () => {

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check.js';
 import { detectProvider } from '../../src/adapters/imap-mailbox.js';
 import { ownMessageIds, signalKey } from '../../src/core/identity.js';
-import { createLogger } from '../../src/adapters/logger.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { parseMail } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { FakeMailer, FixedClock, GmailLikeMailbox } from '../support/fakes.js';
-import { Writable } from 'node:stream';
 
 // The Gmail path is tested against a Gmail-like fake behind the Mailbox port: the project's
 // Dovecot cannot announce X-GM-EXT-1 or answer X-GM-RAW, so a real-server test is not possible here.
@@ -40,7 +39,7 @@ describe('provider-aware purge', () => {
       'school.test',
     );
     mailbox.add(['[Gmail]/Sent Mail'], `Message-ID: <${notifyId}>\r\nSubject: x\r\n\r\nQuirijn\r\n`);
-    let logged = '';
+    const { logger, logs } = captureLogger();
     const report = await runCheck(
       {
         settings: {
@@ -64,21 +63,14 @@ describe('provider-aware purge', () => {
         mailer: new FakeMailer(),
         store,
         clock: new FixedClock(new Date('2026-11-25T06:00:00Z')),
-        logger: createLogger(
-          new Writable({
-            write(chunk, _e, done) {
-              logged += String(chunk);
-              done();
-            },
-          }),
-        ),
+        logger,
         parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
       },
       { dryRun: false },
     );
     expect(report.counts.purgeVerified).toBe(true);
     expect(mailbox.total).toBe(0);
-    expect(logged).toContain('Gmail');
+    expect(logs()).toContain('Gmail');
     expect(store.rows().at(-1)?.data.provider).toBe('gmail');
   });
 });
