@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,11 @@ describe('the hwc command line', () => {
     const run = await runHwc(['--help']);
     expect(run.code).toBe(0);
     for (const word of ['check', 'run', 'parse', 'audit', 'absent', '78']) expect(run.stdout).toContain(word);
+  });
+
+  it('when run as `npx hwc --help` from the checkout, then the package bin works', () => {
+    const out = execFileSync('npx', ['hwc', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    expect(out).toContain('hwc check --config FILE');
   });
 
   it('when the command is unknown or missing, then it exits 64 with the usage', async () => {
