@@ -1,18 +1,30 @@
 import { ImapFlow, type ListResponse } from 'imapflow';
 import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
+import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
 
-export interface ImapSettings {
+interface ImapServerSettings {
   host: string;
   port: number;
   secure: boolean;
   user: string;
-  pass: string;
   ca?: string;
   rejectUnauthorized: boolean;
   /** Per-connection socket budget; the check's own watchdog bounds the whole run. */
   timeoutMs?: number;
 }
+
+/** OAuth2 sign-in: where tokens come from, and what to tell the admin when the server refuses one. */
+export interface ImapOAuth2 {
+  tokens: AccessTokenSource;
+  refusalHint: string;
+}
+
+/** Exactly one of a password and OAuth2 (SASL XOAUTH2 or OAUTHBEARER, RFC 7628). */
+export type ImapSettings = ImapServerSettings &
+  ({ pass: string; oauth2?: undefined } | { oauth2: ImapOAuth2; pass?: undefined });
+
+type ImapAuth = { user: string; pass: string } | { user: string; accessToken: string };
 
 // Fallbacks for servers without SPECIAL-USE (RFC 6154), with the Dutch names that Outlook and
 // webmail use on Dutch-language mailboxes.
@@ -65,7 +77,7 @@ export function detectProvider(
   return 'generic';
 }
 
-function clientFor(settings: ImapSettings): ImapFlow {
+function clientFor(settings: ImapSettings, auth: ImapAuth): ImapFlow {
   const client = new ImapFlow({
     host: settings.host,
     port: settings.port,
@@ -73,7 +85,7 @@ function clientFor(settings: ImapSettings): ImapFlow {
     // Without implicit TLS, insist on STARTTLS unless the server is on loopback: credentials
     // must never cross a network in clear text.
     doSTARTTLS: settings.secure ? undefined : !isLoopback(settings.host) ? true : undefined,
-    auth: { user: settings.user, pass: settings.pass },
+    auth,
     tls: {
       rejectUnauthorized: settings.rejectUnauthorized,
       ...(settings.ca ? { ca: [settings.ca] } : {}),
@@ -111,10 +123,20 @@ export interface RetryPolicy {
 const DEFAULT_RETRY: RetryPolicy = { delaysMs: [1_000, 3_000, 9_000] };
 
 export class ImapMailboxOpener implements MailboxOpener {
+  private readonly clients = new Set<ImapFlow>();
+  private aborted = false;
+
   constructor(
     private readonly settings: ImapSettings,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
+
+  /** The watchdog fired: drop every connection, so that a hung server cannot hold the process. */
+  abort(): void {
+    this.aborted = true;
+    for (const client of this.clients) client.close();
+    this.clients.clear();
+  }
 
   /** A server that is restarting, or a login that fails once, gets a few more tries with backoff. */
   async open(options: { readOnly: boolean }): Promise<Mailbox> {
@@ -124,7 +146,7 @@ export class ImapMailboxOpener implements MailboxOpener {
         return await this.openOnce(options);
       } catch (err) {
         const delay = this.retry.delaysMs[attempt];
-        if (delay === undefined || !(err instanceof MailboxError)) throw err;
+        if (delay === undefined || this.aborted || !(err instanceof MailboxError)) throw err;
         this.retry.onRetry?.(attempt + 1, err.code, delay);
         await sleep(delay);
       }
@@ -132,8 +154,41 @@ export class ImapMailboxOpener implements MailboxOpener {
   }
 
   private async openOnce(options: { readOnly: boolean }): Promise<Mailbox> {
+    const { user, oauth2 } = this.settings;
+    if (oauth2 === undefined) return this.connect(options, { user, pass: this.settings.pass });
+    try {
+      return await this.connect(options, { user, accessToken: await this.tokenFrom(oauth2, false) });
+    } catch (err) {
+      if (!(err instanceof MailboxError) || err.code !== 'IMAP_AUTH_FAILED') throw err;
+    }
+    // A token can lose its permission or be revoked before it expires: fetch a fresh one, once.
+    try {
+      return await this.connect(options, { user, accessToken: await this.tokenFrom(oauth2, true) });
+    } catch (err) {
+      if (!(err instanceof MailboxError) || err.code !== 'IMAP_AUTH_FAILED') throw err;
+      throw new OAuth2Error(
+        'IMAP_OAUTH2_REFUSED',
+        `IMAP refused the OAuth2 token for the mailbox in imap.auth.user; ${oauth2.refusalHint}`,
+        true,
+      );
+    }
+  }
+
+  /** A token; a token endpoint that is down or busy counts as a connection failure and is retried. */
+  private async tokenFrom(oauth2: ImapOAuth2, forceRefresh: boolean): Promise<string> {
+    try {
+      return await oauth2.tokens.token({ forceRefresh });
+    } catch (err) {
+      if (err instanceof OAuth2Error && !err.permanent) throw new MailboxError(err.code, err.message);
+      throw err;
+    }
+  }
+
+  private async connect(options: { readOnly: boolean }, auth: ImapAuth): Promise<Mailbox> {
     // A new client per check: a connection left over from yesterday has nothing to offer.
-    const client = clientFor(this.settings);
+    const client = clientFor(this.settings, auth);
+    this.clients.add(client);
+    client.on('close', () => this.clients.delete(client));
     let lastError: unknown;
     // The error listener must exist before connect(), or a socket error would crash the process.
     client.on('error', (err: unknown) => {

@@ -8,13 +8,15 @@ import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger, safeError } from '../adapters/logger.js';
-import { loadConfigForCommand, revealSecret, type LoadedConfig } from './config.js';
+import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import { mailAuth } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { EXIT, type Io } from './io.js';
 import { randomUUID } from 'node:crypto';
 import { composeDeadManAlarm, domainOf } from '../core/compose.js';
 import { verifyChain } from '../core/audit-entry.js';
-import { isDeadManDue, localDate } from '../core/schedule.js';
+import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
+import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
 
 interface Wiring {
@@ -29,7 +31,7 @@ function smtpMailer(config: LoadedConfig): SmtpMailer {
     port: config.smtp.port,
     secure: config.smtp.secure,
     user: config.smtp.auth.user,
-    pass: revealSecret(config.smtp.auth.pass),
+    ...mailAuth('smtp', config.smtp),
     rejectUnauthorized: config.smtp.tls.rejectUnauthorized,
     ...(config.smtp.tls.ca ? { ca: config.smtp.tls.ca } : {}),
     from: config.from,
@@ -44,7 +46,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       port: config.imap.port,
       secure: config.imap.secure,
       user: config.imap.auth.user,
-      pass: revealSecret(config.imap.auth.pass),
+      ...mailAuth('imap', config.imap),
       rejectUnauthorized: config.imap.tls.rejectUnauthorized,
       ...(config.imap.tls.ca ? { ca: config.imap.tls.ca } : {}),
     },
@@ -68,7 +70,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       notify: config.notify,
       escalateAfterMs: config.escalateAfterMs,
       purgeAfterMs: config.purgeAfterMs,
-      schedule: config.schedule,
+      schedule: checkScheduleSettings(config),
       maxMessageBytes: config.maxMessageBytes,
       version: packageVersion(),
     },
@@ -95,10 +97,10 @@ async function guardedCheck(
 ): Promise<CheckReport | HwcError | Error> {
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CheckTimeoutError('CHECK_TIMEOUT', 'the check ran past checkTimeout')),
-      config.checkTimeoutMs,
-    );
+    timer = setTimeout(() => {
+      wiring.opener.abort();
+      reject(new CheckTimeoutError('CHECK_TIMEOUT', 'the check ran past checkTimeout'));
+    }, config.checkTimeoutMs);
   });
   try {
     return await Promise.race([runCheck(wiring.deps, { dryRun }), watchdog]);
@@ -196,8 +198,13 @@ function deadManDue(config: LoadedConfig, store: SqliteStore): boolean {
   );
 }
 
-function scheduleOf(config: LoadedConfig) {
-  return { checks: config.schedule.checks, days: config.schedule.days, timezone: config.timezone };
+function scheduleOf(config: LoadedConfig): CheckSchedule {
+  return checkScheduleOf(config);
+}
+
+/** The check's schedule settings with the school calendar, so that deadlines skip closed days. */
+function checkScheduleSettings(config: LoadedConfig): CheckSchedule & { deadline: string } {
+  return { ...checkScheduleOf(config), deadline: config.schedule.deadline };
 }
 
 export async function commandRun(

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { deliver, listMessages, waitForMessages, mailstackEnv } from '../support/mailstack.js';
 import { CLI, REPO, runHwc } from '../support/hwc.js';
@@ -93,4 +94,24 @@ describe('hwc run, the daemon, on the real mail stack', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('dead-man alarm could not be sent');
   }, 90_000);
+
+  it('when the IMAP server accepts the connection but never answers, then the watchdog ends the check within checkTimeout and it exits 1', async () => {
+    // A server that takes the TCP connection and then says nothing, like a hung proxy.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const s = await createSchool({ checkTimeout: '3s' });
+      const env = mailstackEnv();
+      writeFileSync(
+        s.install.configFile,
+        readFileSync(s.install.configFile, 'utf8').replace(`port: ${env.imapPort}`, `port: ${port}`),
+      );
+      const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('the check ran past checkTimeout');
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 });
