@@ -220,6 +220,21 @@ describe('hwc check against the real Dovecot and Postfix', () => {
     expect(lines.some((line) => String(line.msg).includes('IMAP server could not be reached'))).toBe(true);
   });
 
+  it('when IMAP refuses the login, then the check retries, exits 1 and says which setting to check', async () => {
+    const s = await school();
+    const run = await runHwc(['check', '--config', s.install.configFile], {
+      env: { ...s.install.env, HWC_IMAP_PASSWORD: 'not-the-password' },
+    });
+    expect(run.code).toBe(1);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'IMAP connection failed; trying again')).toHaveLength(3);
+    expect(lines.some((line) => String(line.msg).includes('refused the login; check imap.auth'))).toBe(true);
+    expect(run.stdout).not.toContain('not-the-password');
+  });
+
   it('when run with --dry-run, then the mailbox is byte-for-byte the same and nothing is sent or recorded', async () => {
     const s = await school();
     await deliver(signalMail(s.vt.address, s.hwc.address, { id: 'dry-1@veiligthuis.test', mdn: true }), {
