@@ -35,7 +35,10 @@ export function pruneExpiredAudit(
   }
   const row = store.prune(before, now);
   if (!row) {
-    logger?.info({ step: 'prune', outcome: 'nothing', head: verdict.head, rows: verdict.headId }, 'no audit rows past audit.keep');
+    logger?.info(
+      { step: 'prune', outcome: 'nothing', head: verdict.head, rows: verdict.headId },
+      'no audit rows past audit.keep',
+    );
     return { outcome: 'nothing-to-prune', before };
   }
   const removedRows = Number(row.data.removedRows);

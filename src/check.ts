@@ -144,7 +144,12 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
     step('before-audit');
     const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs, mailbox.provider));
     if (!failure) deps.store.setMeta('last_success_at', startedAt.toISOString());
-    logger.info({ step: 'audit', outcome, counts, durationMs, head: row.hash }, 'check finished');
+    // The head hash and row count go to the log, so that an outside copy (journald) shows if rows
+    // were later removed from the end of the table.
+    logger.info(
+      { step: 'audit', outcome, counts, durationMs, head: row.hash, rows: row.id },
+      'check finished',
+    );
   } else {
     logger.info({ step: 'dry-run', outcome, counts, durationMs }, 'dry run finished; nothing was changed');
   }

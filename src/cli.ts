@@ -8,6 +8,8 @@ import { isIsoDate } from './config/schema.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
+import { commandSchedule } from './commands/schedule.js';
+import { commandDoctor } from './commands/doctor.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 
@@ -17,6 +19,13 @@ Usage:
   hwc check --config FILE [--dry-run]   one check now, then exit
   hwc run --config FILE [--accept-broken-chain]
                                         the daemon: checks at schedule.checks on schedule.days
+  hwc schedule --config FILE [--from DATE]
+                                        the next 10 checks in the school's timezone, and the
+                                        holidays and closed days skipped in between
+  hwc doctor --config FILE [--send-test]
+                                        check the config, DNS, TLS certificates, both logins, the
+                                        folders, the clock, the storage and the audit chain;
+                                        --send-test mails both contacts a content-free test
   hwc absent --config FILE --from DATE [--to DATE] [--contact primary|backup]
                                         record that a contact is away (the backup is told instead)
   hwc parse FILE.eml [--json]           what hwc would conclude from one e-mail; changes nothing
@@ -50,6 +59,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         config: { type: 'string', short: 'c' },
         'dry-run': { type: 'boolean' },
         'accept-broken-chain': { type: 'boolean' },
+        'send-test': { type: 'boolean' },
         from: { type: 'string' },
         to: { type: 'string' },
         contact: { type: 'string' },
@@ -94,6 +104,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ? commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io)
         : EXIT.usage;
     }
+    case 'schedule': {
+      const config = needConfig();
+      if (!config) return EXIT.usage;
+      if (values.from !== undefined && !isIsoDate(values.from)) {
+        io.stderr.write(`hwc schedule: --from must be a date as YYYY-MM-DD, got "${values.from}"\n`);
+        return EXIT.usage;
+      }
+      return commandSchedule(config, { ...(values.from ? { from: values.from } : {}), now: new Date() }, io);
+    }
+    case 'doctor': {
+      const config = needConfig();
+      if (!config) return EXIT.usage;
+      return commandDoctor(config, { sendTest: values['send-test'] ?? false, now: () => new Date() }, io);
+    }
     case 'absent': {
       const config = needConfig();
       if (!config) return EXIT.usage;
@@ -136,7 +160,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stderr.write(`hwc audit: --format must be text, json or html, got "${format}"\n`);
         return EXIT.usage;
       }
-      for (const [flag, date] of [['--from', values.from], ['--to', values.to]] as const) {
+      for (const [flag, date] of [
+        ['--from', values.from],
+        ['--to', values.to],
+      ] as const) {
         if (date !== undefined && !isIsoDate(date)) {
           io.stderr.write(`hwc audit: ${flag} must be a date as YYYY-MM-DD, got "${date}"\n`);
           return EXIT.usage;

@@ -4,7 +4,9 @@ import type { Clock } from './core/ports.js';
 import {
   cronExpression,
   isCatchUpDue,
+  isCheckScheduled,
   isDeadManDue,
+  localDate,
   nextChecks,
   type CheckSchedule,
 } from './core/schedule.js';
@@ -86,6 +88,17 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     })();
   };
 
+  // node-cron fires on every day in `days`; holidays are only known to the schedule.
+  const scheduled = (time: string): void => {
+    const today = localDate(deps.clock.now(), deps.schedule.timezone);
+    if (isCheckScheduled(today, time, deps.schedule)) {
+      trigger('scheduled');
+      return;
+    }
+    deps.logger.info({ event: 'closed-day', time }, 'the school is closed today; no check at this time');
+    announceNext();
+  };
+
   const deadMan = async (): Promise<void> => {
     await running;
     const now = deps.clock.now();
@@ -109,7 +122,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     async start() {
       for (const time of deps.schedule.checks) {
         tasks.push(
-          cron.schedule(cronExpression(time, deps.schedule.days), () => trigger('scheduled'), {
+          cron.schedule(cronExpression(time, deps.schedule.days), () => scheduled(time), {
             timezone: deps.schedule.timezone,
             name: `check-${time}`,
             noOverlap: true,

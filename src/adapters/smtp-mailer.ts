@@ -2,18 +2,28 @@ import nodemailer from 'nodemailer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { Mailer, OutgoingMail, SendResult } from '../core/ports.js';
 import { MailerError } from '../core/errors.js';
+import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
 
-export interface SmtpSettings {
+interface SmtpServerSettings {
   host: string;
   port: number;
   secure: boolean;
   user: string;
-  pass: string;
   ca?: string;
   rejectUnauthorized: boolean;
   from: { name?: string; address: string };
   timeoutMs?: number;
 }
+
+/** OAuth2 sign-in: where tokens come from, and what to tell the admin when the server refuses one. */
+export interface SmtpOAuth2 {
+  tokens: AccessTokenSource;
+  refusalHint: string;
+}
+
+/** Exactly one of a password and OAuth2 (SASL XOAUTH2). */
+export type SmtpSettings = SmtpServerSettings &
+  ({ pass: string; oauth2?: undefined } | { oauth2: SmtpOAuth2; pass?: undefined });
 
 const angle = (id: string): string => `<${id}>`;
 
@@ -27,15 +37,36 @@ export function smtpFailureCode(err: unknown): string {
 
 export class SmtpMailer implements Mailer {
   private readonly transport: ReturnType<typeof nodemailer.createTransport>;
+  /** The last failed token request, copied: nodemailer overwrites the error's code with EAUTH. */
+  private tokenFailure: { code: string; message: string } | undefined;
 
   constructor(private readonly settings: SmtpSettings) {
+    const oauth2 = settings.oauth2;
     this.transport = nodemailer.createTransport({
       host: settings.host,
       port: settings.port,
       secure: settings.secure,
       // Credentials never cross a network in clear text: require STARTTLS unless on loopback.
       requireTLS: !settings.secure && !/^(localhost|127\.|::1)/.test(settings.host),
-      auth: { user: settings.user, pass: settings.pass },
+      auth: oauth2
+        ? {
+            type: 'OAuth2',
+            user: settings.user,
+            // nodemailer asks again with renew = true when the server refused the token; the
+            // expiry of "now" makes it ask every time, and the provider's cache decides.
+            provisionCallback: (_user, renew, callback) => {
+              this.tokenFailure = undefined;
+              oauth2.tokens.token({ forceRefresh: renew }).then(
+                (token) => callback(null, token, Date.now()),
+                (err: unknown) => {
+                  if (err instanceof OAuth2Error)
+                    this.tokenFailure = { code: err.code, message: err.message };
+                  callback(err instanceof Error ? err : new Error('token request failed'));
+                },
+              );
+            },
+          }
+        : { user: settings.user, pass: settings.pass },
       tls: {
         rejectUnauthorized: settings.rejectUnauthorized,
         ...(settings.ca ? { ca: [settings.ca] } : {}),
@@ -60,6 +91,13 @@ export class SmtpMailer implements Mailer {
       // Every recipient refused at RCPT time: the server answered, it just will not take this address.
       if (e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0) {
         return { accepted: [], rejected: mail.to };
+      }
+      if (this.tokenFailure) throw new MailerError(this.tokenFailure.code, this.tokenFailure.message);
+      if (this.settings.oauth2 && smtpFailureCode(err) === 'SMTP_AUTH_FAILED') {
+        throw new MailerError(
+          'SMTP_OAUTH2_REFUSED',
+          `SMTP refused the OAuth2 token for the mailbox in smtp.auth.user; ${this.settings.oauth2.refusalHint}`,
+        );
       }
       throw new MailerError(smtpFailureCode(err), `SMTP server did not accept the ${mail.kind}`);
     }

@@ -67,6 +67,12 @@ const MIGRATIONS: readonly string[] = [
    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 ];
 
+interface AuditHead {
+  id: number;
+  at: string;
+  hash: string;
+}
+
 interface SignalRow {
   key: string;
   uid_validity: string;
@@ -217,8 +223,10 @@ export class SqliteStore implements StateStore, AuditLog {
       const hashes: string[] = [];
       let fromId: number | undefined;
       let toId: number | undefined;
-      for (const row of this.db.prepare('SELECT id, at, hash FROM audit ORDER BY id').iterate() as
-        Iterable<{ id: number; at: string; hash: string }>) {
+      const oldest = this.db
+        .prepare('SELECT id, at, hash FROM audit ORDER BY id')
+        .iterate() as Iterable<AuditHead>;
+      for (const row of oldest) {
         if (!(Date.parse(row.at) < before.getTime())) break;
         fromId ??= row.id;
         toId = row.id;

@@ -33,7 +33,10 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
     // The chain is verified whole; the period only chooses which rows are shown.
     const verdict = verifyChain(all);
     const rows = all.filter((row) => inPeriod(row, options, config.timezone));
-    const period = { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) };
+    const period = {
+      ...(options.from ? { from: options.from } : {}),
+      ...(options.to ? { to: options.to } : {}),
+    };
     if (options.format === 'json') {
       output = `${JSON.stringify({ chain: verdict, period: { ...period, timezone: config.timezone }, rows }, null, 2)}\n`;
     } else if (options.format === 'html') {
@@ -56,7 +59,9 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
     writeFileSync(file, output, { mode: 0o644 });
     // The mode option applies only to a new file, and the umask narrows it: set it explicitly.
     chmodSync(file, 0o644);
-    io.stderr.write(`hwc audit: wrote the ${options.format} report to ${file} (${Buffer.byteLength(output)} bytes)\n`);
+    io.stderr.write(
+      `hwc audit: wrote the ${options.format} report to ${file} (${Buffer.byteLength(output)} bytes)\n`,
+    );
   } else {
     io.stdout.write(output);
   }
@@ -96,13 +101,12 @@ export async function commandAuditVerify(
   if (typeof config === 'number') return config;
   const store = SqliteStore.open(config.storage, { readOnly: true });
   try {
-    const verdict = verifyChain(
-      store.rows(),
-      options.expectHead ? { expectHead: options.expectHead } : {},
-    );
+    const verdict = verifyChain(store.rows(), options.expectHead ? { expectHead: options.expectHead } : {});
     if (verdict.intact) {
       const pruned =
-        verdict.prunedThrough === undefined ? '' : `; rows 1-${verdict.prunedThrough} were pruned by a prune row`;
+        verdict.prunedThrough === undefined
+          ? ''
+          : `; rows 1-${verdict.prunedThrough} were pruned by a prune row`;
       io.stdout.write(
         `audit chain intact: ${verdict.rows} rows, head row ${verdict.headId}, head ${verdict.head}${pruned}\n`,
       );
@@ -142,7 +146,9 @@ export async function commandAuditPrune(configPath: string, options: { now: Date
       return EXIT.runError;
     }
     if (result.outcome === 'nothing-to-prune') {
-      io.stdout.write(`hwc audit prune: no rows older than ${cutoff} (audit.keep ${config.auditKeepDays} days); nothing was pruned\n`);
+      io.stdout.write(
+        `hwc audit prune: no rows older than ${cutoff} (audit.keep ${config.auditKeepDays} days); nothing was pruned\n`,
+      );
       return EXIT.ok;
     }
     const { data } = result.row;
@@ -158,7 +164,9 @@ export async function commandAuditPrune(configPath: string, options: { now: Date
 
 function renderText(rows: AuditRow[], timezone: string, period: { from?: string; to?: string }): string {
   const heading =
-    period.from || period.to ? `period: ${period.from ?? 'start'} to ${period.to ?? 'end'} (${timezone})\n\n` : '';
+    period.from || period.to
+      ? `period: ${period.from ?? 'start'} to ${period.to ?? 'end'} (${timezone})\n\n`
+      : '';
   if (rows.length === 0) {
     return `${heading}${period.from || period.to ? 'No audit rows in this period.' : 'The audit log is empty: no check has run yet.'}\n`;
   }

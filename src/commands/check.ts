@@ -11,6 +11,7 @@ import { createLogger, safeError } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
 import { mailAuth } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
+import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
 import { randomUUID } from 'node:crypto';
 import { composeDeadManAlarm, domainOf } from '../core/compose.js';
@@ -238,6 +239,8 @@ export async function commandRun(
       { event: 'audit-chain', outcome: 'intact', rows: verdict.rows, head: verdict.head },
       'audit chain intact',
     );
+    // Retention: rows older than audit.keep go, accounted for by a prune row (see README).
+    pruneExpiredAudit(store, config.auditKeepDays, systemClock.now(), logger);
   }
 
   let current = config;

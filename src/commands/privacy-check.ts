@@ -52,7 +52,8 @@ export async function commandPrivacyCheck(
   );
   const files = listFiles(config.storage);
   io.stdout.write(`hwc privacy-check: storage ${config.storage}\n`);
-  if (!existsSync(config.storage)) io.stdout.write('  the storage directory does not exist: nothing is kept\n');
+  if (!existsSync(config.storage))
+    io.stdout.write('  the storage directory does not exist: nothing is kept\n');
   let bytes = 0;
   const found: string[] = [];
   for (const file of files) {

@@ -14,10 +14,13 @@ import {
   type Config,
   type ResolvedConfig,
   type ResolvedServerConfig,
+  type ResolvedOAuth2Config,
   type SecretRef,
+  type ServerAuth,
   type ServerConfig,
   Secret,
 } from './schema.js';
+import { parseServiceAccountKey } from './service-account-key.js';
 
 export interface LoadConfigDeps {
   env: Record<string, string | undefined>;
@@ -107,7 +110,7 @@ function resolveServer(
   server: ServerConfig,
   context: ResolveContext,
 ): ResolvedServerConfig | undefined {
-  const pass = resolveSecret(`${name}.auth.pass`, server.auth.pass, context);
+  const auth = resolveAuth(name, server.auth, context);
   let tls: ResolvedServerConfig['tls'] = { rejectUnauthorized: server.tls.rejectUnauthorized };
   if (server.tls.caFile !== undefined) {
     const caFile = resolve(context.configDir, server.tls.caFile);
@@ -115,14 +118,68 @@ function resolveServer(
     if (ca === undefined) return undefined;
     tls = { ...tls, caFile, ca };
   }
-  if (pass === undefined) return undefined;
+  if (auth === undefined) return undefined;
   return {
     host: server.host,
     port: server.port,
     secure: server.secure,
     tls,
-    auth: { user: server.auth.user, pass },
+    auth,
   };
+}
+
+function resolveAuth(
+  name: 'imap' | 'smtp',
+  auth: ServerAuth<SecretRef>,
+  context: ResolveContext,
+): ServerAuth<Secret> | undefined {
+  if (auth.oauth2 === undefined) {
+    const pass = resolveSecret(`${name}.auth.pass`, auth.pass, context);
+    return pass === undefined ? undefined : { user: auth.user, pass };
+  }
+  const key = `${name}.auth.oauth2`;
+  const o = auth.oauth2;
+  const secret = (field: string, ref: SecretRef) => resolveSecret(`${key}.${field}`, ref, context);
+  let oauth2: ResolvedOAuth2Config | undefined;
+  switch (o.kind) {
+    case 'microsoft':
+    case 'client-credentials': {
+      const clientSecret = secret('clientSecret', o.clientSecret);
+      oauth2 = clientSecret && { ...o, clientSecret };
+      break;
+    }
+    case 'google-refresh-token': {
+      const clientSecret = secret('clientSecret', o.clientSecret);
+      const refreshToken = secret('refreshToken', o.refreshToken);
+      oauth2 = clientSecret && refreshToken && { ...o, clientSecret, refreshToken };
+      break;
+    }
+    case 'google-service-account': {
+      const serviceAccountKey = secret('serviceAccountKey', o.serviceAccountKey);
+      const problem = serviceAccountKey && serviceAccountKeyProblem(serviceAccountKey.reveal());
+      if (problem) {
+        context.errors.push(
+          `${key}.serviceAccountKey: ${problem}; in the Google Cloud console, create a JSON key for the service account (Keys, Add key, JSON) and point serviceAccountKey at that file`,
+        );
+      } else if (serviceAccountKey) {
+        oauth2 = { kind: o.kind, serviceAccountKey };
+      }
+      break;
+    }
+  }
+  return oauth2 === undefined ? undefined : { user: auth.user, oauth2 };
+}
+
+/** Why a text is not a usable Google service account key, without quoting any of it. */
+function serviceAccountKeyProblem(text: string): string | undefined {
+  let key: unknown;
+  try {
+    key = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  const parsed = parseServiceAccountKey(key);
+  return typeof parsed === 'string' ? parsed : undefined;
 }
 
 function resolveSecret(key: string, ref: SecretRef, context: ResolveContext): Secret | undefined {
@@ -141,11 +198,12 @@ function resolveSecret(key: string, ref: SecretRef, context: ResolveContext): Se
   }
   if ('file' in ref) {
     const path = resolve(context.configDir, ref.file);
+    const noun = secretNoun(key);
     return readSecretFile(
       key,
       path,
-      `the password file ${path}`,
-      'create it with only the password (chmod 600), or use { env: NAME }',
+      `the ${noun} file ${path}`,
+      `create it with only the ${noun} (chmod 600), or use { env: NAME }`,
       context,
     );
   }
@@ -182,7 +240,7 @@ function readSecretFile(
   // Editors and `echo` add a final newline; it is never part of the password.
   const value = content.replace(/\r?\n$/, '');
   if (value === '') {
-    context.errors.push(`${key}: ${what} is empty; write the password into it`);
+    context.errors.push(`${key}: ${what} is empty; write the ${secretNoun(key)} into it`);
     return undefined;
   }
   return new Secret(value);
@@ -205,6 +263,14 @@ function readCa(key: string, path: string, context: ResolveContext): string | un
     return undefined;
   }
   return content;
+}
+
+/** What the secret at `key` is, for messages: the password, or one of the OAuth2 secrets. */
+function secretNoun(key: string): string {
+  if (key.endsWith('.clientSecret')) return 'client secret';
+  if (key.endsWith('.refreshToken')) return 'refresh token';
+  if (key.endsWith('.serviceAccountKey')) return 'service account key';
+  return 'password';
 }
 
 /** A short reason from an fs error, without its message (which repeats the path). */

@@ -7,9 +7,12 @@ import { formatPath, kindOf, show, unknownKeyMessage } from './errors.js';
 import {
   type Config,
   type ResolvedConfig,
+  type SecretRef,
   type ServerConfig,
   configSchema,
   knownKeysAt,
+  oauth2SecretSchemas,
+  OAUTH2_SECRET_KEYS,
   secretRefSchema,
   toConfig,
   topLevelFields,
@@ -71,20 +74,32 @@ function crossFieldChecks(
   warnings: string[],
 ): void {
   const allowPlaintext = input['allowPlaintextPassword'] === true;
-  for (const server of SERVERS) {
-    const key = `${server}.auth.pass`;
-    const pass = at(input, [server, 'auth', 'pass']);
-    const ref = secretRefSchema.safeParse(pass);
+  // The same rules for the password and for each OAuth2 secret (a client secret or a refresh
+  // token reads the mailbox just as well as a password does).
+  const secrets = SERVERS.flatMap((server) => [
+    { path: [server, 'auth', 'pass'], schema: secretRefSchema, what: 'the password' },
+    ...OAUTH2_SECRET_KEYS.map((name) => ({
+      path: [server, 'auth', 'oauth2', name],
+      schema: oauth2SecretSchemas[name],
+      what: `the ${name === 'clientSecret' ? 'client secret' : name === 'refreshToken' ? 'refresh token' : 'service account key'}`,
+    })),
+  ]);
+  for (const { path, schema, what } of secrets) {
+    const key = path.join('.');
+    const raw = at(input, path);
+    if (raw === undefined) continue;
+    const ref = schema.safeParse(raw);
     if (!ref.success) continue;
     const value = ref.data;
     if ('plaintext' in value) {
+      const noun = what === 'the password' ? 'a password' : what.replace(/^the /, 'a ');
       if (allowPlaintext) {
         warnings.push(
-          `${key}: the password is written in plain text in the configuration file (allowed by allowPlaintextPassword); anyone who can read the file can read the mailbox; use ${SAFER} instead`,
+          `${key}: ${what} is written in plain text in the configuration file (allowed by allowPlaintextPassword); anyone who can read the file can read the mailbox; use ${SAFER} instead`,
         );
       } else {
         errors.push(
-          `${key}: a password in plain text is refused; use ${SAFER}, or set allowPlaintextPassword: true at the top level to accept the risk`,
+          `${key}: ${noun} in plain text is refused; use ${SAFER}, or set allowPlaintextPassword: true at the top level to accept the risk`,
         );
       }
     } else if ('env' in value) {
@@ -93,7 +108,7 @@ function crossFieldChecks(
         errors.push(`${key}: environment variable ${value.env} is not set; set it, or use { file: /path }`);
       } else if (found === '') {
         errors.push(
-          `${key}: environment variable ${value.env} is empty; set it to the password, or use { file: /path }`,
+          `${key}: environment variable ${value.env} is empty; set it to ${what}, or use { file: /path }`,
         );
       }
     } else if ('credential' in value && !env['CREDENTIALS_DIRECTORY']) {
@@ -135,7 +150,13 @@ function adviceFor(config: Config, input: Record<string, unknown>): string[] {
       );
     }
   }
-  const plaintextUsed = SERVERS.some((server) => 'plaintext' in config[server].auth.pass);
+  const plaintextUsed = SERVERS.some((server) => {
+    const auth = config[server].auth;
+    const refs = auth.oauth2
+      ? Object.values(auth.oauth2).filter((v): v is SecretRef => typeof v === 'object')
+      : [auth.pass];
+    return refs.some((ref) => 'plaintext' in ref);
+  });
   if (input['allowPlaintextPassword'] === true && !plaintextUsed) {
     out.push('allowPlaintextPassword: true but no password is written in plain text; remove it');
   }

@@ -9,6 +9,8 @@
 import { inspect } from 'node:util';
 import * as z from 'zod';
 import { kindOf, show, unknownKeyMessage } from './errors.js';
+import { REGIONS, type Region } from '../core/holidays-nl.js';
+import type { ClosedDays } from '../core/schedule.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -54,8 +56,29 @@ export interface ServerConfig {
   /** true: implicit TLS; false: plain, upgraded with STARTTLS when the server offers it. */
   secure: boolean;
   tls: TlsConfig;
-  auth: { user: string; pass: SecretRef };
+  auth: ServerAuth<SecretRef>;
 }
+
+/**
+ * How hwc-watcher obtains an OAuth2 access token (RFC 6749) for XOAUTH2/OAUTHBEARER sign-in.
+ * `S` is where a secret comes from (SecretRef) or, after loadConfig, the secret itself (Secret).
+ */
+export type OAuth2Of<S> =
+  /** Microsoft 365, app-only: client credentials (RFC 6749 4.4) against Entra ID. */
+  | { kind: 'microsoft'; tenantId: string; clientId: string; clientSecret: S }
+  /** Google Workspace, a service account with domain-wide delegation: JWT bearer grant (RFC 7523). */
+  | { kind: 'google-service-account'; serviceAccountKey: S }
+  /** Google, a stored refresh token (RFC 6749 6). */
+  | { kind: 'google-refresh-token'; clientId: string; clientSecret: S; refreshToken: S }
+  /** Any other provider: client credentials against its token endpoint. */
+  | { kind: 'client-credentials'; tokenUrl: string; clientId: string; clientSecret: S; scope: string };
+
+export type OAuth2Config = OAuth2Of<SecretRef>;
+export type ResolvedOAuth2Config = OAuth2Of<Secret>;
+
+/** Exactly one of a password and an OAuth2 sign-in. */
+export type ServerAuth<S> =
+  { user: string; pass: S; oauth2?: undefined } | { user: string; oauth2: OAuth2Of<S>; pass?: undefined };
 
 export interface DateRange {
   /** ISO date YYYY-MM-DD, inclusive. */
@@ -82,6 +105,10 @@ export interface Schedule {
   days: Weekday[];
   /** HH:MM. */
   deadline: string;
+  /** The school calendar: the holidays of a region (src/core/holidays-nl.ts) and days the school chose. */
+  holidays?: { region?: Region; closed: DateRange[] };
+  /** Closed days that fall on `days`: one check at the first time (`acknowledge`), or none (`ignore`). */
+  closedDays?: ClosedDays;
 }
 
 export interface Config {
@@ -112,7 +139,7 @@ export interface ResolvedTlsConfig extends TlsConfig {
 
 export interface ResolvedServerConfig extends Omit<ServerConfig, 'tls' | 'auth'> {
   tls: ResolvedTlsConfig;
-  auth: { user: string; pass: Secret };
+  auth: ServerAuth<Secret>;
 }
 
 export interface ResolvedConfig extends Omit<Config, 'imap' | 'smtp'> {
@@ -325,55 +352,299 @@ const SECRET_FORMS = '{ env: NAME }, { file: PATH } or { credential: NAME }';
 const SECRET_KEYS = ['env', 'file', 'credential'] as const;
 
 /**
- * `pass`. Its value is never echoed in a message: only its kind is named.
- * A plain string is accepted here as `{ plaintext }`; parseConfig refuses it
- * unless `allowPlaintextPassword: true`, because that rule spans two keys.
+ * A secret by reference: `pass`, and the OAuth2 secrets. Its value is never echoed in a message:
+ * only its kind is named. A plain string is accepted here as `{ plaintext }`; parseConfig refuses
+ * it unless `allowPlaintextPassword: true`, because that rule spans two keys.
  */
-export const secretRefSchema = z
+function secretRef(key: string, what: string, example: string) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): SecretRef => {
+      const issue = (message: string, path?: PropertyKey[]) => {
+        ctx.addIssue({ code: 'custom', message, ...(path ? { path } : {}) });
+        return z.NEVER;
+      };
+      if (value === undefined) return issue(`missing; add ${key}: ${SECRET_FORMS}`);
+      if (typeof value === 'string') {
+        return value === ''
+          ? issue(`expected ${SECRET_FORMS}, got an empty text`)
+          : { plaintext: new Secret(value) };
+      }
+      if (!isPlainObject(value)) return issue(`expected ${SECRET_FORMS}, got ${kindOf(value)}`);
+      const keys = Object.keys(value);
+      const [form] = keys;
+      if (form === undefined || keys.length > 1) {
+        return issue(`expected exactly one of ${SECRET_FORMS}, got ${keys.length} keys`);
+      }
+      const inner = value[form];
+      if (form === 'env') {
+        if (typeof inner === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return { env: inner };
+        return issue(
+          `expected the name of an environment variable (letters, digits, _), such as ${example}, got ${kindOf(inner)} that is not such a name`,
+          ['env'],
+        );
+      }
+      if (form === 'file') {
+        if (typeof inner === 'string' && inner.trim() !== '') return { file: inner.trim() };
+        return issue(`expected the path of a file that holds only ${what}, got ${kindOf(inner)}`, ['file']);
+      }
+      if (form === 'credential') {
+        if (
+          typeof inner === 'string' &&
+          /^[A-Za-z0-9_.@-]+$/.test(inner) &&
+          inner !== '.' &&
+          inner !== '..'
+        ) {
+          return { credential: inner };
+        }
+        return issue(
+          `expected the name of a systemd credential (as in LoadCredential=NAME:PATH, no slashes), got ${kindOf(inner)} that is not such a name`,
+          ['credential'],
+        );
+      }
+      return issue(unknownKeyMessage(form, SECRET_KEYS), [form]);
+    });
+}
+
+/** `pass`. */
+export const secretRefSchema = secretRef('pass', 'the password', 'HWC_IMAP_PASSWORD');
+
+/** The secrets under `auth.oauth2`, by key; parseConfig applies the plain-text rule to each. */
+export const OAUTH2_SECRET_KEYS = ['clientSecret', 'refreshToken', 'serviceAccountKey'] as const;
+export type OAuth2SecretKey = (typeof OAUTH2_SECRET_KEYS)[number];
+export const oauth2SecretSchemas: Record<OAuth2SecretKey, ReturnType<typeof secretRef>> = {
+  clientSecret: secretRef('clientSecret', 'the client secret', 'HWC_OAUTH2_CLIENT_SECRET'),
+  refreshToken: secretRef('refreshToken', 'the refresh token', 'HWC_OAUTH2_REFRESH_TOKEN'),
+  serviceAccountKey: secretRef(
+    'serviceAccountKey',
+    "the service account's JSON key",
+    'HWC_GOOGLE_SERVICE_ACCOUNT_KEY',
+  ),
+};
+
+const OAUTH2_FORMS =
+  '{ provider: microsoft, tenantId, clientId, clientSecret }, { provider: google, serviceAccountKey }, { provider: google, clientId, clientSecret, refreshToken } or { tokenUrl, clientId, clientSecret, scope }';
+
+/** The keys that each kind of `oauth2` mapping takes, for "unknown key" and "missing" messages. */
+const OAUTH2_SHAPES = {
+  microsoft: ['provider', 'tenantId', 'clientId', 'clientSecret'],
+  'google-service-account': ['provider', 'serviceAccountKey'],
+  'google-refresh-token': ['provider', 'clientId', 'clientSecret', 'refreshToken'],
+  'client-credentials': ['tokenUrl', 'clientId', 'clientSecret', 'scope'],
+} as const;
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
+}
+
+/**
+ * `auth.oauth2`. Hand-parsed rather than a zod union, so that each message names the one key that
+ * is wrong and what this kind of sign-in needs; the shapes are in OAUTH2_SHAPES.
+ */
+export const oauth2Schema = z
   .unknown()
   .optional()
-  .transform((value, ctx): SecretRef => {
-    const issue = (message: string, path?: PropertyKey[]) => {
-      ctx.addIssue({ code: 'custom', message, ...(path ? { path } : {}) });
-      return z.NEVER;
+  .transform((value, ctx): OAuth2Config => {
+    let failed = false;
+    const fail = (message: string, path: PropertyKey[] = []) => {
+      failed = true;
+      ctx.addIssue({ code: 'custom', message, path });
     };
-    if (value === undefined) return issue(`missing; add pass: ${SECRET_FORMS}`);
-    if (typeof value === 'string') {
-      return value === ''
-        ? issue(`expected ${SECRET_FORMS}, got an empty text`)
-        : { plaintext: new Secret(value) };
+    if (value === undefined) {
+      fail(`missing; add oauth2: ${OAUTH2_FORMS}`);
+      return z.NEVER;
     }
-    if (!isPlainObject(value)) return issue(`expected ${SECRET_FORMS}, got ${kindOf(value)}`);
-    const keys = Object.keys(value);
-    const [key] = keys;
-    if (key === undefined || keys.length > 1) {
-      return issue(`expected exactly one of ${SECRET_FORMS}, got ${keys.length} keys`);
+    if (!isPlainObject(value)) {
+      fail(`expected a mapping, one of ${OAUTH2_FORMS}, got ${kindOf(value)}`);
+      return z.NEVER;
     }
-    const inner = value[key];
-    if (key === 'env') {
-      if (typeof inner === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) return { env: inner };
-      return issue(
-        `expected the name of an environment variable (letters, digits, _), such as HWC_IMAP_PASSWORD, got ${kindOf(inner)} that is not such a name`,
-        ['env'],
+    const provider = value['provider'];
+    let kind: keyof typeof OAUTH2_SHAPES;
+    if (provider === undefined) {
+      kind = 'client-credentials';
+    } else if (provider === 'microsoft') {
+      kind = 'microsoft';
+    } else if (provider === 'google') {
+      kind = 'serviceAccountKey' in value ? 'google-service-account' : 'google-refresh-token';
+    } else {
+      fail(
+        `expected microsoft or google, got ${show(provider)}; for another provider remove provider: and give tokenUrl, clientId, clientSecret and scope`,
+        ['provider'],
       );
+      return z.NEVER;
     }
-    if (key === 'file') {
-      if (typeof inner === 'string' && inner.trim() !== '') return { file: inner.trim() };
-      return issue(`expected the path of a file that holds only the password, got ${kindOf(inner)}`, [
-        'file',
-      ]);
-    }
-    if (key === 'credential') {
-      if (typeof inner === 'string' && /^[A-Za-z0-9_.@-]+$/.test(inner) && inner !== '.' && inner !== '..') {
-        return { credential: inner };
+    const shape: readonly string[] = OAUTH2_SHAPES[kind];
+    for (const key of Object.keys(value)) {
+      if (!shape.includes(key)) {
+        const hint =
+          kind === 'google-service-account' && OAUTH2_SHAPES['google-refresh-token'].includes(key as never)
+            ? 'unknown key with serviceAccountKey; give either serviceAccountKey, or clientId, clientSecret and refreshToken'
+            : unknownKeyMessage(key, shape);
+        fail(hint, [key]);
       }
-      return issue(
-        `expected the name of a systemd credential (as in LoadCredential=NAME:PATH, no slashes), got ${kindOf(inner)} that is not such a name`,
-        ['credential'],
-      );
     }
-    return issue(unknownKeyMessage(key, SECRET_KEYS), [key]);
+    const textAt = (key: string, expected: string, missing: string): string => {
+      const v = value[key];
+      if (typeof v === 'string' && v.trim() !== '') return v.trim();
+      fail(v === undefined ? `missing; ${missing}` : `expected ${expected}, got ${show(v)}`, [key]);
+      return '';
+    };
+    const secretAt = (key: OAuth2SecretKey, missing: string): SecretRef => {
+      if (value[key] === undefined) {
+        fail(`missing; ${missing}`, [key]);
+        return { env: '' };
+      }
+      const parsed = oauth2SecretSchemas[key].safeParse(value[key]);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) fail(issue.message, [key, ...issue.path]);
+      return { env: '' };
+    };
+    const clientId = (where: string) =>
+      kind === 'google-service-account'
+        ? ''
+        : textAt(
+            'clientId',
+            'the application (client) ID',
+            `add clientId: the application (client) ID ${where}`,
+          );
+    let out: OAuth2Config;
+    switch (kind) {
+      case 'microsoft': {
+        const tenantId = textAt(
+          'tenantId',
+          'the directory (tenant) ID, a GUID, or the tenant domain such as school.onmicrosoft.com',
+          'add tenantId: the directory (tenant) ID from the app registration in Entra ID',
+        );
+        if (tenantId !== '' && !/^[A-Za-z0-9.-]+$/.test(tenantId)) {
+          fail(
+            `expected the directory (tenant) ID, a GUID, or the tenant domain such as school.onmicrosoft.com, got ${show(tenantId)}`,
+            ['tenantId'],
+          );
+        }
+        out = {
+          kind,
+          tenantId,
+          clientId: clientId('from the app registration in Entra ID'),
+          clientSecret: secretAt(
+            'clientSecret',
+            `add clientSecret: ${SECRET_FORMS}, the client secret of the app registration`,
+          ),
+        };
+        break;
+      }
+      case 'google-service-account':
+        out = {
+          kind,
+          serviceAccountKey: secretAt(
+            'serviceAccountKey',
+            `add serviceAccountKey: { file: /path/key.json }, the service account's JSON key`,
+          ),
+        };
+        break;
+      case 'google-refresh-token':
+        out = {
+          kind,
+          clientId: clientId('of the OAuth client in Google Cloud'),
+          clientSecret: secretAt(
+            'clientSecret',
+            `add clientSecret: ${SECRET_FORMS}, the OAuth client's secret`,
+          ),
+          refreshToken: secretAt(
+            'refreshToken',
+            `add refreshToken: ${SECRET_FORMS}, or use serviceAccountKey: for a service account with domain-wide delegation`,
+          ),
+        };
+        break;
+      case 'client-credentials': {
+        const tokenUrl = textAt(
+          'tokenUrl',
+          'the https:// URL of the token endpoint',
+          `add tokenUrl: the https:// URL of the provider's token endpoint, or provider: microsoft or google`,
+        );
+        if (tokenUrl !== '') {
+          let url: URL | undefined;
+          try {
+            url = new URL(tokenUrl);
+          } catch {
+            url = undefined;
+          }
+          if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+            fail(`expected the https:// URL of the token endpoint, got ${show(tokenUrl)}`, ['tokenUrl']);
+          } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+            // The client secret travels in the request body (RFC 6749 2.3.1): never in clear text.
+            fail(
+              `expected an https:// URL, got ${show(tokenUrl)}; the client secret must not cross a network in clear text`,
+              ['tokenUrl'],
+            );
+          }
+        }
+        out = {
+          kind,
+          tokenUrl,
+          clientId: clientId('that the provider gave this program'),
+          clientSecret: secretAt('clientSecret', `add clientSecret: ${SECRET_FORMS}, the client secret`),
+          scope: textAt(
+            'scope',
+            'the scope of mail access, such as https://outlook.office365.com/.default',
+            'add scope: the scope that grants IMAP and SMTP access, as the provider documents it',
+          ),
+        };
+        break;
+      }
+    }
+    return failed ? z.NEVER : out;
   });
+
+const authSchema = (kind: 'IMAP' | 'SMTP') =>
+  z
+    .strictObject(
+      {
+        user: text('the login name of the mailbox', `add the ${kind} login name`),
+        pass: z.unknown().optional(),
+        oauth2: z.unknown().optional(),
+      },
+      // kindOf: a mistyped `auth: "user:password"` must not be echoed.
+      {
+        error: expecting(
+          'a mapping with user and pass',
+          `add auth: { user: …, pass: ${SECRET_FORMS} }`,
+          kindOf,
+        ),
+      },
+    )
+    .transform((auth, ctx): ServerAuth<SecretRef> => {
+      const nested = (key: 'pass' | 'oauth2', issues: readonly z.core.$ZodIssue[]) => {
+        for (const issue of issues) {
+          ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path] });
+        }
+        return z.NEVER;
+      };
+      if (auth.pass !== undefined && auth.oauth2 !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'expected exactly one of pass and oauth2, got both; remove pass to sign in with OAuth2, or oauth2 to sign in with the password',
+        });
+        return z.NEVER;
+      }
+      if (auth.oauth2 !== undefined) {
+        const parsed = oauth2Schema.safeParse(auth.oauth2);
+        return parsed.success
+          ? { user: auth.user, oauth2: parsed.data }
+          : nested('oauth2', parsed.error.issues);
+      }
+      const parsed = secretRefSchema.safeParse(auth.pass);
+      if (!parsed.success && auth.pass === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pass'],
+          message: `missing; add pass: ${SECRET_FORMS}, or oauth2: to sign in with OAuth2 (see "OAuth2 sign-in" in the README)`,
+        });
+        return z.NEVER;
+      }
+      return parsed.success ? { user: auth.user, pass: parsed.data } : nested('pass', parsed.error.issues);
+    });
 
 const server = (kind: 'IMAP' | 'SMTP', usualPort: string) => {
   const lower = kind === 'IMAP' ? 'imap' : 'smtp';
@@ -385,20 +656,7 @@ const server = (kind: 'IMAP' | 'SMTP', usualPort: string) => {
         `add secure: true for implicit TLS (port ${kind === 'IMAP' ? 993 : 465}) or false for STARTTLS`,
       ),
       tls: tls(),
-      auth: z.strictObject(
-        {
-          user: text('the login name of the mailbox', `add the ${kind} login name`),
-          pass: secretRefSchema,
-        },
-        // kindOf: a mistyped `auth: "user:password"` must not be echoed.
-        {
-          error: expecting(
-            'a mapping with user and pass',
-            `add auth: { user: …, pass: ${SECRET_FORMS} }`,
-            kindOf,
-          ),
-        },
-      ),
+      auth: authSchema(kind),
     },
     {
       error: expecting(
@@ -510,6 +768,25 @@ const schedule = z.strictObject(
         return [...new Set(list)].sort((a, b) => WEEKDAYS.indexOf(a) - WEEKDAYS.indexOf(b));
       }),
     deadline: clockTime({ default: DEFAULTS.deadline }),
+    holidays: z
+      .strictObject(
+        {
+          region: z.enum(REGIONS, { error: expecting(`one of ${REGIONS.join(', ')}`, '') }).optional(),
+          closed: z
+            .array(dateRange, { error: expecting('a list of dates or FROM..TO ranges', '') })
+            .optional()
+            .transform((list) => list ?? []),
+        },
+        { error: expecting('a mapping such as { region: midden, closed: ["2027-03-10"] }', '') },
+      )
+      .optional()
+      .transform((h) => (h ? { ...(h.region ? { region: h.region } : {}), closed: h.closed } : undefined)),
+    // Absent means `acknowledge` (see core/schedule.ts); left absent so that the parsed config stays as written.
+    closedDays: z
+      .enum(['acknowledge', 'ignore'] satisfies ClosedDays[], {
+        error: expecting('acknowledge or ignore', ''),
+      })
+      .optional(),
   },
   {
     error: expecting(

@@ -69,7 +69,9 @@ export function dateNotations(iso: string): string[] {
 }
 
 function caseVariants(text: string): string[] {
-  const title = text.toLowerCase().replace(/(^|[\s-])(\p{L})/gu, (_, lead: string, ch: string) => lead + ch.toUpperCase());
+  const title = text
+    .toLowerCase()
+    .replace(/(^|[\s-])(\p{L})/gu, (_, lead: string, ch: string) => lead + ch.toUpperCase());
   return [...new Set([text, text.toLowerCase(), text.toUpperCase(), title])];
 }
 

@@ -91,7 +91,11 @@ function monthsBetween(first: string, last: string): string[] {
  * of the purge rows, so that no confirmation is counted twice. Escalations are counted from rows
  * with `escalated: true` other than confirmation rows.
  */
-export function summariseMonths(rows: AuditRow[], timezone: string, period: ReportPeriod = {}): MonthSummary[] {
+export function summariseMonths(
+  rows: AuditRow[],
+  timezone: string,
+  period: ReportPeriod = {},
+): MonthSummary[] {
   const firstRow = rows[0];
   const lastRow = rows[rows.length - 1];
   const first = period.from?.slice(0, 7) ?? (firstRow ? monthOf(firstRow.at, timezone) : undefined);
@@ -133,8 +137,9 @@ export function summariseMonths(rows: AuditRow[], timezone: string, period: Repo
       confirmations: confirmations.length,
       confirmedByPrimary: confirmations.filter((row) => row.data.confirmedBy === 'primary').length,
       confirmedByBackup: confirmations.filter((row) => row.data.confirmedBy === 'backup').length,
-      escalated: list.filter((row) => row.type === 'signal' && !isConfirmation(row) && row.data.escalated === true)
-        .length,
+      escalated: list.filter(
+        (row) => row.type === 'signal' && !isConfirmation(row) && row.data.escalated === true,
+      ).length,
       reach: {
         basis,
         samples: samples.length,
@@ -412,7 +417,9 @@ ${handled.map((row) => signalRow(row, timezone)).join('\n')}
           .map(
             (row) =>
               `${escapeHtml(dateTimeLabel(new Date(row.at), timezone))}: ${escapeHtml(row.data.removedRows)} regels van v&oacute;&oacute;r ${escapeHtml(
-                typeof row.data.before === 'string' ? dateTimeLabel(new Date(row.data.before), timezone) : '?',
+                typeof row.data.before === 'string'
+                  ? dateTimeLabel(new Date(row.data.before), timezone)
+                  : '?',
               )} verwijderd`,
           )
           .join('; ')}.</p>`;

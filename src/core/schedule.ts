@@ -6,10 +6,20 @@
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
+export type ClosedDays = 'acknowledge' | 'ignore';
+
 export interface CheckSchedule {
   checks: string[];
   days: Weekday[];
   timezone: string;
+  /** Whether the school is closed on a local date (a holiday); absent: every day in `days` is a school day. */
+  closed?: (isoDate: string) => boolean;
+  /**
+   * What happens on a closed day that falls on one of `days`: `acknowledge` (the default) runs one
+   * check at the first check time, so that a signal is still passed on and acknowledged the same
+   * day; `ignore` runs none until the next school day.
+   */
+  closedDays?: ClosedDays;
 }
 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -80,10 +90,34 @@ export function addDays(isoDate: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
-/** The scheduled check instants of one local date (none on a day that is not a school day). */
+/** A day in `days` on which the school is open. */
+export function isSchoolDay(isoDate: string, schedule: CheckSchedule): boolean {
+  return schedule.days.includes(weekdayOf(isoDate)) && !(schedule.closed?.(isoDate) ?? false);
+}
+
+/**
+ * The scheduled check instants of one local date: all check times on a school day, only the first
+ * on a closed day with `closedDays: acknowledge`, none otherwise.
+ */
 export function checksOn(isoDate: string, schedule: CheckSchedule): Date[] {
   if (!schedule.days.includes(weekdayOf(isoDate))) return [];
-  return [...schedule.checks].sort().map((time) => zonedInstant(isoDate, time, schedule.timezone));
+  const times = [...schedule.checks].sort();
+  const open = isSchoolDay(isoDate, schedule);
+  const chosen = open
+    ? times
+    : (schedule.closedDays ?? 'acknowledge') === 'acknowledge'
+      ? times.slice(0, 1)
+      : [];
+  return chosen.map((time) => zonedInstant(isoDate, time, schedule.timezone));
+}
+
+/**
+ * Whether the node-cron task for `time` should run a check on this local date: node-cron knows the
+ * weekdays but not the school's holidays, so its callback asks this.
+ */
+export function isCheckScheduled(isoDate: string, time: string, schedule: CheckSchedule): boolean {
+  const at = zonedInstant(isoDate, time, schedule.timezone).getTime();
+  return checksOn(isoDate, schedule).some((instant) => instant.getTime() === at);
 }
 
 /** The most recent scheduled check at or before `now`, looking back at most two weeks. */
@@ -128,9 +162,10 @@ export function cronExpression(time: string, days: Weekday[]): string {
 /** The first school-day deadline (e.g. 08:15) at or after `receivedAt`: the moment a person must have seen it. */
 export function deadlineFor(receivedAt: Date, schedule: CheckSchedule, deadline: string): Date {
   const first = localDate(receivedAt, schedule.timezone);
-  for (let ahead = 0; ahead < 30; ahead += 1) {
+  // Seven weeks: the longest summer holiday is six.
+  for (let ahead = 0; ahead < 50; ahead += 1) {
     const day = addDays(first, ahead);
-    if (!schedule.days.includes(weekdayOf(day))) continue;
+    if (!isSchoolDay(day, schedule)) continue;
     const instant = zonedInstant(day, deadline, schedule.timezone);
     if (instant.getTime() >= receivedAt.getTime()) return instant;
   }
@@ -159,6 +194,8 @@ export function isDeadManDue(
   alarmSentOn: string | undefined,
 ): boolean {
   const today = localDate(now, schedule.timezone);
+  // No lessons, so no deadline: a closed day's single check (closedDays: acknowledge) raises no alarm.
+  if (!isSchoolDay(today, schedule)) return false;
   const [firstCheck] = checksOn(today, schedule);
   if (!firstCheck || alarmSentOn === today) return false;
   if (now.getTime() < zonedInstant(today, deadline, schedule.timezone).getTime()) return false;

@@ -90,7 +90,13 @@ describe('the HTML audit report in a real browser', () => {
         ]) {
           expect(text).toContain(heading);
         }
-        for (const month of ['augustus 2025', 'september 2025', 'januari 2026', 'februari 2026', 'juli 2026']) {
+        for (const month of [
+          'augustus 2025',
+          'september 2025',
+          'januari 2026',
+          'februari 2026',
+          'juli 2026',
+        ]) {
           expect(text).toContain(month);
         }
         expect(text).toContain('Het logboek is intact.');

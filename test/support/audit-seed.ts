@@ -123,7 +123,9 @@ export function seedSchoolYear(append: (entry: AuditEntry) => unknown): SeedSumm
     }
     const failed = day === SEED_FAILED_CHECK_DAY;
     entries.push(checkEntry(first, firstCounts, failed ? 'failed' : 'ok', 800 + Math.round(next() * 900)));
-    entries.push(checkEntry(second, hasSignal ? laterCounts : emptyCounts(), 'ok', 600 + Math.round(next() * 600)));
+    entries.push(
+      checkEntry(second, hasSignal ? laterCounts : emptyCounts(), 'ok', 600 + Math.round(next() * 600)),
+    );
     entries.push(checkEntry(third, emptyCounts(), 'ok', 500 + Math.round(next() * 500)));
     summary.checks += 3;
   }

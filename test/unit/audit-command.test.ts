@@ -40,7 +40,15 @@ function seededInstall(): TestInstall {
 describe('hwc audit', () => {
   it('when --from and --to are given, then only rows of those local dates are shown, and the chain is checked whole', async () => {
     const install = seededInstall();
-    const run = await hwc(install, ['audit', '--format', 'json', '--from', '2025-09-01', '--to', '2025-09-30']);
+    const run = await hwc(install, [
+      'audit',
+      '--format',
+      'json',
+      '--from',
+      '2025-09-01',
+      '--to',
+      '2025-09-30',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const log = JSON.parse(run.stdout) as {
       chain: { intact: boolean; rows: number };

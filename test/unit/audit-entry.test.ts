@@ -124,7 +124,11 @@ describe('prune rows', () => {
       prevHash: rows[4]!.hash,
       hash: 'f'.repeat(64),
     };
-    expect(verifyChain([...rows.slice(2), forged])).toEqual({ intact: false, firstBrokenId: 6, reason: 'content' });
+    expect(verifyChain([...rows.slice(2), forged])).toEqual({
+      intact: false,
+      firstBrokenId: 6,
+      reason: 'content',
+    });
   });
 
   it('when a prune row names other rows than the ones missing, then the start is not explained', () => {

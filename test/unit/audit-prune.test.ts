@@ -6,12 +6,16 @@ import { retentionCutoff, verifyChain } from '../../src/core/audit-entry.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { pruneExpiredAudit } from '../../src/audit-retention.js';
 
-type Db = { exec(sql: string): void; prepare(sql: string): { all(): unknown[]; run(...args: unknown[]): unknown } };
+type Db = {
+  exec(sql: string): void;
+  prepare(sql: string): { all(): unknown[]; run(...args: unknown[]): unknown };
+};
 const dbOf = (store: SqliteStore): Db => (store as unknown as { db: Db }).db;
 
 function storeWithDays(days: string[]): SqliteStore {
   const store = SqliteStore.inMemory();
-  for (const day of days) store.append({ at: `${day}T06:00:00.000Z`, type: 'check', data: { outcome: 'ok' } });
+  for (const day of days)
+    store.append({ at: `${day}T06:00:00.000Z`, type: 'check', data: { outcome: 'ok' } });
   return store;
 }
 

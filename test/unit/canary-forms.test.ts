@@ -21,7 +21,9 @@ describe('canary forms', () => {
   it('when a name is base64 at any alignment, in UTF-8 or Latin-1, then it is found', () => {
     for (const prefix of ['', 'a', 'ab']) {
       expect(found(Buffer.from(`${prefix}Zoë van Wijngaarden`, 'utf8').toString('base64'), forms)).toBe(true);
-      expect(found(Buffer.from(`${prefix}Zoë van Wijngaarden`, 'latin1').toString('base64'), forms)).toBe(true);
+      expect(found(Buffer.from(`${prefix}Zoë van Wijngaarden`, 'latin1').toString('base64'), forms)).toBe(
+        true,
+      );
     }
   });
 
@@ -36,7 +38,15 @@ describe('canary forms', () => {
   });
 
   it('when a birth date is written in a Dutch notation, then it is found', () => {
-    for (const text of ['7-3-2016', '07-03-2016', '07/03/2016', '7/3/2016', '7.3.2016', '07.03.2016', '7 maart 2016']) {
+    for (const text of [
+      '7-3-2016',
+      '07-03-2016',
+      '07/03/2016',
+      '7/3/2016',
+      '7.3.2016',
+      '07.03.2016',
+      '7 maart 2016',
+    ]) {
       expect(found(`geboren ${text}`, forms), text).toBe(true);
     }
     expect(dateNotations('2016-03-07')).toContain('2016-03-07');

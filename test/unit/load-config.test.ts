@@ -80,8 +80,8 @@ describe('loadConfig: secrets', () => {
     const { config, warnings } = ok(await loadConfig('etc/hwc.yaml', { env: ENV, cwd: dir }));
 
     expect(warnings).toEqual([]);
-    expect(config.imap.auth.pass.reveal()).toBe(IMAP_PASSWORD);
-    expect(config.smtp.auth.pass.reveal()).toBe(SMTP_PASSWORD);
+    expect(config.imap.auth.pass?.reveal()).toBe(IMAP_PASSWORD);
+    expect(config.smtp.auth.pass?.reveal()).toBe(SMTP_PASSWORD);
     expect(config.storage).toBe(join(configDir, 'state'));
     expect(config.imap.tls).toEqual({ rejectUnauthorized: true });
   });
@@ -89,7 +89,7 @@ describe('loadConfig: secrets', () => {
   it('when the password file ends with CRLF, then only the final line break is removed', async () => {
     writeFileSync(join(configDir, 'smtp-password'), ' with spaces \r\n');
     const { config } = ok(await loadConfig(writeConfig(), { env: ENV, cwd: '/' }));
-    expect(config.smtp.auth.pass.reveal()).toBe(' with spaces ');
+    expect(config.smtp.auth.pass?.reveal()).toBe(' with spaces ');
   });
 
   it('when a password is a systemd credential, then it is read from $CREDENTIALS_DIRECTORY', async () => {
@@ -102,7 +102,7 @@ describe('loadConfig: secrets', () => {
       await loadConfig(path, { env: { ...ENV, CREDENTIALS_DIRECTORY: credentials }, cwd: dir }),
     );
 
-    expect(config.smtp.auth.pass.reveal()).toBe(SMTP_PASSWORD);
+    expect(config.smtp.auth.pass?.reveal()).toBe(SMTP_PASSWORD);
   });
 
   it('when the credential file is missing, then the error names the key and the LoadCredential fix', async () => {
@@ -256,7 +256,7 @@ describe('loadConfig: the file itself', () => {
   it('when a plain-text password is allowed, then the warning comes through and the value is usable', async () => {
     const text = `${TEMPLATE.replace('{{IMAP_TLS}}', '').replace('{{SMTP_PASS}}', `"${SMTP_PASSWORD}"`)}allowPlaintextPassword: true\n`;
     const { config, warnings } = ok(await loadConfig(writeConfig({ text }), { env: ENV, cwd: dir }));
-    expect(config.smtp.auth.pass.reveal()).toBe(SMTP_PASSWORD);
+    expect(config.smtp.auth.pass?.reveal()).toBe(SMTP_PASSWORD);
     expect(warnings).toEqual([
       expect.stringMatching(/^smtp\.auth\.pass: the password is written in plain text/),
     ]);
@@ -270,7 +270,7 @@ describe('loadConfig: the file itself', () => {
     chmodSync(passwordFile, 0o600);
     const path = writeConfig({ text: example.replace('/etc/hwc-watcher/smtp-password', passwordFile) });
     const { config } = ok(await loadConfig(path, { env: ENV, cwd: dir }));
-    expect(config.smtp.auth.pass.reveal()).toBe(SMTP_PASSWORD);
+    expect(config.smtp.auth.pass?.reveal()).toBe(SMTP_PASSWORD);
     expect(config.storage).toBe('/var/lib/hwc-watcher');
   });
 });

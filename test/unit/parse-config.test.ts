@@ -95,6 +95,14 @@ describe('parseConfig: the example file', () => {
       checks: ['07:00', '07:45', '08:05'],
       days: ['mon', 'tue', 'wed', 'thu', 'fri'],
       deadline: '08:15',
+      holidays: {
+        region: 'midden',
+        closed: [
+          { from: '2027-03-10', to: '2027-03-10' },
+          { from: '2027-05-07', to: '2027-05-14' },
+        ],
+      },
+      closedDays: 'acknowledge',
     });
     expect(config.escalateAfterMs).toBe(20 * 60_000);
     expect(config.purgeAfterMs).toBe(8 * 3_600_000);
@@ -231,8 +239,8 @@ describe('parseConfig: unknown keys', () => {
   });
 
   it('when an unknown key is nothing like a known key, then the error lists the known keys', () => {
-    expect(errorsOf(withValue('schedule.holidays', ['2026-12-25']))).toEqual([
-      'schedule.holidays: unknown key; remove it (known keys here: checks, days, deadline)',
+    expect(errorsOf(withValue('schedule.lunchbreak', ['12:00']))).toEqual([
+      'schedule.lunchbreak: unknown key; remove it (known keys here: checks, days, deadline, holidays, closedDays)',
     ]);
   });
 
@@ -265,7 +273,7 @@ describe('parseConfig: passwords', () => {
     expect(warnings[0]).toContain('{ env: NAME }, { file: PATH } or { credential: NAME }');
     expect(warnings.join('\n')).not.toContain(password);
     const pass = config.smtp.auth.pass;
-    expect('plaintext' in pass && pass.plaintext.reveal()).toBe(password);
+    expect(pass !== undefined && 'plaintext' in pass && pass.plaintext.reveal()).toBe(password);
     expect(JSON.stringify(config)).not.toContain(password);
   });
 

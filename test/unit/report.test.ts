@@ -51,9 +51,19 @@ describe('audit report', () => {
   it('when a signal row carries minutesToConfirm and a confirmation row does too, then it is counted once', () => {
     const rows: AuditRow[] = [
       row(1, '2026-11-02T06:20:00.000Z', { event: 'confirmed', confirmedBy: 'backup', minutesToConfirm: 20 }),
-      row(2, '2026-11-02T06:21:00.000Z', { minutesToPurge: 21, minutesToConfirm: 20, escalated: true, purgeVerified: true }),
+      row(2, '2026-11-02T06:21:00.000Z', {
+        minutesToPurge: 21,
+        minutesToConfirm: 20,
+        escalated: true,
+        purgeVerified: true,
+      }),
       row(3, '2026-11-03T06:05:00.000Z', { event: 'confirmed', confirmedBy: 'primary', minutesToConfirm: 4 }),
-      row(4, '2026-11-03T06:06:00.000Z', { minutesToPurge: 5, minutesToConfirm: 4, escalated: false, purgeVerified: true }),
+      row(4, '2026-11-03T06:06:00.000Z', {
+        minutesToPurge: 5,
+        minutesToConfirm: 4,
+        escalated: false,
+        purgeVerified: true,
+      }),
     ];
     const [november] = summariseMonths(rows, 'Europe/Amsterdam');
     expect(november).toMatchObject({
@@ -67,7 +77,9 @@ describe('audit report', () => {
   });
 
   it('when the log has no confirmation rows, then the purge rows give the time to confirm', () => {
-    const rows = [row(1, '2026-11-02T06:21:00.000Z', { minutesToPurge: 21, minutesToConfirm: 19, purgeVerified: true })];
+    const rows = [
+      row(1, '2026-11-02T06:21:00.000Z', { minutesToPurge: 21, minutesToConfirm: 19, purgeVerified: true }),
+    ];
     expect(summariseMonths(rows, 'Europe/Amsterdam')[0]?.reach).toEqual({
       basis: 'confirmation',
       median: 19,
@@ -97,7 +109,9 @@ describe('audit report', () => {
     expect(html).toContain('@page { size: A4;');
     expect(html).toContain('1 augustus 2025 t/m 31 juli 2026');
     expect(html).toContain('ma 20-07-2026 12:00');
-    const unverified = new RegExp(`${SEED_UNVERIFIED_PURGE_DAY.split('-').reverse().join('-')} \\d\\d:\\d\\d</td><td>[^<]*</td><td class="bad">`);
+    const unverified = new RegExp(
+      `${SEED_UNVERIFIED_PURGE_DAY.split('-').reverse().join('-')} \\d\\d:\\d\\d</td><td>[^<]*</td><td class="bad">`,
+    );
     expect(html).toMatch(unverified);
     // Self-contained: no script, no external reference of any kind.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|https?:\/\/|src=|href=/i);

@@ -1,0 +1,42 @@
+/**
+ * The parts of a Google service account's JSON key that the JWT bearer grant (RFC 7523) needs.
+ * Used by loadConfig, to refuse a wrong file at start, and by the token provider.
+ */
+import { createPrivateKey } from 'node:crypto';
+
+export interface ServiceAccountKey {
+  clientEmail: string;
+  privateKey: string;
+  privateKeyId?: string;
+  tokenUri: string;
+}
+
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/** The key, or why it is not one. The reason never quotes the key's content. */
+export function parseServiceAccountKey(json: unknown): ServiceAccountKey | string {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'not a JSON object';
+  const key = json as Record<string, unknown>;
+  if (key['type'] !== 'service_account') {
+    return 'not a service account key (its "type" is not "service_account")';
+  }
+  const clientEmail = key['client_email'];
+  const privateKey = key['private_key'];
+  if (typeof clientEmail !== 'string' || clientEmail === '') return 'the key has no "client_email"';
+  if (typeof privateKey !== 'string' || privateKey === '') return 'the key has no "private_key"';
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    return 'the key\'s "private_key" is not a PEM private key';
+  }
+  const tokenUri = typeof key['token_uri'] === 'string' ? key['token_uri'] : GOOGLE_TOKEN_URL;
+  // A key file names its own token endpoint; only Google's (https) is accepted for the grant.
+  if (
+    !/^https:\/\/[^/]*\.googleapis\.com\//.test(tokenUri) &&
+    tokenUri !== 'https://accounts.google.com/o/oauth2/token'
+  ) {
+    return 'the key\'s "token_uri" is not a Google https:// endpoint';
+  }
+  const privateKeyId = typeof key['private_key_id'] === 'string' ? key['private_key_id'] : undefined;
+  return { clientEmail, privateKey, tokenUri, ...(privateKeyId ? { privateKeyId } : {}) };
+}

@@ -1,0 +1,185 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { checkEntry, emptyCounts } from '../../src/core/audit-entry.js';
+import { mailstackEnv, waitForMessages } from '../support/mailstack.js';
+import { runHwc } from '../support/hwc.js';
+import { createSchool, textOf, type School } from '../support/school.js';
+
+function doctor(school: School, extra: string[] = [], env: Record<string, string> = {}) {
+  return runHwc(['doctor', '--config', school.install.configFile, ...extra], {
+    env: { ...school.install.env, ...env },
+  });
+}
+
+function linesWith(stdout: string, status: 'OK' | 'WARN' | 'FAIL'): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith(status));
+}
+
+/** A port on which nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 1;
+}
+
+describe('hwc doctor', () => {
+  it('when everything is set up, then every line is OK and --send-test reaches both contacts', async () => {
+    const school = await createSchool();
+    const run = await doctor(school, ['--send-test']);
+    expect(run.code).toBe(0);
+    expect(linesWith(run.stdout, 'FAIL')).toEqual([]);
+    for (const what of [
+      'config',
+      'clock',
+      'storage',
+      'audit chain',
+      'imap tls',
+      'smtp tls',
+      'imap login',
+      'smtp login',
+      'test mail',
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`^OK {4}${what}: `, 'm'));
+    }
+    expect(run.stdout).toContain('UIDPLUS');
+    for (const contact of [school.zorg, school.backup]) {
+      const [mail] = await waitForMessages(contact, 'INBOX', 1);
+      expect(await textOf(mail)).toContain('Dit is een testbericht van hwc-watcher');
+    }
+    expect(run.stdout + run.stderr).not.toContain(school.hwc.password);
+    expect(run.stdout).not.toContain(school.zorg.address);
+  });
+
+  it('when the IMAP port is wrong, then the TLS and the login FAIL and it exits 1', async () => {
+    const env = mailstackEnv();
+    const school = await createSchool();
+    const port = await closedPort();
+    const broken = await createSchool({
+      imap: {
+        host: '127.0.0.1',
+        port,
+        secure: false,
+        tls: { ca: env.caFile },
+        auth: { user: school.hwc.address, pass: { env: 'HWC_IMAP_PASSWORD' } },
+      },
+    });
+    const run = await doctor(broken);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^FAIL  imap tls: cannot connect to 127\\.0\\.0\\.1:${port} over TLS \\(ECONNREFUSED\\)`,
+        'm',
+      ),
+    );
+    expect(run.stdout).toMatch(/^FAIL {2}imap login: could not log in/m);
+    expect(run.stdout).toMatch(/^OK {4}smtp login: /m);
+  });
+
+  it('when the password is wrong, then both logins FAIL without printing it', async () => {
+    const school = await createSchool();
+    const run = await doctor(school, ['--send-test'], {
+      HWC_IMAP_PASSWORD: 'wrong-password-1',
+      HWC_SMTP_PASSWORD: 'wrong-password-2',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAIL {2}imap login: the server refused the login; check imap\.auth\.user and the password$/m,
+    );
+    expect(run.stdout).toMatch(
+      /^FAIL {2}smtp login: the server refused the login; check smtp\.auth\.user and the password$/m,
+    );
+    expect(run.stdout).toMatch(/^FAIL {2}test mail: not sent, because the SMTP login failed/m);
+    expect(run.stdout + run.stderr).not.toContain('wrong-password');
+  });
+
+  it('when the CA file is not configured, then the certificate is not trusted and TLS FAILs', async () => {
+    const env = mailstackEnv();
+    const school = await createSchool({
+      imap: {
+        host: '127.0.0.1',
+        port: env.imapPort,
+        secure: false,
+        auth: { user: 'x@school.test', pass: { env: 'HWC_IMAP_PASSWORD' } },
+      },
+    });
+    const run = await doctor(school);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAIL {2}imap tls: 127\.0\.0\.1:\d+ \(STARTTLS\): certificate not valid \(.+\); .*imap\.tls\.ca/m,
+    );
+    expect(run.stdout).toMatch(/^OK {4}smtp tls: /m);
+  });
+
+  it('when a server name does not resolve, then DNS FAILs', async () => {
+    const school = await createSchool({
+      smtp: {
+        host: 'smtp.does-not-exist.invalid',
+        port: 587,
+        secure: false,
+        auth: { user: 'x@school.test', pass: { env: 'HWC_SMTP_PASSWORD' } },
+      },
+    });
+    const run = await doctor(school);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAIL {2}smtp dns: smtp\.does-not-exist\.invalid does not resolve \(\w+\); check smtp\.host/m,
+    );
+  });
+
+  it('when the storage directory is world-readable, then storage FAILs with the chmod to run', async () => {
+    const school = await createSchool();
+    mkdirSync(school.install.storage);
+    chmodSync(school.install.storage, 0o755);
+    const run = await doctor(school);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `FAIL  storage: ${school.install.storage} is world-readable (mode 0755); chmod 700 ${school.install.storage}`,
+    );
+  });
+
+  it('when the storage directory is group-readable, then storage is a WARN', async () => {
+    const school = await createSchool();
+    mkdirSync(school.install.storage);
+    chmodSync(school.install.storage, 0o750);
+    const run = await doctor(school);
+    expect(run.stdout).toMatch(/^WARN {2}storage: .* is group-readable \(mode 0750\)/m);
+  });
+
+  it('when a row of the audit log was edited, then the audit chain FAILs', async () => {
+    const school = await createSchool();
+    const store = SqliteStore.open(school.install.storage);
+    store.append(checkEntry(new Date('2026-11-23T06:00:00Z'), emptyCounts(), 'ok', 1200));
+    store.append(checkEntry(new Date('2026-11-24T06:00:00Z'), emptyCounts(), 'ok', 1300));
+    store.close();
+    const db = new Database(join(school.install.storage, DATABASE_FILE));
+    db.exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;');
+    db.exec(`UPDATE audit SET data = json_set(data, '$.durationMs', 1) WHERE id = 1`);
+    db.close();
+    const run = await doctor(school);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL {2}audit chain: broken at row 1 \(content\); run hwc audit verify/m);
+  });
+
+  it('when the configuration cannot be loaded, then each error is a FAIL and it exits 78', async () => {
+    const school = await createSchool({
+      schedule: { checks: ['25:00'], days: ['mon'] },
+      notify: 'sometimes',
+    });
+    const run = await doctor(school);
+    expect(run.code).toBe(78);
+    const fails = linesWith(run.stdout, 'FAIL');
+    expect(fails).toHaveLength(2);
+    expect(fails).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^FAIL {2}config: notify: /),
+        expect.stringMatching(/^FAIL {2}config: schedule\.checks\[0\]: /),
+      ]),
+    );
+  });
+});

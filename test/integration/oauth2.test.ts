@@ -1,0 +1,187 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { ImapMailboxOpener } from '../../src/adapters/imap-mailbox.js';
+import { OAuth2TokenProvider } from '../../src/adapters/oauth2-token.js';
+import { SmtpMailer } from '../../src/adapters/smtp-mailer.js';
+import { Secret } from '../../src/config/schema.js';
+import { runHwc } from '../support/hwc.js';
+import { deliver, listMessages, mailstackEnv, waitForMessages } from '../support/mailstack.js';
+import { startOAuth2Server, type TestClient, type TestOAuth2Server } from '../support/oauth2-server.js';
+import { createSchool, signalMail, textOf, type School } from '../support/school.js';
+
+let idp: TestOAuth2Server;
+
+beforeAll(async () => {
+  idp = await startOAuth2Server();
+});
+
+afterAll(async () => {
+  await idp.stop();
+});
+
+/** A school whose daemon signs in to IMAP and SMTP with OAuth2 client credentials only. */
+async function oauth2School(grant: 'mailbox' | 'none' = 'mailbox'): Promise<School & { client: TestClient }> {
+  const school = await createSchool({ notify: 'both' });
+  const client = idp.addClient(grant === 'mailbox' ? school.hwc.address : undefined);
+  const config = parse(readFileSync(school.install.configFile, 'utf8')) as Record<
+    'imap' | 'smtp',
+    Record<string, unknown>
+  >;
+  const auth = {
+    user: school.hwc.address,
+    oauth2: {
+      tokenUrl: idp.tokenUrl,
+      clientId: client.clientId,
+      clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
+      scope: 'mail',
+    },
+  };
+  config.imap.auth = auth;
+  config.smtp.auth = auth;
+  writeFileSync(school.install.configFile, stringify(config));
+  // No password anywhere: a fallback to PLAIN would fail.
+  const { HWC_IMAP_PASSWORD: _imap, HWC_SMTP_PASSWORD: _smtp, ...env } = school.install.env;
+  school.install.env = { ...env, HWC_OAUTH2_CLIENT_SECRET: client.clientSecret };
+  return { ...school, client };
+}
+
+function secretsIn(outputs: string[], client: TestClient): string[] {
+  const text = outputs.join('\n');
+  return [client.clientSecret, ...idp.issuedTokens()].filter((secret) => text.includes(secret));
+}
+
+function stackLog(name: string): string {
+  return readFileSync(join(mailstackEnv().dir, 'log', name), 'utf8');
+}
+
+async function deliverSignal(s: School, id: string): Promise<void> {
+  await deliver(signalMail(s.vt.address, s.hwc.address, { id }), { from: s.vt.address, to: [s.hwc.address] });
+  await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+}
+
+describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
+  it('when the daemon signs in with OAuth2 client credentials, then the signal is notified over SMTP XOAUTH2 and purged over IMAP, and no token or secret is printed', async () => {
+    const s = await oauth2School();
+    await deliverSignal(s, 'oauth2-1@veiligthuis.test');
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    for (const contact of [s.zorg, s.backup]) {
+      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
+      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
+    }
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+    // One token for IMAP and one for SMTP; no more.
+    expect(idp.tokenRequests(s.client.clientId)).toBe(2);
+    // The servers saw token sign-ins, not passwords.
+    expect(stackLog('dovecot.log')).toMatch(
+      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
+    );
+    expect(stackLog('postfix.log')).toMatch(
+      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
+    );
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+
+  it('when a token expires, then a fresh one is fetched before the next sign-in, and the expired one is refused', async () => {
+    const s = await oauth2School();
+    const env = mailstackEnv();
+    const ca = readFileSync(env.caFile, 'utf8');
+    idp.lifetimeSeconds = 2;
+    try {
+      const tokens = new OAuth2TokenProvider(
+        {
+          kind: 'client-credentials',
+          tokenUrl: idp.tokenUrl,
+          clientId: s.client.clientId,
+          clientSecret: new Secret(s.client.clientSecret),
+          scope: 'mail',
+        },
+        { key: 'imap.auth.oauth2', user: s.hwc.address },
+      );
+      const oauth2 = { tokens, refusalHint: 'grant it' };
+      const server = { host: env.host, secure: false, rejectUnauthorized: true, ca, user: s.hwc.address };
+      const opener = new ImapMailboxOpener({ ...server, port: env.imapPort, oauth2 }, { delaysMs: [] });
+
+      await (await opener.open({ readOnly: true })).close();
+      await (await opener.open({ readOnly: true })).close();
+      expect(idp.tokenRequests(s.client.clientId)).toBe(1);
+      const first = await tokens.token();
+
+      await new Promise((resolve) => setTimeout(resolve, 2_200));
+      const stale = new ImapFlow({
+        host: env.host,
+        port: env.imapPort,
+        secure: false,
+        doSTARTTLS: true,
+        tls: { ca: [ca] },
+        auth: { user: s.hwc.address, accessToken: first },
+        logger: false,
+      });
+      stale.on('error', () => undefined);
+      await expect(stale.connect()).rejects.toMatchObject({ authenticationFailed: true });
+
+      await (await opener.open({ readOnly: true })).close();
+      expect(idp.tokenRequests(s.client.clientId)).toBe(2);
+
+      const mailer = new SmtpMailer({
+        ...server,
+        port: env.submissionPort,
+        oauth2,
+        from: { address: s.hwc.address },
+      });
+      try {
+        const sent = await mailer.send({
+          kind: 'alert',
+          to: [s.zorg.address],
+          subject: 'test',
+          text: 'test',
+          messageId: `oauth2-refresh@${s.hwc.address.split('@')[1] ?? ''}`,
+        });
+        expect(sent.accepted).toEqual([s.zorg.address]);
+      } finally {
+        mailer.close();
+      }
+    } finally {
+      idp.lifetimeSeconds = 3600;
+    }
+  });
+
+  it('when the OAuth2 client is revoked, then hwc check exits 1 with a log line that names the keys to check, and prints no token or secret', async () => {
+    const s = await oauth2School();
+    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    idp.revoke(s.client.clientId);
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    const failure = run.stdout.split('\n').find((line) => line.includes('"outcome":"failed"')) ?? '';
+    expect(JSON.parse(failure)).toMatchObject({
+      step: 'check',
+      err: { code: 'OAUTH2_CLIENT_REFUSED' },
+      msg: expect.stringContaining(
+        'the OAuth2 token endpoint refused the client (invalid_client); check imap.auth.oauth2.clientId and imap.auth.oauth2.clientSecret',
+      ) as unknown,
+    });
+    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+
+  it('when the app was not given the mailbox, then the token is fetched once more and the log line names the missing permission', async () => {
+    const s = await oauth2School('none');
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('"code":"IMAP_OAUTH2_REFUSED"');
+    expect(run.stdout).toContain(
+      'IMAP refused the OAuth2 token for the mailbox in imap.auth.user; check that the app may use IMAP',
+    );
+    // The first token, then one forced refresh for IMAP; nothing with backoff after that. SMTP may
+    // ask too, for the dead-man alarm after the deadline.
+    expect(idp.tokenRequests(s.client.clientId)).toBeGreaterThanOrEqual(2);
+    expect(idp.tokenRequests(s.client.clientId)).toBeLessThanOrEqual(4);
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+});
