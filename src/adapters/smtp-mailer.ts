@@ -80,6 +80,7 @@ export class SmtpMailer implements Mailer {
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
+    this.tokenFailure = undefined;
     try {
       const info = mail.disposition ? await this.sendReport(mail) : await this.sendPlain(mail);
       return {
@@ -92,7 +93,9 @@ export class SmtpMailer implements Mailer {
       if (e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0) {
         return { accepted: [], rejected: mail.to };
       }
-      if (this.tokenFailure) throw new MailerError(this.tokenFailure.code, this.tokenFailure.message);
+      // Read through a method: the assignment happens in nodemailer's callback, out of TS's sight.
+      const tokenFailure = this.lastTokenFailure();
+      if (tokenFailure) throw new MailerError(tokenFailure.code, tokenFailure.message);
       if (this.settings.oauth2 && smtpFailureCode(err) === 'SMTP_AUTH_FAILED') {
         throw new MailerError(
           'SMTP_OAUTH2_REFUSED',
@@ -101,6 +104,10 @@ export class SmtpMailer implements Mailer {
       }
       throw new MailerError(smtpFailureCode(err), `SMTP server did not accept the ${mail.kind}`);
     }
+  }
+
+  private lastTokenFailure(): { code: string; message: string } | undefined {
+    return this.tokenFailure;
   }
 
   private from(): string | { name: string; address: string } {

@@ -501,13 +501,7 @@ export const oauth2Schema = z
       return { env: '' };
     };
     const clientId = (where: string) =>
-      kind === 'google-service-account'
-        ? ''
-        : textAt(
-            'clientId',
-            'the application (client) ID',
-            `add clientId: the application (client) ID ${where}`,
-          );
+      textAt('clientId', 'the application (client) ID', `add clientId: the application (client) ID ${where}`);
     let out: OAuth2Config;
     switch (kind) {
       case 'microsoft': {

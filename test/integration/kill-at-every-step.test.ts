@@ -32,7 +32,7 @@ async function killAndRecover(step: string): Promise<Outcome> {
   const id = `kill-${step}@veiligthuis.test`;
   const raw = signalMail(s.vt.address, s.hwc.address, { id, mdn: true });
   await deliver(raw, { from: s.vt.address, to: [s.hwc.address] });
-  await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+  await waitForMessages(s.hwc, 'INBOX', 1, 30_000);
   await appendMessage(s.hwc, 'Trash', raw);
 
   const killed = await runHwc(['check', '--config', s.install.configFile], {
@@ -44,8 +44,8 @@ async function killAndRecover(step: string): Promise<Outcome> {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     if ((await listMessages(s.hwc, 'INBOX')).length === 0) break;
   }
-  await waitForMessages(s.zorg, 'INBOX', 1, 10_000);
-  await waitForMessages(s.vt, 'INBOX', 2, 10_000);
+  await waitForMessages(s.zorg, 'INBOX', 1, 30_000);
+  await waitForMessages(s.vt, 'INBOX', 2, 30_000);
   // Let late deliveries of a duplicate arrive before counting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const vtMail = await listMessages(s.vt, 'INBOX');
@@ -80,5 +80,5 @@ describe('kill at every step', () => {
       expect(outcome.mdns, outcome.step).toBe(1);
       expect(outcome.leftInHwc, outcome.step).toBe(0);
     }
-  }, 300_000);
+  }, 600_000);
 });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,35 +22,50 @@ afterAll(async () => {
   await idp.stop();
 });
 
-/** A school whose daemon signs in to IMAP and SMTP with OAuth2 client credentials only. */
-async function oauth2School(grant: 'mailbox' | 'none' = 'mailbox'): Promise<School & { client: TestClient }> {
+/** A school whose daemon signs in with OAuth2 client credentials only (by default to both servers). */
+async function oauth2School(
+  options: { grant?: 'mailbox' | 'none'; servers?: ('imap' | 'smtp')[] } = {},
+): Promise<School & { client: TestClient }> {
+  const servers = options.servers ?? ['imap', 'smtp'];
   const school = await createSchool({ notify: 'both' });
-  const client = idp.addClient(grant === 'mailbox' ? school.hwc.address : undefined);
+  const client = idp.addClient(options.grant === 'none' ? undefined : school.hwc.address);
   const config = parse(readFileSync(school.install.configFile, 'utf8')) as Record<
     'imap' | 'smtp',
     Record<string, unknown>
   >;
-  const auth = {
-    user: school.hwc.address,
-    oauth2: {
-      tokenUrl: idp.tokenUrl,
-      clientId: client.clientId,
-      clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
-      scope: 'mail',
-    },
-  };
-  config.imap.auth = auth;
-  config.smtp.auth = auth;
+  for (const server of servers) {
+    config[server].auth = {
+      user: school.hwc.address,
+      oauth2: {
+        tokenUrl: idp.tokenUrl,
+        clientId: client.clientId,
+        clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
+        scope: 'mail',
+      },
+    };
+  }
   writeFileSync(school.install.configFile, stringify(config));
-  // No password anywhere: a fallback to PLAIN would fail.
-  const { HWC_IMAP_PASSWORD: _imap, HWC_SMTP_PASSWORD: _smtp, ...env } = school.install.env;
-  school.install.env = { ...env, HWC_OAUTH2_CLIENT_SECRET: client.clientSecret };
+  // No password where OAuth2 is used: a fallback to PLAIN would fail.
+  const { HWC_IMAP_PASSWORD: imapPassword, HWC_SMTP_PASSWORD: smtpPassword, ...env } = school.install.env;
+  school.install.env = {
+    ...env,
+    ...(servers.includes('imap') || imapPassword === undefined ? {} : { HWC_IMAP_PASSWORD: imapPassword }),
+    ...(servers.includes('smtp') || smtpPassword === undefined ? {} : { HWC_SMTP_PASSWORD: smtpPassword }),
+    HWC_OAUTH2_CLIENT_SECRET: client.clientSecret,
+  };
   return { ...school, client };
 }
 
 function secretsIn(outputs: string[], client: TestClient): string[] {
   const text = outputs.join('\n');
   return [client.clientSecret, ...idp.issuedTokens()].filter((secret) => text.includes(secret));
+}
+
+/** Every file the program wrote (state, temp files), as text, for secretsIn. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name)).toString('latin1'));
 }
 
 function stackLog(name: string): string {
@@ -84,7 +99,9 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
     expect(stackLog('postfix.log')).toMatch(
       new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
     );
-    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
+    expect(written.length).toBeGreaterThan(0);
+    expect(secretsIn([run.stdout, run.stderr, ...written], s.client)).toEqual([]);
   });
 
   it('when a token expires, then a fresh one is fetched before the next sign-in, and the expired one is refused', async () => {
@@ -171,7 +188,7 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
   });
 
   it('when the app was not given the mailbox, then the token is fetched once more and the log line names the missing permission', async () => {
-    const s = await oauth2School('none');
+    const s = await oauth2School({ grant: 'none' });
     const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('"code":"IMAP_OAUTH2_REFUSED"');
@@ -182,6 +199,17 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
     // ask too, for the dead-man alarm after the deadline.
     expect(idp.tokenRequests(s.client.clientId)).toBeGreaterThanOrEqual(2);
     expect(idp.tokenRequests(s.client.clientId)).toBeLessThanOrEqual(4);
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+
+  it('when SMTP refuses the token for sending, then nothing is purged and the log line names the sending permission', async () => {
+    const s = await oauth2School({ grant: 'none', servers: ['smtp'] });
+    await deliverSignal(s, 'oauth2-smtp-1@veiligthuis.test');
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('SMTP refused the OAuth2 token for the mailbox in smtp.auth.user');
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
     expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
   });
 });
