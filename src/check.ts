@@ -246,8 +246,11 @@ function planOnly(
         const mdn = message.facts?.dispositionNotificationTo ? ', send a read receipt (MDN)' : '';
         plan.push(
           `message uid ${uid}: signal with ${decision.classified.children.length} child(ren)` +
-            `${decision.classified.needsReview ? ' that needs review' : ''}; notify the primary and backup contact` +
-            `, acknowledge to the sender${mdn}, then purge from ${purgeFolders}`,
+            `${decision.classified.needsReview ? ' that needs review' : ''}; ${whoToNotify(deps.settings, deps.clock.now())}` +
+            `, acknowledge to the sender${mdn}, then purge from ${purgeFolders}` +
+            (deps.settings.notify === 'escalate'
+              ? ' once a contact confirms or the escalation is complete'
+              : ''),
         );
         break;
       }
@@ -483,6 +486,14 @@ async function act(
   if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
   if (!counts.purgeVerified) throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
   return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+}
+
+function whoToNotify(settings: CheckSettings, now: Date): string {
+  if (settings.notify === 'both') return 'notify the primary and the backup contact';
+  if (isWithin(localDate(now, settings.timezone), settings.primaryAbsent)) {
+    return 'notify the backup contact (the primary contact is absent today)';
+  }
+  return 'notify the primary contact (the backup if not confirmed in time)';
 }
 
 function identityOf(settings: CheckSettings): SchoolIdentity {

@@ -152,7 +152,9 @@ function renderPlan(report: CheckReport, config: LoadedConfig): string {
     `messages in INBOX: ${report.counts.messages}`,
     `signals: ${report.counts.signals} (children: ${report.counts.children}, needing review: ${report.counts.needsReview})`,
     `set aside for a person: ${report.counts.setAside}`,
-    `contacts to notify: primary (${config.contacts.primary.name}) and backup (${config.contacts.backup.name})`,
+    config.notify === 'both'
+      ? `contacts to notify: primary (${config.contacts.primary.name}) and backup (${config.contacts.backup.name}) at once`
+      : `contacts to notify: primary (${config.contacts.primary.name}) first, backup (${config.contacts.backup.name}) when escalation is due`,
     `folders to purge and verify: ${report.folders.join(', ')}`,
     ...report.plan.map((line) => `- ${line}`),
     '',
