@@ -11,6 +11,7 @@ import { findFolders, imapFailureCode } from '../adapters/imap-mailbox.js';
 import { smtpFailureCode } from '../adapters/smtp-mailer.js';
 import { DATABASE_FILE, SqliteStore } from '../adapters/sqlite-store.js';
 import { verifyChain } from '../core/audit-entry.js';
+import { holidayDataUntil } from '../core/holidays-nl.js';
 import { localDate, nextChecks } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { EXIT, type Io } from './io.js';
@@ -28,6 +29,7 @@ interface Finding {
 const TIMEOUT_MS = 10_000;
 const EXPIRY_WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
+const CALENDAR_WARN_DAYS = 60;
 
 export interface DoctorOptions {
   sendTest: boolean;
@@ -59,6 +61,7 @@ export async function commandDoctor(configPath: string, options: DoctorOptions, 
   for (const warning of loaded.warnings) report({ status: 'WARN', what: 'config', line: warning });
 
   report(clockFinding(config, options.now()));
+  report(calendarFinding(config, options.now()));
   report(storageFinding(config.storage));
   report(auditFinding(config.storage));
 
@@ -115,6 +118,34 @@ function clockFinding(config: ResolvedConfig, now: Date): Finding {
     status: 'OK',
     what,
     line: `${config.timezone}: it is ${localDate(now, config.timezone)} ${local} there${nextText}`,
+  };
+}
+
+/** The built-in school holidays end somewhere; a school must know before its checks run into that. */
+export function calendarFinding(config: ResolvedConfig, now: Date): Finding {
+  const what = 'calendar';
+  const region = config.schedule.holidays?.region;
+  const closedDays = config.schedule.closedDays ?? 'acknowledge';
+  if (region === undefined) {
+    return {
+      status: 'OK',
+      what,
+      line: `no region: public holidays and schedule.holidays.closed are closed days (closedDays: ${closedDays}); set schedule.holidays.region to skip school holidays too`,
+    };
+  }
+  const until = holidayDataUntil(region);
+  const soon = localDate(new Date(now.getTime() + CALENDAR_WARN_DAYS * DAY_MS), config.timezone);
+  if (until === undefined || until < soon) {
+    return {
+      status: 'WARN',
+      what,
+      line: `the built-in school holidays for region ${region} end ${until ?? 'before today'}; add the next ones under schedule.holidays.closed, or update hwc-watcher`,
+    };
+  }
+  return {
+    status: 'OK',
+    what,
+    line: `region ${region}, built-in school holidays until ${until} (closedDays: ${closedDays})`,
   };
 }
 

@@ -2,19 +2,22 @@
  * Dutch school holidays per region and the national public holidays on which schools close.
  * Pure data and lookups; the daemon asks "is this local date a school day?".
  *
- * Source of the holidays: the rijksoverheid.nl pages "Schoolvakanties 2026-2027" and "Schoolvakanties
- * 2027-2028" (https://www.rijksoverheid.nl/onderwerpen/schoolvakanties). The government fixes the
- * kerstvakantie, meivakantie and zomervakantie; for the herfstvakantie and voorjaarsvakantie it
- * gives advisory dates, and schools may choose other days. Schools also choose study days and
- * extra days off (the second week of the meivakantie, the Friday after Hemelvaart): a school adds
- * those under `schedule.holidays.closed`.
+ * The authority is rijksoverheid.nl, "Schoolvakanties 2026-2027" and "Schoolvakanties 2027-2028"
+ * (https://www.rijksoverheid.nl/onderwerpen/schoolvakanties). The government fixes the kerstvakantie,
+ * meivakantie and zomervakantie; for the herfstvakantie and voorjaarsvakantie it gives advisory
+ * dates, and schools may choose other days. Schools also choose study days and extra days off (the
+ * second week of the meivakantie, the Friday after Hemelvaart): a school adds those under
+ * `schedule.holidays.closed`.
  *
- * Only dates that could be confirmed are listed. Not listed, because no confirmed date was found
- * when this table was written (add them under `closed` until this table is updated):
+ * Those rijksoverheid.nl pages could not be consulted when this table was written. The dates below
+ * were taken from 2026-2027 school rosters that follow them: mariaschool.wsko.nl (Westland, region
+ * midden) and montessoricollege.nl (region zuid, carnaval as voorjaarsvakantie), widened to the
+ * Saturday-to-Sunday ranges that rijksoverheid.nl writes; only dates on which the sources agree
+ * with the national rules are listed. Check them against rijksoverheid.nl when updating.
+ * Not listed, because no reliable date was found (add them under `closed` until this is updated):
  * - 2026-2027: herfstvakantie and voorjaarsvakantie of region noord; zomervakantie 2027 of regions
  *   noord and zuid.
  * - 2027-2028: every school holiday (only the public holidays below are known for that year).
- * The ranges run from the first Saturday to the last Sunday, as rijksoverheid.nl writes them.
  */
 
 export const REGIONS = ['noord', 'midden', 'zuid'] as const;

@@ -37,6 +37,7 @@ describe('hwc doctor', () => {
     for (const what of [
       'config',
       'clock',
+      'calendar',
       'storage',
       'audit chain',
       'imap tls',

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { calendarFinding } from '../../src/commands/doctor.js';
+import type { ResolvedConfig } from '../../src/config/schema.js';
+
+function configWith(schedule: Partial<ResolvedConfig['schedule']>): ResolvedConfig {
+  return {
+    timezone: 'Europe/Amsterdam',
+    schedule: {
+      checks: ['07:00'],
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      deadline: '08:15',
+      ...schedule,
+    },
+  } as ResolvedConfig;
+}
+
+describe('hwc doctor: the school calendar', () => {
+  it('when the built-in holidays of the region run out within two months, then it is a WARN with the fix', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'noord', closed: [] } }),
+      new Date('2027-04-01T08:00:00Z'),
+    );
+    expect(finding).toEqual({
+      status: 'WARN',
+      what: 'calendar',
+      line: 'the built-in school holidays for region noord end 2027-05-02; add the next ones under schedule.holidays.closed, or update hwc-watcher',
+    });
+  });
+
+  it('when the built-in holidays reach further than two months, then it is OK and says until when', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'midden', closed: [] }, closedDays: 'ignore' }),
+      new Date('2026-11-25T08:00:00Z'),
+    );
+    expect(finding).toMatchObject({
+      status: 'OK',
+      line: 'region midden, built-in school holidays until 2027-08-29 (closedDays: ignore)',
+    });
+  });
+
+  it('when no region is set, then it is OK and says that only public holidays and closed days are skipped', () => {
+    const finding = calendarFinding(configWith({}), new Date('2026-11-25T08:00:00Z'));
+    expect(finding.status).toBe('OK');
+    expect(finding.line).toContain('no region: public holidays and schedule.holidays.closed are closed days');
+  });
+});
