@@ -3,6 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { deliver, listMessages, waitForMessages, mailstackEnv } from '../support/mailstack.js';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { offlineInstall } from '../support/audit-install.js';
 import { CLI, REPO, runHwc } from '../support/hwc.js';
 import { createSchool, headerOf, signalMail } from '../support/school.js';
 
@@ -113,5 +117,39 @@ describe('hwc run, the daemon, on the real mail stack', () => {
     } finally {
       silent.close();
     }
+  }, 60_000);
+
+  it('when the audit chain is broken, then the daemon refuses to start, unless told to go on', async () => {
+    const install = offlineInstall({ schedule: { checks: ['07:00'], days: ['mon'] } });
+    const store = SqliteStore.open(install.storage);
+    store.append({ at: '2026-11-23T06:00:00.000Z', type: 'check', data: { outcome: 'ok', signals: 0 } });
+    store.append({ at: '2026-11-24T06:00:00.000Z', type: 'check', data: { outcome: 'ok', signals: 1 } });
+    store.close();
+    const db = new Database(join(install.storage, DATABASE_FILE));
+    db.exec('DROP TRIGGER audit_no_update');
+    db.exec(`UPDATE audit SET data = '{"outcome":"ok","signals":0}' WHERE id = 2`);
+    db.close();
+
+    const refused = await runHwc(['run', '--config', install.configFile], { env: install.env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('broken at row 2');
+
+    const goOn = spawn(
+      process.execPath,
+      [CLI, 'run', '--config', install.configFile, '--accept-broken-chain'],
+      {
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...install.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    goOn.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    for (let i = 0; i < 100 && !output.includes('daemon started'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(output).toContain('daemon started');
+    goOn.kill('SIGTERM');
+    expect(await new Promise((resolve) => goOn.on('close', resolve))).toBe(0);
   }, 60_000);
 });
