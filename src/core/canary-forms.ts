@@ -5,20 +5,7 @@
  * `hwc privacy-check` and by the tests' canary scans.
  */
 
-const DUTCH_MONTHS = [
-  'januari',
-  'februari',
-  'maart',
-  'april',
-  'mei',
-  'juni',
-  'juli',
-  'augustus',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
+import { DUTCH_MONTHS } from './dutch.js';
 
 /** Shorter forms would match by chance in binary data (a SQLite page, a hash). */
 export const MIN_FORM_LENGTH = 6;

@@ -1,6 +1,7 @@
 import type { ChainBreak, ChainVerdict } from './audit-entry.js';
 import type { AuditRow } from './ports.js';
 import { localDate } from './schedule.js';
+import { DUTCH_MONTHS } from './dutch.js';
 
 /**
  * The audit report for the MR and parents: one self-contained HTML file in Dutch (inline CSS, no
@@ -152,21 +153,6 @@ export function summariseMonths(
 // ---------------------------------------------------------------------------
 // Formatting (Dutch)
 
-const MONTHS = [
-  'januari',
-  'februari',
-  'maart',
-  'april',
-  'mei',
-  'juni',
-  'juli',
-  'augustus',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
-
 const WEEKDAYS: Record<string, string> = {
   Mon: 'ma',
   Tue: 'di',
@@ -188,12 +174,12 @@ export function escapeHtml(value: unknown): string {
 
 function monthLabel(month: string): string {
   const [year, m] = month.split('-').map(Number) as [number, number];
-  return `${MONTHS[m - 1] ?? '?'} ${year}`;
+  return `${DUTCH_MONTHS[m - 1] ?? '?'} ${year}`;
 }
 
 function dayLabel(isoDate: string): string {
   const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
-  return `${day} ${MONTHS[month - 1] ?? '?'} ${year}`;
+  return `${day} ${DUTCH_MONTHS[month - 1] ?? '?'} ${year}`;
 }
 
 /** "di 25-11-2026 07:02" in the school's timezone. */

@@ -65,10 +65,17 @@ export async function createSchool(overrides: Record<string, unknown> = {}): Pro
   return { hwc, zorg, backup, vt, install };
 }
 
-export function signalMail(
+export interface CanaryChild {
+  name: string;
+  isoDate: string;
+  /** As Veilig Thuis writes it in the signal. */
+  written: string;
+}
+
+export function signalWithChildren(
   from: string,
   to: string,
-  options: { id: string; mdn?: boolean; siblings?: boolean },
+  options: { id: string; children: CanaryChild[]; mdn?: boolean },
 ): string {
   return [
     `From: Veilig Thuis Regio Proef <${from}>`,
@@ -83,13 +90,26 @@ export function signalMail(
     '',
     'Goedemorgen,',
     '',
-    `${CANARY.name}, ${CANARY.dutchDate}, Handle with Care`,
-    ...(options.siblings ? [`${CANARY_SIBLING.name}, ${CANARY_SIBLING.dutchDate}, Handle with Care`] : []),
+    ...options.children.map((child) => `${child.name}, ${child.written}, Handle with Care`),
     '',
     'Met vriendelijke groet,',
     'Veilig Thuis Regio Proef',
     '',
   ].join('\r\n');
+}
+
+export function signalMail(
+  from: string,
+  to: string,
+  options: { id: string; mdn?: boolean; siblings?: boolean },
+): string {
+  const children: CanaryChild[] = [
+    { name: CANARY.name, isoDate: CANARY.isoDate, written: CANARY.dutchDate },
+    ...(options.siblings
+      ? [{ name: CANARY_SIBLING.name, isoDate: CANARY_SIBLING.isoDate, written: CANARY_SIBLING.dutchDate }]
+      : []),
+  ];
+  return signalWithChildren(from, to, { id: options.id, children, ...(options.mdn ? { mdn: true } : {}) });
 }
 
 /** One header of a raw message, unfolded. */

@@ -6,38 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { StoredMessage } from './mailstack.js';
 import { headerOf } from './school.js';
 
-export interface CanaryChild {
-  name: string;
-  isoDate: string;
-  /** As Veilig Thuis writes it in the signal. */
-  written: string;
-}
-
-export function signalWithChildren(
-  from: string,
-  to: string,
-  options: { id: string; children: CanaryChild[]; mdn?: boolean },
-): string {
-  return [
-    `From: Veilig Thuis Regio Proef <${from}>`,
-    `To: ${to}`,
-    'Subject: Handle with Care',
-    `Message-ID: <${options.id}>`,
-    'Date: Wed, 25 Nov 2026 05:40:00 +0000',
-    'MIME-Version: 1.0',
-    ...(options.mdn ? [`Disposition-Notification-To: ${from}`] : []),
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    '',
-    'Goedemorgen,',
-    '',
-    ...options.children.map((child) => `${child.name}, ${child.written}, Handle with Care`),
-    '',
-    'Met vriendelijke groet,',
-    'Veilig Thuis Regio Proef',
-    '',
-  ].join('\r\n');
-}
+export { signalWithChildren, type CanaryChild } from './school.js';
 
 export function newsletter(to: string, id: string): string {
   return [
