@@ -470,7 +470,10 @@ async function act(
       deps.mailer,
       composeAlert({
         identity,
-        contact: settings.contacts.primary,
+        // The alert goes to whoever stands in today: the backup while the primary contact is away.
+        contact: isWithin(localDate(clock.now(), settings.timezone), settings.primaryAbsent)
+          ? settings.contacts.backup
+          : settings.contacts.primary,
         counts: tally,
         at: clock.now(),
         messageId: `hwc.alert.${randomUUID()}@${domain}`,

@@ -302,6 +302,14 @@ describe('runCheck with escalation (notify: escalate)', () => {
     expect(mailer.sent[0]?.text).toContain('afwezig');
   });
 
+  it('when the primary contact is absent and a message needs a person, then the backup gets the alert', async () => {
+    const { mailbox, mailer, deps } = escalating();
+    deps.settings.primaryAbsent = [{ from: '2026-11-25', to: '2026-11-25' }];
+    mailbox.add('INBOX', signal({ from: 'x@evil.example', id: 'evil@evil.example' }));
+    await runCheck(deps, { dryRun: false });
+    expect(kinds(mailer)).toEqual(['alert:backup']);
+  });
+
   it('when SMTP refuses the primary contact, then the backup is told in the same check', async () => {
     const { mailbox, mailer, deps } = escalating();
     mailer.refuse.add('zorg@school.test');
