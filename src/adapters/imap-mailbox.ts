@@ -2,6 +2,7 @@ import { ImapFlow, type ListResponse } from 'imapflow';
 import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
 import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
+import { isLoopbackHost } from './loopback.js';
 
 interface ImapServerSettings {
   host: string;
@@ -84,7 +85,7 @@ function clientFor(settings: ImapSettings, auth: ImapAuth): ImapFlow {
     secure: settings.secure,
     // Without implicit TLS, insist on STARTTLS unless the server is on loopback: credentials
     // must never cross a network in clear text.
-    doSTARTTLS: settings.secure ? undefined : !isLoopback(settings.host) ? true : undefined,
+    doSTARTTLS: settings.secure ? undefined : !isLoopbackHost(settings.host) ? true : undefined,
     auth,
     tls: {
       rejectUnauthorized: settings.rejectUnauthorized,
@@ -98,10 +99,6 @@ function clientFor(settings: ImapSettings, auth: ImapAuth): ImapFlow {
     socketTimeout: settings.timeoutMs ?? 60_000,
   } as ConstructorParameters<typeof ImapFlow>[0]);
   return client;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** The `code` of a connection or login failure, for the log line and the exit code. */

@@ -3,6 +3,7 @@ import MimeNode from 'nodemailer/lib/mime-node';
 import type { Mailer, OutgoingMail, SendResult } from '../core/ports.js';
 import { MailerError } from '../core/errors.js';
 import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
+import { isLoopbackHost } from './loopback.js';
 
 interface SmtpServerSettings {
   host: string;
@@ -47,7 +48,7 @@ export class SmtpMailer implements Mailer {
       port: settings.port,
       secure: settings.secure,
       // Credentials never cross a network in clear text: require STARTTLS unless on loopback.
-      requireTLS: !settings.secure && !/^(localhost|127\.|::1)/.test(settings.host),
+      requireTLS: !settings.secure && !isLoopbackHost(settings.host),
       auth: oauth2
         ? {
             type: 'OAuth2',

@@ -15,6 +15,7 @@ import { holidayDataUntil } from '../core/holidays-nl.js';
 import { localDate, nextChecks } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { EXIT, type Io } from './io.js';
+import { isLoopbackHost } from '../adapters/loopback.js';
 
 type Status = 'OK' | 'WARN' | 'FAIL';
 
@@ -333,7 +334,7 @@ async function tlsFinding(name: 'imap' | 'smtp', server: ResolvedServerConfig, n
     tls = await tlsHandshake(server, server.secure ? undefined : await startTls(name, server));
   } catch (err) {
     if (err instanceof NoStartTls) {
-      const loopback = /^(localhost|127\.|::1$)/.test(server.host);
+      const loopback = isLoopbackHost(server.host);
       return {
         status: loopback ? 'WARN' : 'FAIL',
         what,
@@ -396,7 +397,7 @@ async function imapFinding(config: ResolvedConfig): Promise<Finding> {
     host: server.host,
     port: server.port,
     secure: server.secure,
-    doSTARTTLS: server.secure ? undefined : /^(localhost|127\.|::1$)/.test(server.host) ? undefined : true,
+    doSTARTTLS: server.secure ? undefined : isLoopbackHost(server.host) ? undefined : true,
     auth: { user: server.auth.user, pass: pass.reveal() },
     tls: {
       rejectUnauthorized: server.tls.rejectUnauthorized,
@@ -475,7 +476,7 @@ function transportFor(config: ResolvedConfig, pass: Secret) {
     host: server.host,
     port: server.port,
     secure: server.secure,
-    requireTLS: !server.secure && !/^(localhost|127\.|::1)/.test(server.host),
+    requireTLS: !server.secure && !isLoopbackHost(server.host),
     auth: { user: server.auth.user, pass: pass.reveal() },
     tls: {
       rejectUnauthorized: server.tls.rejectUnauthorized,

@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { kindOf, show, unknownKeyMessage } from './errors.js';
 import { REGIONS, type Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
+import { isLoopbackHost } from '../adapters/loopback.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -433,10 +434,6 @@ const OAUTH2_SHAPES = {
   'google-refresh-token': ['provider', 'clientId', 'clientSecret', 'refreshToken'],
   'client-credentials': ['tokenUrl', 'clientId', 'clientSecret', 'scope'],
 } as const;
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
-}
 
 /**
  * `auth.oauth2`. Hand-parsed rather than a zod union, so that each message names the one key that

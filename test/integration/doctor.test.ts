@@ -2,12 +2,20 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { checkEntry, emptyCounts } from '../../src/core/audit-entry.js';
 import { mailstackEnv, waitForMessages } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
 import { createSchool, textOf, type School } from '../support/school.js';
+import {
+  makeCertificates,
+  startFakeImap,
+  type FakeImapOptions,
+  type FakeImapServer,
+  type ServerCertificate,
+  type TestCertificates,
+} from '../support/fake-mail-servers.js';
 
 function doctor(school: School, extra: string[] = [], env: Record<string, string> = {}) {
   return runHwc(['doctor', '--config', school.install.configFile, ...extra], {
@@ -182,5 +190,132 @@ describe('hwc doctor', () => {
         expect.stringMatching(/^FAIL {2}config: schedule\.checks\[0\]: /),
       ]),
     );
+  });
+});
+
+const DAY_MS = 86_400_000;
+const FOLDERS = { INBOX: [], Sent: ['\\Sent'], Trash: ['\\Trash'] };
+
+describe('hwc doctor against a scripted IMAP server', () => {
+  let certificates: TestCertificates;
+  let valid: ServerCertificate;
+  const servers: FakeImapServer[] = [];
+
+  beforeAll(() => {
+    certificates = makeCertificates();
+    valid = certificates.issue(new Date(Date.now() - DAY_MS), new Date(Date.now() + 365 * DAY_MS));
+  });
+
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  /** A school whose IMAP server is the fake; SMTP stays on the real stack. */
+  async function schoolWithFake(
+    options: Partial<FakeImapOptions>,
+    tls: Record<string, unknown> = {},
+  ): Promise<{ school: School; where: string }> {
+    const host = options.host ?? '127.0.0.1';
+    const server = await startFakeImap({
+      certificate: valid,
+      capabilities: ['UIDPLUS'],
+      folders: FOLDERS,
+      ...options,
+    });
+    servers.push(server);
+    const school = await createSchool({
+      imap: {
+        host,
+        port: server.port,
+        secure: false,
+        tls: { ca: certificates.caFile, ...tls },
+        auth: { user: 'hwc@school.test', pass: { env: 'HWC_IMAP_PASSWORD' } },
+      },
+    });
+    return { school, where: `${host}:${server.port}` };
+  }
+
+  it('when the server has UIDPLUS and both folders, then imap login is OK and it exits 0', async () => {
+    const { school, where } = await schoolWithFake({});
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'FAIL')).toEqual([]);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^OK {4}imap tls: ${where.replaceAll('.', '\\.')} \\(STARTTLS\\): certificate valid until `,
+        'm',
+      ),
+    );
+    expect(run.stdout).toContain(
+      'OK    imap login: logged in; UIDPLUS; folders it will purge: INBOX \\Inbox, Sent \\Sent, Trash \\Trash\n',
+    );
+    expect(run.code).toBe(0);
+  });
+
+  it('when a loopback server does not offer STARTTLS, then imap tls is a WARN and it exits 0', async () => {
+    const { school, where } = await schoolWithFake({ startTls: false });
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'WARN')).toEqual([
+      `WARN  imap tls: ${where} does not offer STARTTLS; set imap.secure: true with the implicit TLS port, or enable STARTTLS on the server`,
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it('when the certificate has expired, then imap tls FAILs with renew it and it exits 1', async () => {
+    const expired = certificates.issue(new Date('2020-01-01T00:00:00Z'), new Date('2020-02-01T00:00:00Z'));
+    const { school, where } = await schoolWithFake({ certificate: expired });
+    const run = await doctor(school);
+    expect(run.stdout).toContain(
+      `FAIL  imap tls: ${where} (STARTTLS): certificate not valid (CERT_HAS_EXPIRED); the certificate has expired; renew it on the server\n`,
+    );
+    expect(run.code).toBe(1);
+  });
+
+  it('when the certificate has expired but tls.rejectUnauthorized is false, then imap tls is a WARN', async () => {
+    const expired = certificates.issue(new Date('2020-01-01T00:00:00Z'), new Date('2020-02-01T00:00:00Z'));
+    const { school, where } = await schoolWithFake({ certificate: expired }, { rejectUnauthorized: false });
+    const run = await doctor(school);
+    expect(run.stdout).toContain(
+      `WARN  imap tls: ${where} (STARTTLS): certificate not valid (CERT_HAS_EXPIRED); the certificate has expired; renew it on the server (accepted now only because tls.rejectUnauthorized is false)\n`,
+    );
+    expect(linesWith(run.stdout, 'FAIL')).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  it('when the certificate expires within 14 days, then imap tls is a WARN with the date and it exits 0', async () => {
+    const notAfter = new Date(Date.now() + 10 * DAY_MS + DAY_MS / 2);
+    const soon = certificates.issue(new Date(Date.now() - DAY_MS), notAfter);
+    const { school, where } = await schoolWithFake({ certificate: soon });
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'WARN')).toEqual([
+      `WARN  imap tls: ${where}: the certificate expires in 10 days (${notAfter.toISOString().slice(0, 10)}); renew it soon`,
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it('when the server lacks UIDPLUS, then imap login FAILs and it exits 1', async () => {
+    const { school } = await schoolWithFake({ capabilities: [] });
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'FAIL')).toEqual([
+      'FAIL  imap login: the server lacks UIDPLUS (RFC 4315), so a signal cannot be deleted without touching other mail; use a server that supports it',
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('when there is no Sent and no Trash folder, then imap login is a WARN naming both and it exits 0', async () => {
+    const { school } = await schoolWithFake({ folders: { INBOX: [], Projecten: [] } });
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'WARN')).toEqual([
+      'WARN  imap login: logged in; folders it will purge: INBOX \\Inbox; no \\Sent or \\Trash folder found, so copies there are not purged; check the folder names in webmail',
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it('when only the Trash folder is missing, then imap login is a WARN naming \\Trash', async () => {
+    const { school } = await schoolWithFake({ folders: { INBOX: [], Sent: ['\\Sent'] } });
+    const run = await doctor(school);
+    expect(linesWith(run.stdout, 'WARN')).toEqual([
+      'WARN  imap login: logged in; folders it will purge: INBOX \\Inbox, Sent \\Sent; no \\Trash folder found, so copies there are not purged; check the folder names in webmail',
+    ]);
+    expect(run.code).toBe(0);
   });
 });

@@ -1,0 +1,12 @@
+/**
+ * Whether a configured host is this machine's loopback, where a plain-text connection never
+ * crosses a network. Exact names only: `localhost-mail.school.nl` is not loopback.
+ */
+export function isLoopbackHost(host: string): boolean {
+  // A URL's hostname writes IPv6 in brackets ([::1]); a trailing dot is the same name.
+  const name = host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}

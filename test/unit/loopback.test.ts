@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { isLoopbackHost } from '../../src/adapters/loopback.js';
+
+describe('loopback hosts', () => {
+  it('when the host is localhost, ::1 or a 127.x address, then it is loopback', () => {
+    for (const host of ['localhost', 'LOCALHOST', 'localhost.', '::1', '[::1]', '127.0.0.1', '127.1.2.3']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+  });
+
+  it('when a host only starts like loopback, then it is not, and credentials need TLS', () => {
+    for (const host of ['localhost-mail.school.nl', '127.0.0.1.example.nl', 'imap.school.nl', '10.0.0.1']) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+});
