@@ -89,6 +89,19 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
   return { deps, store, opener };
 }
 
+/** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
+function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | undefined {
+  try {
+    return open();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
+    io.stderr.write(
+      `hwc: cannot use the storage directory ${config.storage} (${code}); check the storage key and that this user may write there\n`,
+    );
+    return undefined;
+  }
+}
+
 /** Runs one check under the watchdog; logs the outcome and never lets a raw error escape. */
 async function guardedCheck(
   wiring: Wiring,
@@ -126,7 +139,8 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
-  const wiring = wire(config, logger, options, io);
+  const wiring = openOrExplain(() => wire(config, logger, options, io), config, io);
+  if (!wiring) return EXIT.runError;
   try {
     const result = await guardedCheck(wiring, config, logger, options.dryRun);
     if (result instanceof Error) {
@@ -218,7 +232,8 @@ export async function commandRun(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
-  const store = SqliteStore.open(config.storage);
+  const store = openOrExplain(() => SqliteStore.open(config.storage), config, io);
+  if (!store) return EXIT.runError;
   logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
 
   // A log that was tampered with is not something to append to silently.

@@ -81,6 +81,16 @@ describe('the hwc command line', () => {
     expect(run.stderr + run.stdout).not.toContain('geheim-wachtwoord');
   });
 
+  it('when the storage directory cannot be created, then check exits 1 and names the directory and the fix', async () => {
+    const { dir, config } = exampleInstall();
+    // A file where the storage directory should be: mkdir fails the same way for any user.
+    writeFileSync(join(dir, 'state'), 'not a directory');
+    const run = await runHwc(['check', '--config', config], { env: EXAMPLE_ENV });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot use the storage directory ${join(dir, 'state')}`);
+    expect(run.stderr).toContain('check the storage key');
+  });
+
   it('when hwc absent records a period, then the config keeps its comments and the period is valid', async () => {
     const { config } = exampleInstall();
     const run = await runHwc(['absent', '--config', config, '--from', '2027-01-11', '--to', '2027-01-15'], {
