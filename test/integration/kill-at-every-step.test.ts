@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { appendMessage, deliver, listMessages, waitForMessages } from '../support/mailstack.js';
+import {
+  appendMessage,
+  deliver,
+  listMessages,
+  submit,
+  waitForMessages,
+  type MailUser,
+} from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
-import { createSchool, headerOf, signalMail } from '../support/school.js';
+import { createSchool, headerOf, signalMail, type School } from '../support/school.js';
 
 // The step boundaries at which the check calls its onStep hook; HWC_TEST_KILL_AT makes the
 // process SIGKILL itself there, as a power cut or the OOM killer would.
@@ -81,4 +88,87 @@ describe('kill at every step', () => {
       expect(outcome.leftInHwc, outcome.step).toBe(0);
     }
   }, 600_000);
+
+  it('when escalation is on and the check is SIGKILLed at any step, before or after the confirmation, then the signal is still handled once confirmed: 0 lost, 1 receipt, no escalation', async () => {
+    const outcomes: Outcome[] = [];
+    for (const step of STEPS.filter((name) => name !== 'after-notify-backup')) {
+      outcomes.push(await killAndRecoverEscalating(step));
+    }
+    console.table(outcomes);
+    for (const outcome of outcomes) {
+      expect(outcome.killed, outcome.step).toBe(true);
+      expect(outcome.lost, outcome.step).toBe(false);
+      expect(outcome.notificationsPrimary, outcome.step).toBeGreaterThanOrEqual(1);
+      expect(outcome.notificationsPrimary, outcome.step).toBeLessThanOrEqual(2);
+      expect(outcome.notificationsBackup, outcome.step).toBe(0);
+      expect(outcome.acknowledgements, outcome.step).toBe(1);
+      expect(outcome.mdns, outcome.step).toBe(1);
+      expect(outcome.leftInHwc, outcome.step).toBe(0);
+    }
+  }, 600_000);
 });
+
+/** The primary contact replies to the first notification it received, as a person would. */
+async function confirm(s: School, contact: MailUser): Promise<void> {
+  await waitForMessages(contact, 'INBOX', 1, 30_000);
+  const [notification] = await listMessages(contact, 'INBOX');
+  const id = headerOf(notification!.source, 'Message-ID');
+  const raw = [
+    `From: ${contact.address}`,
+    `To: ${s.hwc.address}`,
+    `Subject: Re: ${headerOf(notification!.source, 'Subject')}`,
+    `In-Reply-To: ${id}`,
+    `Message-ID: <confirm-${Date.now()}@school.test>`,
+    '',
+    'Gezien.',
+    '',
+  ].join('\r\n');
+  await submit(contact, raw, { from: contact.address, to: [s.hwc.address] });
+}
+
+async function killAndRecoverEscalating(step: string): Promise<Outcome> {
+  const s = await createSchool({ notify: 'escalate' });
+  const raw = signalMail(s.vt.address, s.hwc.address, { id: `kill-esc-${step}@veiligthuis.test`, mdn: true });
+  await deliver(raw, { from: s.vt.address, to: [s.hwc.address] });
+  await waitForMessages(s.hwc, 'INBOX', 1, 30_000);
+  await appendMessage(s.hwc, 'Trash', raw);
+  const check = (killAt?: string) =>
+    runHwc(['check', '--config', s.install.configFile], {
+      env: { ...s.install.env, ...(killAt ? { HWC_TEST_KILL_AT: killAt } : {}) },
+    });
+
+  // The purge steps come only in the check after the confirmation: confirm, then kill there.
+  let killed = await check(step);
+  let confirmed = false;
+  if (killed.signal !== 'SIGKILL') {
+    await confirm(s, s.zorg);
+    confirmed = true;
+    await waitForMessages(s.hwc, 'INBOX', 2, 30_000);
+    killed = await check(step);
+  }
+  for (let i = 0; i < 3 && (await listMessages(s.hwc, 'INBOX')).length > 0; i += 1) {
+    const again = await check();
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    if (!confirmed && (await listMessages(s.zorg, 'INBOX')).length > 0) {
+      await confirm(s, s.zorg);
+      confirmed = true;
+      await waitForMessages(s.hwc, 'INBOX', 2, 30_000);
+    }
+  }
+  await waitForMessages(s.vt, 'INBOX', 2, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const vtMail = await listMessages(s.vt, 'INBOX');
+  const contentType = (m: { source: Buffer }) => headerOf(m.source, 'Content-Type') ?? '';
+  const primary = (await listMessages(s.zorg, 'INBOX')).length;
+  const backup = (await listMessages(s.backup, 'INBOX')).length;
+  return {
+    step,
+    killed: killed.signal === 'SIGKILL',
+    notificationsPrimary: primary,
+    notificationsBackup: backup,
+    acknowledgements: vtMail.filter((m) => contentType(m).startsWith('text/plain')).length,
+    mdns: vtMail.filter((m) => contentType(m).startsWith('multipart/report')).length,
+    leftInHwc: (await listMessages(s.hwc, 'INBOX')).length + (await listMessages(s.hwc, 'Trash')).length,
+    lost: primary + backup === 0,
+  };
+}
