@@ -52,6 +52,11 @@ async function killAndRecover(step: string): Promise<Outcome> {
     if ((await listMessages(s.hwc, 'INBOX')).length === 0) break;
   }
   await waitForMessages(s.zorg, 'INBOX', 1, 30_000);
+  return tally(s, step, killed.signal === 'SIGKILL');
+}
+
+/** What everyone received and what is left, once the work is done. */
+async function tally(s: School, step: string, killed: boolean): Promise<Outcome> {
   await waitForMessages(s.vt, 'INBOX', 2, 30_000);
   // Let late deliveries of a duplicate arrive before counting.
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -62,7 +67,7 @@ async function killAndRecover(step: string): Promise<Outcome> {
   const backup = (await listMessages(s.backup, 'INBOX')).length;
   return {
     step,
-    killed: killed.signal === 'SIGKILL',
+    killed,
     notificationsPrimary: primary,
     notificationsBackup: backup,
     acknowledgements: vtMail.filter((m) => contentType(m).startsWith('text/plain')).length,
@@ -155,20 +160,5 @@ async function killAndRecoverEscalating(step: string): Promise<Outcome> {
       await waitForMessages(s.hwc, 'INBOX', 2, 30_000);
     }
   }
-  await waitForMessages(s.vt, 'INBOX', 2, 30_000);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const vtMail = await listMessages(s.vt, 'INBOX');
-  const contentType = (m: { source: Buffer }) => headerOf(m.source, 'Content-Type') ?? '';
-  const primary = (await listMessages(s.zorg, 'INBOX')).length;
-  const backup = (await listMessages(s.backup, 'INBOX')).length;
-  return {
-    step,
-    killed: killed.signal === 'SIGKILL',
-    notificationsPrimary: primary,
-    notificationsBackup: backup,
-    acknowledgements: vtMail.filter((m) => contentType(m).startsWith('text/plain')).length,
-    mdns: vtMail.filter((m) => contentType(m).startsWith('multipart/report')).length,
-    leftInHwc: (await listMessages(s.hwc, 'INBOX')).length + (await listMessages(s.hwc, 'Trash')).length,
-    lost: primary + backup === 0,
-  };
+  return tally(s, step, killed.signal === 'SIGKILL');
 }
