@@ -26,37 +26,31 @@ interface Wiring {
   opener: ImapMailboxOpener;
 }
 
+/** Host, port, TLS and sign-in of one server, as both adapters take them. */
+function serverSettings(kind: 'imap' | 'smtp', config: LoadedConfig) {
+  const server = config[kind];
+  return {
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    user: server.auth.user,
+    ...mailAuth(kind, server),
+    rejectUnauthorized: server.tls.rejectUnauthorized,
+    ...(server.tls.ca ? { ca: server.tls.ca } : {}),
+  };
+}
+
 function smtpMailer(config: LoadedConfig): SmtpMailer {
-  return new SmtpMailer({
-    host: config.smtp.host,
-    port: config.smtp.port,
-    secure: config.smtp.secure,
-    user: config.smtp.auth.user,
-    ...mailAuth('smtp', config.smtp),
-    rejectUnauthorized: config.smtp.tls.rejectUnauthorized,
-    ...(config.smtp.tls.ca ? { ca: config.smtp.tls.ca } : {}),
-    from: config.from,
-  });
+  return new SmtpMailer({ ...serverSettings('smtp', config), from: config.from });
 }
 
 function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
   const store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
-  const opener = new ImapMailboxOpener(
-    {
-      host: config.imap.host,
-      port: config.imap.port,
-      secure: config.imap.secure,
-      user: config.imap.auth.user,
-      ...mailAuth('imap', config.imap),
-      rejectUnauthorized: config.imap.tls.rejectUnauthorized,
-      ...(config.imap.tls.ca ? { ca: config.imap.tls.ca } : {}),
-    },
-    {
-      delaysMs: [1_000, 3_000, 9_000],
-      onRetry: (attempt, code, delayMs) =>
-        logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
-    },
-  );
+  const opener = new ImapMailboxOpener(serverSettings('imap', config), {
+    delaysMs: [1_000, 3_000, 9_000],
+    onRetry: (attempt, code, delayMs) =>
+      logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
+  });
   const mailer = smtpMailer(config);
   const killAt = io.env.HWC_TEST_KILL_AT;
   const deps: CheckDeps = {

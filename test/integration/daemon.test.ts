@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -7,34 +6,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { offlineInstall } from '../support/audit-install.js';
-import { CLI, REPO, runHwc } from '../support/hwc.js';
+import { runHwc } from '../support/hwc.js';
+import { startHwc } from '../support/daemon.js';
 import { createSchool, headerOf, signalMail } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-
-interface Daemon {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startDaemon(configFile: string, env: Record<string, string>): Daemon {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function stop(daemon: Daemon): Promise<number | null> {
-  daemon.child.kill('SIGTERM');
-  return daemon.exited;
-}
 
 describe('hwc run, the daemon, on the real mail stack', () => {
   it('when it starts after a missed check with a signal waiting, then it catches up, escalates by its own timer, survives a restart, and stops cleanly on SIGTERM', async () => {
@@ -50,19 +26,21 @@ describe('hwc run, the daemon, on the real mail stack', () => {
     });
     await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
 
-    const first = startDaemon(s.install.configFile, s.install.env);
+    const first = startHwc(['run', '--config', s.install.configFile], { env: s.install.env });
     await waitForMessages(s.zorg, 'INBOX', 1, 20_000);
     expect(await listMessages(s.backup, 'INBOX')).toHaveLength(0);
     // Restart in the middle of the workflow: the escalation is still owed after it.
-    expect(await stop(first)).toBe(0);
-    expect(first.output()).toContain('catch-up');
+    const firstRun = await first.stop();
+    expect(firstRun.code).toBe(0);
+    expect(firstRun.stdout).toContain('catch-up');
 
-    const second = startDaemon(s.install.configFile, s.install.env);
+    const second = startHwc(['run', '--config', s.install.configFile], { env: s.install.env });
     await waitForMessages(s.backup, 'INBOX', 1, 30_000);
     const [escalated] = await listMessages(s.backup, 'INBOX');
     expect(headerOf(escalated!.source, 'Subject')).toMatch(/^Handle with Care-signaal/);
-    expect(await stop(second)).toBe(0);
-    expect(second.output()).toContain('audit chain intact');
+    const secondRun = await second.stop();
+    expect(secondRun.code).toBe(0);
+    expect(secondRun.stdout).toContain('audit chain intact');
     expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(1);
   }, 90_000);
 
@@ -134,22 +112,10 @@ describe('hwc run, the daemon, on the real mail stack', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('broken at row 2');
 
-    const goOn = spawn(
-      process.execPath,
-      [CLI, 'run', '--config', install.configFile, '--accept-broken-chain'],
-      {
-        cwd: REPO,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...install.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    goOn.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    for (let i = 0; i < 100 && !output.includes('daemon started'); i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(output).toContain('daemon started');
-    goOn.kill('SIGTERM');
-    expect(await new Promise((resolve) => goOn.on('close', resolve))).toBe(0);
+    const goOn = startHwc(['run', '--config', install.configFile, '--accept-broken-chain'], {
+      env: install.env,
+    });
+    await goOn.waitForOutput(/daemon started/);
+    expect((await goOn.stop()).code).toBe(0);
   }, 60_000);
 });

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../src/adapters/mail-parser.js';
 import { classify, MAX_CHILDREN } from '../../src/core/classify.js';
-import type { ClassifiedMail, MailFacts } from '../../src/core/types.js';
+import type { ClassifiedMail } from '../../src/core/types.js';
+import { mailFacts as facts } from '../support/mail-facts.js';
 
 const today = '2026-11-20';
 
@@ -11,19 +12,6 @@ async function classifyFixture(name: string): Promise<ClassifiedMail> {
   const parsed = await parseMail(raw);
   if (!parsed.ok) throw new Error(`fixture did not parse: ${parsed.reason}`);
   return classify(parsed.facts, { today });
-}
-
-function facts(overrides: Partial<MailFacts>): MailFacts {
-  return {
-    fromAddress: 'signaal@veiligthuis.test',
-    subject: '',
-    text: '',
-    references: [],
-    headers: {},
-    authenticationResults: [],
-    contentType: 'text/plain',
-    ...overrides,
-  };
 }
 
 function children(result: ClassifiedMail): string[] {

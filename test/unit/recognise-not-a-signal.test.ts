@@ -11,20 +11,7 @@ import {
   mentionsTest,
   saysNoRealChild,
 } from '../../src/core/recognise/not-a-signal.js';
-import type { MailFacts } from '../../src/core/types.js';
-
-function facts(overrides: Partial<MailFacts>): MailFacts {
-  return {
-    fromAddress: 'signaal@veiligthuis.test',
-    subject: '',
-    text: '',
-    references: [],
-    headers: {},
-    authenticationResults: [],
-    contentType: 'text/plain',
-    ...overrides,
-  };
-}
+import { mailFacts as facts } from '../support/mail-facts.js';
 
 describe('recognise mails that are not signals', () => {
   it('when a mail is a disposition notification, then it is a read receipt', () => {

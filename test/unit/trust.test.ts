@@ -3,21 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../src/adapters/mail-parser.js';
 import { assessTrust, countAddresses } from '../../src/core/trust.js';
 import type { MailFacts } from '../../src/core/types.js';
+import { mailFacts } from '../support/mail-facts.js';
 
 const senders = ['@veiligthuis.test', 'hwc@gemeente-voorbeeldstad.test'];
 
-function facts(overrides: Partial<MailFacts>): MailFacts {
-  return {
-    fromAddress: 'signaal@veiligthuis.test',
-    subject: 'HwC',
-    text: '',
-    references: [],
-    headers: {},
-    authenticationResults: [],
-    contentType: 'text/plain',
-    ...overrides,
-  };
-}
+const facts = (overrides: Partial<MailFacts>): MailFacts => mailFacts({ subject: 'HwC', ...overrides });
 
 async function fixtureFacts(name: string): Promise<MailFacts> {
   const parsed = await parseMail(await readFile(new URL(`../fixtures/${name}`, import.meta.url)));
