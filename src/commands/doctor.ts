@@ -11,7 +11,7 @@ import { findFolders, imapFailureCode } from '../adapters/imap-mailbox.js';
 import { smtpFailureCode } from '../adapters/smtp-mailer.js';
 import { DATABASE_FILE, SqliteStore } from '../adapters/sqlite-store.js';
 import { verifyChain } from '../core/audit-entry.js';
-import { holidayDataUntil } from '../core/holidays-nl.js';
+import { holidayDataUntil, holidayGaps } from '../core/holidays-nl.js';
 import { localDate, nextChecks } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { EXIT, type Io } from './io.js';
@@ -135,6 +135,15 @@ export function calendarFinding(config: ResolvedConfig, now: Date): Finding {
     };
   }
   const until = holidayDataUntil(region);
+  const today = localDate(now, config.timezone);
+  const [gap] = holidayGaps(region, today, until ?? today);
+  if (gap) {
+    return {
+      status: 'WARN',
+      what,
+      line: `the ${gap.name} of region ${region} is not built in (${gap.why}); add the school's dates (between ${gap.from} and ${gap.to}) under schedule.holidays.closed`,
+    };
+  }
   const soon = localDate(new Date(now.getTime() + CALENDAR_WARN_DAYS * DAY_MS), config.timezone);
   if (until === undefined || until < soon) {
     return {

@@ -1,5 +1,11 @@
 import type { Config, ResolvedConfig } from '../config/schema.js';
-import { closedReason, holidayDataUntil, type SchoolCalendar } from '../core/holidays-nl.js';
+import {
+  closedReason,
+  holidayDataUntil,
+  holidayGaps,
+  schoolHolidayOn,
+  type SchoolCalendar,
+} from '../core/holidays-nl.js';
 import {
   addDays,
   localDate,
@@ -13,7 +19,11 @@ import { EXIT, type Io } from './io.js';
 
 export function calendarOf(config: Config | ResolvedConfig): SchoolCalendar {
   const holidays = config.schedule.holidays;
-  return { ...(holidays?.region ? { region: holidays.region } : {}), closed: holidays?.closed ?? [] };
+  return {
+    ...(holidays?.region ? { region: holidays.region } : {}),
+    closed: holidays?.closed ?? [],
+    ...(holidays?.open ? { open: holidays.open } : {}),
+  };
 }
 
 /** The schedule as the daemon, the check and `hwc schedule` see it: weekdays, times and the calendar. */
@@ -66,6 +76,13 @@ export async function commandSchedule(
     `Next ${COUNT} checks for ${config.school} (timezone ${tz}, region ${calendar.region ?? 'none'}, closed days: ${closedDays}):`,
   ];
   let day = localDate(start, tz);
+  const sources = new Set<string>();
+  // The source of a school holiday from the table, when that holiday is the reason shown.
+  const noteSource = (isoDate: string, reason: string): void => {
+    const region = calendar.region;
+    const holiday = region === undefined ? undefined : schoolHolidayOn(isoDate, region);
+    if (holiday && reason === `${holiday.name} (${region})`) sources.add(holiday.source);
+  };
   let skipped: { from: string; to: string; reason: string } | undefined;
   const flush = (): void => {
     if (!skipped) return;
@@ -83,6 +100,7 @@ export async function commandSchedule(
       if (!schedule.days.includes(weekdayOf(day))) continue;
       const reason = closedReason(day, calendar);
       if (reason === undefined) continue;
+      noteSource(day, reason);
       if (skipped && skipped.reason === reason) skipped.to = day;
       else {
         flush();
@@ -91,6 +109,7 @@ export async function commandSchedule(
     }
     flush();
     const reason = closedReason(checkDay, calendar);
+    if (reason !== undefined) noteSource(checkDay, reason);
     const note = reason ? `  (${reason}: one check to pass on and acknowledge signals)` : '';
     lines.push(`  ${dayLabel(checkDay)} ${clock(at, tz)}${note}`);
     day = addDays(checkDay, 1);
@@ -101,6 +120,11 @@ export async function commandSchedule(
       'note: no schedule.holidays.region is set, so only public holidays and schedule.holidays.closed are skipped',
     );
   } else {
+    for (const gap of holidayGaps(calendar.region, localDate(start, tz), lastDay ?? localDate(start, tz))) {
+      lines.push(
+        `note: the ${gap.name} of region ${calendar.region} is not built in (${gap.why}; it falls between ${gap.from} and ${gap.to}); add it under schedule.holidays.closed`,
+      );
+    }
     const until = holidayDataUntil(calendar.region);
     if (until === undefined || (lastDay !== undefined && lastDay > until)) {
       lines.push(
@@ -108,6 +132,7 @@ export async function commandSchedule(
       );
     }
   }
+  if (sources.size > 0) lines.push(`school holidays from: ${[...sources].join('; ')}`);
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

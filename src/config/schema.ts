@@ -107,7 +107,8 @@ export interface Schedule {
   /** HH:MM. */
   deadline: string;
   /** The school calendar: the holidays of a region (src/core/holidays-nl.ts) and days the school chose. */
-  holidays?: { region?: Region; closed: DateRange[] };
+  /** `open`: days the built-in table calls a school holiday on which this school has lessons. */
+  holidays?: { region?: Region; closed: DateRange[]; open?: DateRange[] };
   /** Closed days that fall on `days`: one check at the first time (`acknowledge`), or none (`ignore`). */
   closedDays?: ClosedDays;
 }
@@ -767,11 +768,20 @@ const schedule = z.strictObject(
             .array(dateRange, { error: expecting('a list of dates or FROM..TO ranges', '') })
             .optional()
             .transform((list) => list ?? []),
+          open: z.array(dateRange, { error: expecting('a list of dates or FROM..TO ranges', '') }).optional(),
         },
         { error: expecting('a mapping such as { region: midden, closed: ["2027-03-10"] }', '') },
       )
       .optional()
-      .transform((h) => (h ? { ...(h.region ? { region: h.region } : {}), closed: h.closed } : undefined)),
+      .transform((h) =>
+        h
+          ? {
+              ...(h.region ? { region: h.region } : {}),
+              closed: h.closed,
+              ...(h.open && h.open.length > 0 ? { open: h.open } : {}),
+            }
+          : undefined,
+      ),
     // Absent means `acknowledge` (see core/schedule.ts); left absent so that the parsed config stays as written.
     closedDays: z
       .enum(['acknowledge', 'ignore'] satisfies ClosedDays[], {

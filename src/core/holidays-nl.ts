@@ -2,22 +2,23 @@
  * Dutch school holidays per region and the national public holidays on which schools close.
  * Pure data and lookups; the daemon asks "is this local date a school day?".
  *
- * The authority is rijksoverheid.nl, "Schoolvakanties 2026-2027" and "Schoolvakanties 2027-2028"
- * (https://www.rijksoverheid.nl/onderwerpen/schoolvakanties). The government fixes the kerstvakantie,
- * meivakantie and zomervakantie; for the herfstvakantie and voorjaarsvakantie it gives advisory
- * dates, and schools may choose other days. Schools also choose study days and extra days off (the
- * second week of the meivakantie, the Friday after Hemelvaart): a school adds those under
- * `schedule.holidays.closed`.
+ * The government fixes the kerstvakantie, meivakantie and zomervakantie; for the herfstvakantie and
+ * voorjaarsvakantie it gives advisory dates, and schools may choose other days. Schools also choose
+ * study days and extra days off (the second week of the meivakantie, the Friday after Hemelvaart): a
+ * school adds those under `schedule.holidays.closed`. Every entry names its source:
  *
- * Those rijksoverheid.nl pages could not be consulted when this table was written. The dates below
- * were taken from 2026-2027 school rosters that follow them: mariaschool.wsko.nl (Westland, region
- * midden) and montessoricollege.nl (region zuid, carnaval as voorjaarsvakantie), widened to the
- * Saturday-to-Sunday ranges that rijksoverheid.nl writes; only dates on which the sources agree
- * with the national rules are listed. Check them against rijksoverheid.nl when updating.
- * Not listed, because no reliable date was found (add them under `closed` until this is updated):
- * - 2026-2027: herfstvakantie and voorjaarsvakantie of region noord; zomervakantie 2027 of regions
- *   noord and zuid.
- * - 2027-2028: every school holiday (only the public holidays below are known for that year).
+ * - 2027-2028: rijksoverheid.nl, "Overzicht schoolvakanties 2027-2028" (the official table, all
+ *   regions, https://www.rijksoverheid.nl/onderwerpen/schoolvakanties/overzicht-schoolvakanties-per-schooljaar).
+ * - 2026-2027: the official page could not be consulted when this table was written. The dates are
+ *   those of 2026-2027 school rosters whose 2025-2026 dates match that year's official ones exactly,
+ *   widened to the Saturday-to-Sunday ranges that rijksoverheid.nl writes: ckcderegenboog.nl and
+ *   anjelier.nl (noord), mariaschool.wsko.nl and deschelp.csgdewaard.nl (midden),
+ *   montessoricollege.nl (zuid, carnaval as voorjaarsvakantie). Only dates on which the rosters of a
+ *   region agree are listed. Check them against rijksoverheid.nl when updating.
+ *
+ * What is not known is listed in HOLIDAY_GAPS_NL, so that `hwc schedule` and `hwc doctor` can say so:
+ * a missing holiday only costs checks on days without lessons, while a wrong one could skip a school
+ * day's checks when `closedDays: ignore` is set, so a date the sources disagree on is left out.
  */
 
 export const REGIONS = ['noord', 'midden', 'zuid'] as const;
@@ -30,19 +31,140 @@ export interface SchoolHoliday {
   /** ISO date, inclusive. */
   to: string;
   regions: readonly Region[];
+  /** Where the dates come from, for a person who checks them. */
+  source: string;
 }
 
 const ALL: readonly Region[] = REGIONS;
+const OFFICIAL_2027_2028 = 'rijksoverheid.nl, Overzicht schoolvakanties 2027-2028';
+const ROSTERS_2026_2027 = 'school rosters 2026-2027 (not yet checked against rijksoverheid.nl)';
 
 export const SCHOOL_HOLIDAYS_NL: readonly SchoolHoliday[] = [
   // 2026-2027
-  { name: 'herfstvakantie', from: '2026-10-17', to: '2026-10-25', regions: ['midden', 'zuid'] },
-  { name: 'kerstvakantie', from: '2026-12-19', to: '2027-01-03', regions: ALL },
-  { name: 'voorjaarsvakantie', from: '2027-02-06', to: '2027-02-14', regions: ['zuid'] },
-  { name: 'voorjaarsvakantie', from: '2027-02-20', to: '2027-02-28', regions: ['midden'] },
-  { name: 'meivakantie', from: '2027-04-24', to: '2027-05-02', regions: ALL },
-  { name: 'zomervakantie', from: '2027-07-17', to: '2027-08-29', regions: ['midden'] },
+  {
+    name: 'herfstvakantie',
+    from: '2026-10-10',
+    to: '2026-10-18',
+    regions: ['noord'],
+    source: ROSTERS_2026_2027,
+  },
+  {
+    name: 'herfstvakantie',
+    from: '2026-10-17',
+    to: '2026-10-25',
+    regions: ['midden', 'zuid'],
+    source: ROSTERS_2026_2027,
+  },
+  { name: 'kerstvakantie', from: '2026-12-19', to: '2027-01-03', regions: ALL, source: ROSTERS_2026_2027 },
+  {
+    name: 'voorjaarsvakantie',
+    from: '2027-02-06',
+    to: '2027-02-14',
+    regions: ['zuid'],
+    source: ROSTERS_2026_2027,
+  },
+  {
+    name: 'voorjaarsvakantie',
+    from: '2027-02-20',
+    to: '2027-02-28',
+    regions: ['noord', 'midden'],
+    source: ROSTERS_2026_2027,
+  },
+  { name: 'meivakantie', from: '2027-04-24', to: '2027-05-02', regions: ALL, source: ROSTERS_2026_2027 },
+  {
+    name: 'zomervakantie',
+    from: '2027-07-10',
+    to: '2027-08-22',
+    regions: ['noord'],
+    source: ROSTERS_2026_2027,
+  },
+  {
+    name: 'zomervakantie',
+    from: '2027-07-17',
+    to: '2027-08-29',
+    regions: ['midden'],
+    source: ROSTERS_2026_2027,
+  },
+  // 2027-2028
+  {
+    name: 'herfstvakantie',
+    from: '2027-10-16',
+    to: '2027-10-24',
+    regions: ['noord', 'midden'],
+    source: OFFICIAL_2027_2028,
+  },
+  {
+    name: 'herfstvakantie',
+    from: '2027-10-23',
+    to: '2027-10-31',
+    regions: ['zuid'],
+    source: OFFICIAL_2027_2028,
+  },
+  { name: 'kerstvakantie', from: '2027-12-25', to: '2028-01-09', regions: ALL, source: OFFICIAL_2027_2028 },
+  {
+    name: 'voorjaarsvakantie',
+    from: '2028-02-19',
+    to: '2028-02-27',
+    regions: ['noord'],
+    source: OFFICIAL_2027_2028,
+  },
+  {
+    name: 'voorjaarsvakantie',
+    from: '2028-02-26',
+    to: '2028-03-05',
+    regions: ['midden', 'zuid'],
+    source: OFFICIAL_2027_2028,
+  },
+  { name: 'meivakantie', from: '2028-04-29', to: '2028-05-07', regions: ALL, source: OFFICIAL_2027_2028 },
+  {
+    name: 'zomervakantie',
+    from: '2028-07-15',
+    to: '2028-08-27',
+    regions: ['noord'],
+    source: OFFICIAL_2027_2028,
+  },
+  {
+    name: 'zomervakantie',
+    from: '2028-07-08',
+    to: '2028-08-20',
+    regions: ['midden'],
+    source: OFFICIAL_2027_2028,
+  },
+  {
+    name: 'zomervakantie',
+    from: '2028-07-22',
+    to: '2028-09-03',
+    regions: ['zuid'],
+    source: OFFICIAL_2027_2028,
+  },
 ];
+
+/** A school holiday that is not in the table, with the weeks it falls in: a school adds it itself. */
+export interface HolidayGap {
+  name: string;
+  regions: readonly Region[];
+  /** The earliest and latest dates the holiday can cover, inclusive. */
+  from: string;
+  to: string;
+  why: string;
+}
+
+export const HOLIDAY_GAPS_NL: readonly HolidayGap[] = [
+  {
+    // The one zuid roster found (montessoricollege.nl) gives the midden dates, 17 July to 29
+    // August, where the regions' summer holidays usually start a week apart: 3 or 24 July.
+    name: 'zomervakantie 2027',
+    regions: ['zuid'],
+    from: '2027-07-03',
+    to: '2027-09-05',
+    why: 'the sources disagree',
+  },
+];
+
+/** The gaps of a region's table that overlap the dates from..to (inclusive). */
+export function holidayGaps(region: Region, from: string, to: string): HolidayGap[] {
+  return HOLIDAY_GAPS_NL.filter((gap) => gap.regions.includes(region) && gap.from <= to && from <= gap.to);
+}
 
 /** The last date covered by the school holiday table for a region (after it, only public holidays). */
 export function holidayDataUntil(region: Region): string | undefined {
@@ -111,24 +233,31 @@ export interface SchoolCalendar {
   region?: Region;
   /** Days the school chose to close (study days, extra days off), inclusive ranges. */
   closed: readonly ClosedRange[];
+  /**
+   * Days with lessons although the region's table has a school holiday then: a school that chose
+   * other weeks for an advisory holiday. Public holidays stay closed.
+   */
+  open?: readonly ClosedRange[];
 }
+
+const within = (isoDate: string, ranges: readonly ClosedRange[] | undefined): boolean =>
+  (ranges ?? []).some((range) => range.from <= isoDate && isoDate <= range.to);
 
 /**
  * Why the school is closed on this local date, e.g. "kerstvakantie (midden)", "Tweede Paasdag" or
  * "closed by the school (schedule.holidays.closed)"; undefined on a school day. Weekdays are not looked at here.
  */
 export function closedReason(isoDate: string, calendar: SchoolCalendar): string | undefined {
-  if (calendar.closed.some((range) => range.from <= isoDate && isoDate <= range.to)) {
-    return 'closed by the school (schedule.holidays.closed)';
-  }
-  const year = Number(isoDate.slice(0, 4));
-  const publicHoliday = publicHolidaysNl(year).find((holiday) => holiday.date === isoDate);
+  if (within(isoDate, calendar.closed)) return 'closed by the school (schedule.holidays.closed)';
   const region = calendar.region;
-  if (region !== undefined) {
-    const holiday = SCHOOL_HOLIDAYS_NL.find(
-      (h) => h.regions.includes(region) && h.from <= isoDate && isoDate <= h.to,
-    );
-    if (holiday) return `${holiday.name} (${region})`;
-  }
-  return publicHoliday?.name;
+  const holiday =
+    region === undefined || within(isoDate, calendar.open) ? undefined : schoolHolidayOn(isoDate, region);
+  if (holiday) return `${holiday.name} (${region})`;
+  const year = Number(isoDate.slice(0, 4));
+  return publicHolidaysNl(year).find((publicHoliday) => publicHoliday.date === isoDate)?.name;
+}
+
+/** The region's school holiday from the table that covers this local date, if any. */
+export function schoolHolidayOn(isoDate: string, region: Region): SchoolHoliday | undefined {
+  return SCHOOL_HOLIDAYS_NL.find((h) => h.regions.includes(region) && h.from <= isoDate && isoDate <= h.to);
 }

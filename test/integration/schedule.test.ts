@@ -49,6 +49,7 @@ describe('hwc schedule', () => {
         '  2027-01-05 Tue 07:45',
         '  2027-01-06 Wed 07:00',
         '  2027-01-06 Wed 07:45',
+        'school holidays from: school rosters 2026-2027 (not yet checked against rijksoverheid.nl)',
         '',
       ].join('\n'),
     );
@@ -78,7 +79,30 @@ describe('hwc schedule', () => {
       env: school.env,
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('note: the built-in school holidays for region noord end 2027-05-02');
+    expect(run.stdout).toContain('note: the built-in school holidays for region noord end 2028-08-27');
+  });
+
+  it('when the checks shown run into a holiday that is not built in, then it names it and the fix', async () => {
+    const school = install({ holidays: { region: 'zuid' } });
+    const run = await runHwc(['schedule', '--config', school.configFile, '--from', '2027-07-01'], {
+      env: school.env,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'note: the zomervakantie 2027 of region zuid is not built in (the sources disagree; it falls between 2027-07-03 and 2027-09-05); add it under schedule.holidays.closed\n',
+    );
+  });
+
+  it('when the checks skip an official holiday, then the source is rijksoverheid.nl', async () => {
+    const school = install({ holidays: { region: 'zuid' }, closedDays: 'ignore' });
+    const run = await runHwc(['schedule', '--config', school.configFile, '--from', '2027-10-21'], {
+      env: school.env,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('  skipped 2027-10-25 Mon to 2027-10-29 Fri: herfstvakantie (zuid)\n');
+    expect(run.stdout).toMatch(
+      /\nschool holidays from: rijksoverheid\.nl, Overzicht schoolvakanties 2027-2028\n$/,
+    );
   });
 
   it('when the configuration is invalid, then it names the key and exits 78', async () => {

@@ -18,12 +18,12 @@ describe('hwc doctor: the school calendar', () => {
   it('when the built-in holidays of the region run out within two months, then it is a WARN with the fix', () => {
     const finding = calendarFinding(
       configWith({ holidays: { region: 'noord', closed: [] } }),
-      new Date('2027-04-01T08:00:00Z'),
+      new Date('2028-07-01T08:00:00Z'),
     );
     expect(finding).toEqual({
       status: 'WARN',
       what: 'calendar',
-      line: 'the built-in school holidays for region noord end 2027-05-02; add the next ones under schedule.holidays.closed, or update hwc-watcher',
+      line: 'the built-in school holidays for region noord end 2028-08-27; add the next ones under schedule.holidays.closed, or update hwc-watcher',
     });
   });
 
@@ -34,8 +34,28 @@ describe('hwc doctor: the school calendar', () => {
     );
     expect(finding).toMatchObject({
       status: 'OK',
-      line: 'region midden, built-in school holidays until 2027-08-29 (closedDays: ignore)',
+      line: 'region midden, built-in school holidays until 2028-08-20 (closedDays: ignore)',
     });
+  });
+
+  it('when a holiday of the region ahead is not built in, then it is a WARN that names it and the weeks it falls in', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'zuid', closed: [] } }),
+      new Date('2026-11-25T08:00:00Z'),
+    );
+    expect(finding).toEqual({
+      status: 'WARN',
+      what: 'calendar',
+      line: "the zomervakantie 2027 of region zuid is not built in (the sources disagree); add the school's dates (between 2027-07-03 and 2027-09-05) under schedule.holidays.closed",
+    });
+  });
+
+  it('when that holiday is past, then the region is OK again', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'zuid', closed: [] } }),
+      new Date('2027-09-06T08:00:00Z'),
+    );
+    expect(finding).toMatchObject({ status: 'OK', line: expect.stringContaining('until 2028-09-03') });
   });
 
   it('when no region is set, then it is OK and says that only public holidays and closed days are skipped', () => {

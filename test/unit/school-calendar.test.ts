@@ -5,7 +5,11 @@ import {
   closedReason,
   easterSunday,
   holidayDataUntil,
+  holidayGaps,
   publicHolidaysNl,
+  REGIONS,
+  SCHOOL_HOLIDAYS_NL,
+  type Region,
   type SchoolCalendar,
 } from '../../src/core/holidays-nl.js';
 import {
@@ -93,8 +97,82 @@ describe('Dutch holidays', () => {
     expect(closedReason('2027-05-15', calendar)).toBeUndefined();
   });
 
-  it('when the table is asked how far it reaches, then it names the last holiday it knows per region', () => {
-    expect(holidayDataUntil('midden')).toBe('2027-08-29');
+  it('when the school chose other weeks for an advisory holiday, then open days have checks and public holidays stay closed', () => {
+    const calendar: SchoolCalendar = {
+      region: 'zuid',
+      closed: [{ from: '2027-02-22', to: '2027-02-26' }],
+      open: [
+        { from: '2027-02-08', to: '2027-02-12' },
+        { from: '2027-03-26', to: '2027-03-26' },
+      ],
+    };
+    expect(closedReason('2027-02-08', calendar)).toBeUndefined();
+    expect(closedReason('2027-02-12', calendar)).toBeUndefined();
+    expect(closedReason('2027-02-22', calendar)).toBe('closed by the school (schedule.holidays.closed)');
+    expect(closedReason('2027-03-26', calendar)).toBe('Goede Vrijdag');
+    expect(closedReason('2026-12-21', calendar)).toBe('kerstvakantie (zuid)');
+  });
+
+  it('when the table is asked how far it reaches, then it names the end of the next school year per region', () => {
+    expect(holidayDataUntil('noord')).toBe('2028-08-27');
+    expect(holidayDataUntil('midden')).toBe('2028-08-20');
+    expect(holidayDataUntil('zuid')).toBe('2028-09-03');
+  });
+
+  it('when the table is read, then every holiday is a Saturday-to-Sunday range with a source, and no region has two at once', () => {
+    for (const holiday of SCHOOL_HOLIDAYS_NL) {
+      const label = `${holiday.name} ${holiday.from}`;
+      expect(weekdayOf(holiday.from), label).toBe('sat');
+      expect(weekdayOf(holiday.to), label).toBe('sun');
+      expect(holiday.source, label).toMatch(/rijksoverheid\.nl|school rosters/);
+    }
+    for (const region of REGIONS) {
+      const ranges = SCHOOL_HOLIDAYS_NL.filter((h) => h.regions.includes(region)).sort((a, b) =>
+        a.from.localeCompare(b.from),
+      );
+      ranges.slice(1).forEach((holiday, i) => {
+        expect(holiday.from > (ranges[i]?.to ?? ''), `${region} ${holiday.from}`).toBe(true);
+      });
+    }
+  });
+
+  it('when the 2027-2028 table is read, then it is the official one for every region', () => {
+    const year = SCHOOL_HOLIDAYS_NL.filter((h) => h.from >= '2027-09-01');
+    const of = (region: Region) =>
+      year.filter((h) => h.regions.includes(region)).map((h) => `${h.name} ${h.from}..${h.to}`);
+    expect(of('noord')).toEqual([
+      'herfstvakantie 2027-10-16..2027-10-24',
+      'kerstvakantie 2027-12-25..2028-01-09',
+      'voorjaarsvakantie 2028-02-19..2028-02-27',
+      'meivakantie 2028-04-29..2028-05-07',
+      'zomervakantie 2028-07-15..2028-08-27',
+    ]);
+    expect(of('midden')).toEqual([
+      'herfstvakantie 2027-10-16..2027-10-24',
+      'kerstvakantie 2027-12-25..2028-01-09',
+      'voorjaarsvakantie 2028-02-26..2028-03-05',
+      'meivakantie 2028-04-29..2028-05-07',
+      'zomervakantie 2028-07-08..2028-08-20',
+    ]);
+    expect(of('zuid')).toEqual([
+      'herfstvakantie 2027-10-23..2027-10-31',
+      'kerstvakantie 2027-12-25..2028-01-09',
+      'voorjaarsvakantie 2028-02-26..2028-03-05',
+      'meivakantie 2028-04-29..2028-05-07',
+      'zomervakantie 2028-07-22..2028-09-03',
+    ]);
+    expect(new Set(year.map((h) => h.source))).toEqual(
+      new Set(['rijksoverheid.nl, Overzicht schoolvakanties 2027-2028']),
+    );
+  });
+
+  it('when a holiday is not known, then it is a gap for its region only, in the weeks it can fall in', () => {
+    expect(holidayGaps('zuid', '2026-11-25', '2028-09-03').map((gap) => gap.name)).toEqual([
+      'zomervakantie 2027',
+    ]);
+    expect(holidayGaps('zuid', '2027-09-06', '2028-09-03')).toEqual([]);
+    expect(holidayGaps('midden', '2026-11-25', '2028-09-03')).toEqual([]);
+    expect(closedReason('2027-07-20', { region: 'zuid', closed: [] })).toBeUndefined();
   });
 });
 
@@ -112,6 +190,24 @@ describe('the schedule across a school year', () => {
     const afterChristmas = checks.find((at) => localDate(at, TZ) > '2026-12-18');
     expect(afterChristmas?.toISOString()).toBe('2027-01-04T06:00:00.000Z');
   });
+
+  it.each([
+    { region: 'midden' as const, first: '2027-08-30', summer: '2028-07-08', days: 195 },
+    { region: 'noord' as const, first: '2027-08-23', summer: '2028-07-15', days: 205 },
+  ])(
+    'when region $region ignores closed days, then 2027-2028 has $days check days, counted by hand from the official table',
+    ({ region, first, summer, days }) => {
+      const calendar: SchoolCalendar = { region, closed: [] };
+      const schedule = scheduleFor(calendar, 'ignore', ['07:00']);
+      const checks = nextChecks(zonedInstant('2027-08-16', '06:00', TZ), schedule, 400).filter(
+        (at) => localDate(at, TZ) < summer,
+      );
+      expect(localDate(checks[0] as Date, TZ)).toBe(first);
+      expect(checks).toHaveLength(days);
+      const afterChristmas = checks.find((at) => localDate(at, TZ) > '2027-12-24');
+      expect(afterChristmas?.toISOString()).toBe('2028-01-10T06:00:00.000Z');
+    },
+  );
 
   it('when summer time starts on Easter weekend 2027, then the first check after it is Tuesday 07:00 local', () => {
     const schedule = scheduleFor(midden, 'ignore');
@@ -228,7 +324,11 @@ describe('the schedule settings in the configuration', () => {
   it('when a region and closed ranges are given, then they are parsed', () => {
     const result = parseConfig(
       raw({
-        holidays: { region: 'zuid', closed: ['2027-03-10', '2027-05-07..2027-05-14'] },
+        holidays: {
+          region: 'zuid',
+          closed: ['2027-03-10', '2027-05-07..2027-05-14'],
+          open: ['2027-02-08..2027-02-12'],
+        },
         closedDays: 'ignore',
       }),
       { P: 'x' },
@@ -240,13 +340,18 @@ describe('the schedule settings in the configuration', () => {
         { from: '2027-03-10', to: '2027-03-10' },
         { from: '2027-05-07', to: '2027-05-14' },
       ],
+      open: [{ from: '2027-02-08', to: '2027-02-12' }],
     });
+    expect(checkScheduleOf(result.config).closed?.('2027-02-09')).toBe(false);
     expect(result.config.schedule.closedDays).toBe('ignore');
   });
 
   it('when the region, a range or closedDays is wrong, then each error names its key and the choices', () => {
     const result = parseConfig(
-      raw({ holidays: { region: 'west', closed: ['2027-05-14..2027-05-07'] }, closedDays: 'skip' }),
+      raw({
+        holidays: { region: 'west', closed: ['2027-05-14..2027-05-07'], open: ['2027-02-30'] },
+        closedDays: 'skip',
+      }),
       { P: 'x' },
     );
     expect('errors' in result).toBe(true);
@@ -258,5 +363,6 @@ describe('the schedule settings in the configuration', () => {
       expect.stringMatching(/^schedule\.holidays\.closed\[0\]: .*swap the dates/),
     );
     expect(errors).toContainEqual(expect.stringMatching(/^schedule\.closedDays: .*acknowledge or ignore/));
+    expect(errors).toContainEqual(expect.stringMatching(/^schedule\.holidays\.open\[0\]: /));
   });
 });
