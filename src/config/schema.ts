@@ -106,8 +106,10 @@ export interface Schedule {
   days: Weekday[];
   /** HH:MM. */
   deadline: string;
-  /** The school calendar: the holidays of a region (src/core/holidays-nl.ts) and days the school chose. */
-  /** `open`: days the built-in table calls a school holiday on which this school has lessons. */
+  /**
+   * The school calendar: the holidays of a region (src/core/holidays-nl.ts) and days the school
+   * chose; `open` holds days that the table calls a school holiday on which this school has lessons.
+   */
   holidays?: { region?: Region; closed: DateRange[]; open?: DateRange[] };
   /** Closed days that fall on `days`: one check at the first time (`acknowledge`), or none (`ignore`). */
   closedDays?: ClosedDays;

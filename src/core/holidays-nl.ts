@@ -13,8 +13,9 @@
  *   those of 2026-2027 school rosters whose 2025-2026 dates match that year's official ones exactly,
  *   widened to the Saturday-to-Sunday ranges that rijksoverheid.nl writes: ckcderegenboog.nl and
  *   anjelier.nl (noord), mariaschool.wsko.nl and deschelp.csgdewaard.nl (midden),
- *   montessoricollege.nl (zuid, carnaval as voorjaarsvakantie). Only dates on which the rosters of a
- *   region agree are listed. Check them against rijksoverheid.nl when updating.
+ *   montessoricollege.nl (zuid, carnaval as voorjaarsvakantie). Where a region's rosters disagree,
+ *   or its only roster breaks the national rules, the holiday is left out. Check them against
+ *   rijksoverheid.nl when updating.
  *
  * What is not known is listed in HOLIDAY_GAPS_NL, so that `hwc schedule` and `hwc doctor` can say so:
  * a missing holiday only costs checks on days without lessons, while a wrong one could skip a school
