@@ -4,11 +4,11 @@
  * usual folders. They answer just what `hwc doctor` and imapflow ask, on a free port.
  *
  * - `makeCertificates()`     a private CA and server certificates for 127.0.0.1/localhost
- * - `startFakeImap(options)` a scripted IMAP server on a free port
+ * - `startFakeImap(options)` a scripted IMAP server on a free port, or on a socket made elsewhere
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
@@ -140,6 +140,11 @@ export interface FakeImapOptions {
   certificate: ServerCertificate;
   /** The address to listen on; default 127.0.0.1. */
   host?: string;
+  /**
+   * A listening socket to serve on instead of a free port on `host`, e.g. one inside a network
+   * namespace (see `listenInNetns`). The fake takes it over and closes it.
+   */
+  listenOn?: Server;
   /** Offer STARTTLS on the plain port; default true. */
   startTls?: boolean;
   /** Capabilities besides IMAP4rev1 (and STARTTLS), e.g. ['UIDPLUS']. */
@@ -162,7 +167,11 @@ export async function startFakeImap(options: FakeImapOptions): Promise<FakeImapS
     socket.on('close', () => sockets.delete(socket));
     imapSession(socket, context, options);
   });
-  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    options.listenOn
+      ? server.listen(options.listenOn, resolve)
+      : server.listen(0, options.host ?? '127.0.0.1', resolve),
+  );
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('fake IMAP server has no port');
   return {

@@ -14,13 +14,17 @@ export interface HwcRun {
   stderr: string;
 }
 
-/** Runs the built `hwc` command as a child process, the way systemd or an admin would. */
+/**
+ * Runs the built `hwc` command as a child process, the way systemd or an admin would; under
+ * `prefix` if given, e.g. `inNetns(namespace)` to run it on another (namespaced) host.
+ */
 export function runHwc(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; prefix?: string[] } = {},
 ): Promise<HwcRun> {
+  const [command = process.execPath, ...commandArgs] = [...(options.prefix ?? []), process.execPath];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, [...commandArgs, CLI, ...args], {
       cwd: options.cwd ?? REPO,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
