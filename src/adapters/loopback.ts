@@ -10,3 +10,12 @@ export function isLoopbackHost(host: string): boolean {
     .replace(/\.$/, '');
   return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
+
+/**
+ * Whether a URL is http or https on this machine's loopback: the one place where a token endpoint
+ * may be plain http, because what is sent to it (a client secret, a signed assertion) never
+ * crosses a network.
+ */
+export function isLoopbackUrl(url: URL): boolean {
+  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+}

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { kindOf, show, unknownKeyMessage } from './errors.js';
 import { REGIONS, type Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
-import { isLoopbackHost } from '../adapters/loopback.js';
+import { isLoopbackUrl } from '../adapters/loopback.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -565,7 +565,7 @@ export const oauth2Schema = z
           }
           if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
             fail(`expected the https:// URL of the token endpoint, got ${show(tokenUrl)}`, ['tokenUrl']);
-          } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+          } else if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
             // The client secret travels in the request body (RFC 6749 2.3.1): never in clear text.
             fail(
               `expected an https:// URL, got ${show(tokenUrl)}; the client secret must not cross a network in clear text`,

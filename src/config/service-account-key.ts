@@ -3,6 +3,7 @@
  * Used by loadConfig, to refuse a wrong file at start, and by the token provider.
  */
 import { createPrivateKey } from 'node:crypto';
+import { isLoopbackUrl } from '../adapters/loopback.js';
 
 export interface ServiceAccountKey {
   clientEmail: string;
@@ -30,13 +31,20 @@ export function parseServiceAccountKey(json: unknown): ServiceAccountKey | strin
     return 'the key\'s "private_key" is not a PEM private key';
   }
   const tokenUri = typeof key['token_uri'] === 'string' ? key['token_uri'] : GOOGLE_TOKEN_URL;
-  // A key file names its own token endpoint; only Google's (https) is accepted for the grant.
-  if (
-    !/^https:\/\/[^/]*\.googleapis\.com\//.test(tokenUri) &&
-    tokenUri !== 'https://accounts.google.com/o/oauth2/token'
-  ) {
-    return 'the key\'s "token_uri" is not a Google https:// endpoint';
+  // A key file names its own token endpoint, which gets the signed assertion: only Google's, or
+  // loopback (a local token proxy, or the integration tests' server), never another remote host.
+  const url = URL.canParse(tokenUri) ? new URL(tokenUri) : undefined;
+  if (url === undefined || !(isGoogleTokenUrl(url) || isLoopbackUrl(url))) {
+    return 'the key\'s "token_uri" is neither a Google https:// endpoint nor on loopback';
   }
   const privateKeyId = typeof key['private_key_id'] === 'string' ? key['private_key_id'] : undefined;
   return { clientEmail, privateKey, tokenUri, ...(privateKeyId ? { privateKeyId } : {}) };
+}
+
+/** Parsed rather than matched as text: `https://host.example#.googleapis.com/` is host.example. */
+function isGoogleTokenUrl(url: URL): boolean {
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return false;
+  return (
+    url.hostname.endsWith('.googleapis.com') || url.href === 'https://accounts.google.com/o/oauth2/token'
+  );
 }

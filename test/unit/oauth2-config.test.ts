@@ -202,4 +202,46 @@ describe('loadConfig: auth.oauth2', () => {
       'imap.auth.oauth2.serviceAccountKey: not a service account key (its "type" is not "service_account"); in the Google Cloud console, create a JSON key for the service account (Keys, Add key, JSON) and point serviceAccountKey at that file',
     ]);
   });
+
+  it("when the key's token_uri is on loopback, then it loads; when it is another host, then it is refused, as the key would send its signed assertion there", async () => {
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const withTokenUri = (tokenUri: string) =>
+      install(
+        { provider: 'google', serviceAccountKey: { file: 'key.json' } },
+        {
+          'key.json': JSON.stringify({
+            type: 'service_account',
+            client_email: 'a@b.iam.gserviceaccount.com',
+            private_key: privateKey,
+            token_uri: tokenUri,
+          }),
+        },
+      );
+    for (const accepted of [
+      'https://oauth2.googleapis.com/token',
+      'https://accounts.google.com/o/oauth2/token',
+      'http://127.0.0.1:8080/token',
+      'https://localhost/token',
+      'http://[::1]:9/token',
+    ]) {
+      const result = await loadConfig(withTokenUri(accepted), { env: ENV, cwd: '/' });
+      expect('errors' in result ? result.errors : [], accepted).toEqual([]);
+    }
+    for (const refused of [
+      'http://127.0.0.1.example.nl/token',
+      'https://idp.example.nl/token',
+      'http://oauth2.googleapis.com/token',
+      'https://idp.example.nl#.googleapis.com/',
+      'https://idp.example.nl\\.googleapis.com/',
+      'file:///etc/hwc/token',
+      'not a url',
+    ]) {
+      const result = await loadConfig(withTokenUri(refused), { env: ENV, cwd: '/' });
+      expect('errors' in result && result.errors, refused).toEqual([
+        'imap.auth.oauth2.serviceAccountKey: the key\'s "token_uri" is neither a Google https:// endpoint nor on loopback; in the Google Cloud console, create a JSON key for the service account (Keys, Add key, JSON) and point serviceAccountKey at that file',
+      ]);
+    }
+  });
 });
