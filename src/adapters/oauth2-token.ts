@@ -190,6 +190,14 @@ export class OAuth2TokenProvider implements AccessTokenSource {
     const code =
       typeof error === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,40}$/.test(error) ? error : '';
     const said = code ? ` (${code})` : ` (HTTP ${status})`;
+    if (code === 'unauthorized_client' && this.config.kind === 'google-service-account') {
+      // Google's answer when domain-wide delegation lacks the service account's client ID or the scope.
+      return new OAuth2Error(
+        'OAUTH2_CLIENT_REFUSED',
+        `the OAuth2 token endpoint refused the client${said}; in the Google Admin console, allow domain-wide delegation for the service account's client ID with the scope ${GOOGLE_SCOPE}`,
+        true,
+      );
+    }
     if (code === 'invalid_client' || code === 'unauthorized_client' || status === 401) {
       const fix =
         this.config.kind === 'google-service-account'
@@ -206,7 +214,9 @@ export class OAuth2TokenProvider implements AccessTokenSource {
         this.config.kind === 'google-refresh-token'
           ? `the refresh token in ${k}.refreshToken was revoked or has expired; create a new one`
           : this.config.kind === 'google-service-account'
-            ? `in the Google Admin console, allow domain-wide delegation for the service account's client ID with the scope ${GOOGLE_SCOPE}, and check that the mailbox in auth.user exists`
+            ? // Google's answer to a deleted key ("Invalid JWT Signature"), a clock that is off or a
+              // mailbox that does not exist.
+              `check that the key in ${k}.serviceAccountKey has not been deleted (Google Cloud console, the service account's Keys), that the mailbox in ${k.replace(/\.oauth2$/, '.user')} exists, and that this machine's clock is right`
             : `check ${k}`;
       return new OAuth2Error(
         'OAUTH2_GRANT_REFUSED',

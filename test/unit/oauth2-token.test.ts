@@ -224,6 +224,41 @@ describe('OAuth2TokenProvider', () => {
     ).toBe(true);
   });
 
+  it("when Google refuses a service account, then the message names the fix for Google's answer: delegation, a deleted key, or a deleted service account", async () => {
+    const key = {
+      type: 'service_account',
+      client_email: 'hwc@school-project.iam.gserviceaccount.com',
+      private_key: generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    };
+    const serviceAccount: ResolvedOAuth2Config = {
+      kind: 'google-service-account',
+      serviceAccountKey: new Secret(JSON.stringify(key)),
+    };
+    const refusedWith = (status: number, error: string) =>
+      refusal(provider(serviceAccount, fakeEndpoint([{ status, json: { error } }])).token());
+
+    expect(await refusedWith(401, 'unauthorized_client')).toMatchObject({
+      code: 'OAUTH2_CLIENT_REFUSED',
+      permanent: true,
+      message:
+        "the OAuth2 token endpoint refused the client (unauthorized_client); in the Google Admin console, allow domain-wide delegation for the service account's client ID with the scope https://mail.google.com/",
+    });
+    expect(await refusedWith(400, 'invalid_grant')).toMatchObject({
+      code: 'OAUTH2_GRANT_REFUSED',
+      permanent: true,
+      message:
+        "the OAuth2 token endpoint refused the grant (invalid_grant); check that the key in imap.auth.oauth2.serviceAccountKey has not been deleted (Google Cloud console, the service account's Keys), that the mailbox in imap.auth.user exists, and that this machine's clock is right",
+    });
+    expect(await refusedWith(401, 'invalid_client')).toMatchObject({
+      code: 'OAUTH2_CLIENT_REFUSED',
+      permanent: true,
+      message:
+        'the OAuth2 token endpoint refused the client (invalid_client); check that the service account and its key in imap.auth.oauth2.serviceAccountKey still exist',
+    });
+  });
+
   it('when an error or the provider is printed, then no token or secret shows', async () => {
     const endpoint = fakeEndpoint([token('access-token-canary', 3600)]);
     const p = provider(clientCredentials, endpoint);
