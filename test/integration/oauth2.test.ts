@@ -6,11 +6,16 @@ import { parse, stringify } from 'yaml';
 import { ImapMailboxOpener } from '../../src/adapters/imap-mailbox.js';
 import { OAuth2TokenProvider } from '../../src/adapters/oauth2-token.js';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer.js';
-import { Secret } from '../../src/config/schema.js';
+import { Secret, type ResolvedOAuth2Config } from '../../src/config/schema.js';
 import { runHwc } from '../support/hwc.js';
 import { deliver, listMessages, mailstackEnv, waitForMessages } from '../support/mailstack.js';
-import { startOAuth2Server, type TestClient, type TestOAuth2Server } from '../support/oauth2-server.js';
-import { createSchool, signalMail, textOf, type School } from '../support/school.js';
+import {
+  startOAuth2Server,
+  type TestClient,
+  type TestOAuth2Server,
+  type TestServiceAccountKey,
+} from '../support/oauth2-server.js';
+import { createSchool, headerOf, signalMail, textOf, type School } from '../support/school.js';
 
 let idp: TestOAuth2Server;
 
@@ -26,24 +31,61 @@ afterAll(async () => {
 async function oauth2School(
   options: { grant?: 'mailbox' | 'none'; servers?: ('imap' | 'smtp')[] } = {},
 ): Promise<School & { client: TestClient }> {
-  const servers = options.servers ?? ['imap', 'smtp'];
   const school = await createSchool({ notify: 'both' });
   const client = idp.addClient(options.grant === 'none' ? undefined : school.hwc.address);
+  signInWithOAuth2(
+    school,
+    options.servers ?? ['imap', 'smtp'],
+    {
+      tokenUrl: idp.tokenUrl,
+      clientId: client.clientId,
+      clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
+      scope: 'mail',
+    },
+    { HWC_OAUTH2_CLIENT_SECRET: client.clientSecret },
+  );
+  return { ...school, client };
+}
+
+/**
+ * A school whose daemon signs in to both servers with a Google service account, its JSON key in a
+ * file (chmod 600, outside the state and temp directories) or in an environment variable.
+ */
+async function googleSchool(
+  options: { delegation?: 'mailbox' | 'none'; keyIn?: 'file' | 'env' } = {},
+): Promise<School & { key: TestServiceAccountKey }> {
+  const school = await createSchool({ notify: 'both' });
+  const key = idp.addServiceAccount(options.delegation === 'none' ? undefined : school.hwc.address);
+  if (options.keyIn === 'env') {
+    signInWithOAuth2(
+      school,
+      ['imap', 'smtp'],
+      { provider: 'google', serviceAccountKey: { env: 'HWC_GOOGLE_SERVICE_ACCOUNT_KEY' } },
+      { HWC_GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(key) },
+    );
+  } else {
+    const keyFile = join(school.install.dir, 'google-key.json');
+    writeFileSync(keyFile, JSON.stringify(key, null, 2), { mode: 0o600 });
+    signInWithOAuth2(school, ['imap', 'smtp'], {
+      provider: 'google',
+      serviceAccountKey: { file: keyFile },
+    });
+  }
+  return { ...school, key };
+}
+
+/** Writes `oauth2` into the config for the given servers, and drops their passwords from the env. */
+function signInWithOAuth2(
+  school: School,
+  servers: ('imap' | 'smtp')[],
+  oauth2: Record<string, unknown>,
+  secretEnv: Record<string, string> = {},
+): void {
   const config = parse(readFileSync(school.install.configFile, 'utf8')) as Record<
     'imap' | 'smtp',
     Record<string, unknown>
   >;
-  for (const server of servers) {
-    config[server].auth = {
-      user: school.hwc.address,
-      oauth2: {
-        tokenUrl: idp.tokenUrl,
-        clientId: client.clientId,
-        clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
-        scope: 'mail',
-      },
-    };
-  }
+  for (const server of servers) config[server].auth = { user: school.hwc.address, oauth2 };
   writeFileSync(school.install.configFile, stringify(config));
   // No password where OAuth2 is used: a fallback to PLAIN would fail.
   const { HWC_IMAP_PASSWORD: imapPassword, HWC_SMTP_PASSWORD: smtpPassword, ...env } = school.install.env;
@@ -51,14 +93,27 @@ async function oauth2School(
     ...env,
     ...(servers.includes('imap') || imapPassword === undefined ? {} : { HWC_IMAP_PASSWORD: imapPassword }),
     ...(servers.includes('smtp') || smtpPassword === undefined ? {} : { HWC_SMTP_PASSWORD: smtpPassword }),
-    HWC_OAUTH2_CLIENT_SECRET: client.clientSecret,
+    ...secretEnv,
   };
-  return { ...school, client };
 }
 
-function secretsIn(outputs: string[], client: TestClient): string[] {
+/**
+ * The secrets of a client or service account found in the outputs: its client secret, or its
+ * private key's base64 lines (a leak inside a JSON log line has its line breaks escaped) and the
+ * signatures of the assertions it sent; and every access token issued.
+ */
+function secretsIn(outputs: string[], credential: TestClient | TestServiceAccountKey): string[] {
   const text = outputs.join('\n');
-  return [client.clientSecret, ...idp.issuedTokens()].filter((secret) => text.includes(secret));
+  const own =
+    'clientSecret' in credential
+      ? [credential.clientSecret]
+      : [
+          ...credential.private_key
+            .split('\n')
+            .filter((line) => line.length >= 40 && !line.startsWith('-----')),
+          ...idp.assertions(credential.client_email).map((assertion) => assertion.split('.')[2] ?? assertion),
+        ];
+  return [...own, ...idp.issuedTokens()].filter((secret) => text.includes(secret));
 }
 
 /** Every file the program wrote (state, temp files), as text, for secretsIn. */
@@ -75,6 +130,65 @@ function stackLog(name: string): string {
 async function deliverSignal(s: School, id: string): Promise<void> {
   await deliver(signalMail(s.vt.address, s.hwc.address, { id }), { from: s.vt.address, to: [s.hwc.address] });
   await waitForMessages(s.hwc, 'INBOX', 1, 10_000);
+}
+
+/**
+ * Signs in in-process with tokens that live 2 s: a second IMAP sign-in reuses the token; once it
+ * has expired, IMAP refuses it, and the next sign-ins to IMAP and SMTP fetch and use a fresh one.
+ * `id` is the client id or service account that the token endpoint counts requests for.
+ */
+async function expectRefreshAfterExpiry(s: School, config: ResolvedOAuth2Config, id: string): Promise<void> {
+  const env = mailstackEnv();
+  const ca = readFileSync(env.caFile, 'utf8');
+  idp.lifetimeSeconds = 2;
+  try {
+    const tokens = new OAuth2TokenProvider(config, { key: 'imap.auth.oauth2', user: s.hwc.address });
+    const oauth2 = { tokens, refusalHint: 'grant it' };
+    const server = { host: env.host, secure: false, rejectUnauthorized: true, ca, user: s.hwc.address };
+    const opener = new ImapMailboxOpener({ ...server, port: env.imapPort, oauth2 }, { delaysMs: [] });
+
+    await (await opener.open({ readOnly: true })).close();
+    await (await opener.open({ readOnly: true })).close();
+    expect(idp.tokenRequests(id)).toBe(1);
+    const first = await tokens.token();
+
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const stale = new ImapFlow({
+      host: env.host,
+      port: env.imapPort,
+      secure: false,
+      doSTARTTLS: true,
+      tls: { ca: [ca] },
+      auth: { user: s.hwc.address, accessToken: first },
+      logger: false,
+    });
+    stale.on('error', () => undefined);
+    await expect(stale.connect()).rejects.toMatchObject({ authenticationFailed: true });
+
+    await (await opener.open({ readOnly: true })).close();
+    expect(idp.tokenRequests(id)).toBe(2);
+
+    const mailer = new SmtpMailer({
+      ...server,
+      port: env.submissionPort,
+      oauth2,
+      from: { address: s.hwc.address },
+    });
+    try {
+      const sent = await mailer.send({
+        kind: 'alert',
+        to: [s.zorg.address],
+        subject: 'test',
+        text: 'test',
+        messageId: `oauth2-refresh@${s.hwc.address.split('@')[1] ?? ''}`,
+      });
+      expect(sent.accepted).toEqual([s.zorg.address]);
+    } finally {
+      mailer.close();
+    }
+  } finally {
+    idp.lifetimeSeconds = 3600;
+  }
 }
 
 describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
@@ -106,66 +220,17 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
 
   it('when a token expires, then a fresh one is fetched before the next sign-in, and the expired one is refused', async () => {
     const s = await oauth2School();
-    const env = mailstackEnv();
-    const ca = readFileSync(env.caFile, 'utf8');
-    idp.lifetimeSeconds = 2;
-    try {
-      const tokens = new OAuth2TokenProvider(
-        {
-          kind: 'client-credentials',
-          tokenUrl: idp.tokenUrl,
-          clientId: s.client.clientId,
-          clientSecret: new Secret(s.client.clientSecret),
-          scope: 'mail',
-        },
-        { key: 'imap.auth.oauth2', user: s.hwc.address },
-      );
-      const oauth2 = { tokens, refusalHint: 'grant it' };
-      const server = { host: env.host, secure: false, rejectUnauthorized: true, ca, user: s.hwc.address };
-      const opener = new ImapMailboxOpener({ ...server, port: env.imapPort, oauth2 }, { delaysMs: [] });
-
-      await (await opener.open({ readOnly: true })).close();
-      await (await opener.open({ readOnly: true })).close();
-      expect(idp.tokenRequests(s.client.clientId)).toBe(1);
-      const first = await tokens.token();
-
-      await new Promise((resolve) => setTimeout(resolve, 2_200));
-      const stale = new ImapFlow({
-        host: env.host,
-        port: env.imapPort,
-        secure: false,
-        doSTARTTLS: true,
-        tls: { ca: [ca] },
-        auth: { user: s.hwc.address, accessToken: first },
-        logger: false,
-      });
-      stale.on('error', () => undefined);
-      await expect(stale.connect()).rejects.toMatchObject({ authenticationFailed: true });
-
-      await (await opener.open({ readOnly: true })).close();
-      expect(idp.tokenRequests(s.client.clientId)).toBe(2);
-
-      const mailer = new SmtpMailer({
-        ...server,
-        port: env.submissionPort,
-        oauth2,
-        from: { address: s.hwc.address },
-      });
-      try {
-        const sent = await mailer.send({
-          kind: 'alert',
-          to: [s.zorg.address],
-          subject: 'test',
-          text: 'test',
-          messageId: `oauth2-refresh@${s.hwc.address.split('@')[1] ?? ''}`,
-        });
-        expect(sent.accepted).toEqual([s.zorg.address]);
-      } finally {
-        mailer.close();
-      }
-    } finally {
-      idp.lifetimeSeconds = 3600;
-    }
+    await expectRefreshAfterExpiry(
+      s,
+      {
+        kind: 'client-credentials',
+        tokenUrl: idp.tokenUrl,
+        clientId: s.client.clientId,
+        clientSecret: new Secret(s.client.clientSecret),
+        scope: 'mail',
+      },
+      s.client.clientId,
+    );
   });
 
   it('when the OAuth2 client is revoked, then hwc check exits 1 with a log line that names the keys to check, and prints no token or secret', async () => {
@@ -211,5 +276,114 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
     expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
     expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
     expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+});
+
+describe('Google service account sign-in (JWT bearer grant, RFC 7523) against the real Dovecot and Postfix', () => {
+  /** The log line of the failed check, parsed. */
+  function failureOf(stdout: string): unknown {
+    return JSON.parse(stdout.split('\n').find((line) => line.includes('"outcome":"failed"')) ?? '{}');
+  }
+
+  it('when a school signs in with a Google service account, then the morning check notifies over SMTP XOAUTH2, acknowledges and purges over IMAP, and no token or key material is printed or written', async () => {
+    const s = await googleSchool();
+    await deliverSignal(s, 'google-sa-1@veiligthuis.test');
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    for (const contact of [s.zorg, s.backup]) {
+      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
+      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
+    }
+    const [ack] = await waitForMessages(s.vt, 'INBOX', 1, 10_000);
+    expect(ack && headerOf(ack.source, 'In-Reply-To')).toBe('<google-sa-1@veiligthuis.test>');
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+    // One signed assertion for IMAP and one for SMTP, each for the HwC mailbox.
+    expect(idp.tokenRequests(s.key.client_email)).toBe(2);
+    const claims = idp
+      .assertions(s.key.client_email)
+      .map((assertion) =>
+        JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')),
+      );
+    expect(claims).toEqual([
+      expect.objectContaining({ sub: s.hwc.address, aud: s.key.token_uri }),
+      expect.objectContaining({ sub: s.hwc.address, aud: s.key.token_uri }),
+    ]);
+    expect(stackLog('dovecot.log')).toMatch(
+      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
+    );
+    expect(stackLog('postfix.log')).toMatch(
+      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
+    );
+    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
+    expect(written.length).toBeGreaterThan(0);
+    expect(secretsIn([run.stdout, run.stderr, ...written], s.key)).toEqual([]);
+  });
+
+  it('when the token expires between checks, then a new assertion is signed and the next sign-ins to IMAP and SMTP work', async () => {
+    const s = await googleSchool();
+    await expectRefreshAfterExpiry(
+      s,
+      { kind: 'google-service-account', serviceAccountKey: new Secret(JSON.stringify(s.key)) },
+      s.key.client_email,
+    );
+    const [first, second] = idp.assertions(s.key.client_email);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+  });
+
+  it('when domain-wide delegation is missing, then hwc check exits 1 with a log line that names the Admin console fix, and nothing is purged', async () => {
+    const s = await googleSchool({ delegation: 'none' });
+    await deliverSignal(s, 'google-sa-2@veiligthuis.test');
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(failureOf(run.stdout)).toMatchObject({
+      step: 'check',
+      err: { code: 'OAUTH2_CLIENT_REFUSED' },
+      msg: expect.stringContaining(
+        "the OAuth2 token endpoint refused the client (unauthorized_client); in the Google Admin console, allow domain-wide delegation for the service account's client ID with the scope https://mail.google.com/",
+      ) as unknown,
+    });
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
+    expect(secretsIn([run.stdout, run.stderr], s.key)).toEqual([]);
+  });
+
+  it('when the service account key was deleted, then hwc check exits 1 with a log line that names serviceAccountKey, and prints no token or key material', async () => {
+    const s = await googleSchool();
+    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    idp.deleteKey(s.key.private_key_id);
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(failureOf(run.stdout)).toMatchObject({
+      step: 'check',
+      err: { code: 'OAUTH2_GRANT_REFUSED' },
+      msg: expect.stringContaining(
+        'the OAuth2 token endpoint refused the grant (invalid_grant); check that the key in imap.auth.oauth2.serviceAccountKey has not been deleted',
+      ) as unknown,
+    });
+    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
+  });
+
+  it('when the service account was deleted, then hwc check exits 1 with a log line that names serviceAccountKey, and prints no token or key material', async () => {
+    const s = await googleSchool({ keyIn: 'env' });
+    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    idp.revoke(s.key.client_email);
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(failureOf(run.stdout)).toMatchObject({
+      step: 'check',
+      err: { code: 'OAUTH2_CLIENT_REFUSED' },
+      msg: expect.stringContaining(
+        'the OAuth2 token endpoint refused the client (invalid_client); check that the service account and its key in imap.auth.oauth2.serviceAccountKey still exist',
+      ) as unknown,
+    });
+    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
   });
 });
