@@ -8,12 +8,15 @@
  */
 import { createPrivateKey, sign } from 'node:crypto';
 import type { ResolvedOAuth2Config, Secret } from '../config/schema.js';
-import { parseServiceAccountKey, type ServiceAccountKey } from '../config/service-account-key.js';
+import {
+  GOOGLE_TOKEN_URL,
+  parseServiceAccountKey,
+  type ServiceAccountKey,
+} from '../config/service-account-key.js';
 import { HwcError } from '../core/errors.js';
 
 export const MICROSOFT_SCOPE = 'https://outlook.office365.com/.default';
 export const GOOGLE_SCOPE = 'https://mail.google.com/';
-const GOOGLE_REFRESH_URL = 'https://oauth2.googleapis.com/token';
 
 /** Hands out a valid access token; what the IMAP and SMTP adapters see of OAuth2. */
 export interface AccessTokenSource {
@@ -150,7 +153,7 @@ export class OAuth2TokenProvider implements AccessTokenSource {
         };
       case 'google-refresh-token':
         return {
-          url: GOOGLE_REFRESH_URL,
+          url: c.tokenUrl ?? GOOGLE_TOKEN_URL,
           body: {
             grant_type: 'refresh_token',
             client_id: c.clientId,
@@ -178,6 +181,8 @@ export class OAuth2TokenProvider implements AccessTokenSource {
         return `${k}.tenantId`;
       case 'client-credentials':
         return `${k}.tokenUrl`;
+      case 'google-refresh-token':
+        return this.config.tokenUrl === undefined ? `${k} (Google's token endpoint)` : `${k}.tokenUrl`;
       default:
         return `${k} (Google's token endpoint)`;
     }

@@ -12,6 +12,7 @@ import { kindOf, show, unknownKeyMessage } from './errors.js';
 import { REGIONS, type Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
 import { isLoopbackUrl } from '../adapters/loopback.js';
+import { isGoogleOrLoopbackTokenUrl } from './service-account-key.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -69,8 +70,8 @@ export type OAuth2Of<S> =
   | { kind: 'microsoft'; tenantId: string; clientId: string; clientSecret: S }
   /** Google Workspace, a service account with domain-wide delegation: JWT bearer grant (RFC 7523). */
   | { kind: 'google-service-account'; serviceAccountKey: S }
-  /** Google, a stored refresh token (RFC 6749 6). */
-  | { kind: 'google-refresh-token'; clientId: string; clientSecret: S; refreshToken: S }
+  /** Google, a stored refresh token (RFC 6749 6); `tokenUrl` only for a loopback proxy or tests. */
+  | { kind: 'google-refresh-token'; clientId: string; clientSecret: S; refreshToken: S; tokenUrl?: string }
   /** Any other provider: client credentials against its token endpoint. */
   | { kind: 'client-credentials'; tokenUrl: string; clientId: string; clientSecret: S; scope: string };
 
@@ -434,7 +435,7 @@ const OAUTH2_FORMS =
 const OAUTH2_SHAPES = {
   microsoft: ['provider', 'tenantId', 'clientId', 'clientSecret'],
   'google-service-account': ['provider', 'serviceAccountKey'],
-  'google-refresh-token': ['provider', 'clientId', 'clientSecret', 'refreshToken'],
+  'google-refresh-token': ['provider', 'clientId', 'clientSecret', 'refreshToken', 'tokenUrl'],
   'client-credentials': ['tokenUrl', 'clientId', 'clientSecret', 'scope'],
 } as const;
 
@@ -478,9 +479,12 @@ export const oauth2Schema = z
     for (const key of Object.keys(value)) {
       if (!shape.includes(key)) {
         const hint =
-          kind === 'google-service-account' && OAUTH2_SHAPES['google-refresh-token'].includes(key as never)
-            ? 'unknown key with serviceAccountKey; give either serviceAccountKey, or clientId, clientSecret and refreshToken'
-            : unknownKeyMessage(key, shape);
+          kind === 'google-service-account' && key === 'tokenUrl'
+            ? `unknown key with serviceAccountKey; the key's "token_uri" names the token endpoint`
+            : kind === 'google-service-account' &&
+                OAUTH2_SHAPES['google-refresh-token'].includes(key as never)
+              ? 'unknown key with serviceAccountKey; give either serviceAccountKey, or clientId, clientSecret and refreshToken'
+              : unknownKeyMessage(key, shape);
         fail(hint, [key]);
       }
     }
@@ -536,7 +540,14 @@ export const oauth2Schema = z
           ),
         };
         break;
-      case 'google-refresh-token':
+      case 'google-refresh-token': {
+        // The client secret and the refresh token go to this URL: the same rule as a service
+        // account key's token_uri.
+        const expected = "Google's token endpoint (the default; leave tokenUrl out) or a loopback URL";
+        const tokenUrl = value['tokenUrl'] === undefined ? undefined : textAt('tokenUrl', expected, '');
+        if (tokenUrl && !isGoogleOrLoopbackTokenUrl(tokenUrl)) {
+          fail(`expected ${expected}, got ${show(tokenUrl)}`, ['tokenUrl']);
+        }
         out = {
           kind,
           clientId: clientId('of the OAuth client in Google Cloud'),
@@ -548,8 +559,10 @@ export const oauth2Schema = z
             'refreshToken',
             `add refreshToken: ${SECRET_FORMS}, or use serviceAccountKey: for a service account with domain-wide delegation`,
           ),
+          ...(tokenUrl ? { tokenUrl } : {}),
         };
         break;
+      }
       case 'client-credentials': {
         const tokenUrl = textAt(
           'tokenUrl',

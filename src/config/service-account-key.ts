@@ -31,14 +31,22 @@ export function parseServiceAccountKey(json: unknown): ServiceAccountKey | strin
     return 'the key\'s "private_key" is not a PEM private key';
   }
   const tokenUri = typeof key['token_uri'] === 'string' ? key['token_uri'] : GOOGLE_TOKEN_URL;
-  // A key file names its own token endpoint, which gets the signed assertion: only Google's, or
-  // loopback (a local token proxy, or the integration tests' server), never another remote host.
-  const url = URL.canParse(tokenUri) ? new URL(tokenUri) : undefined;
-  if (url === undefined || !(isGoogleTokenUrl(url) || isLoopbackUrl(url))) {
+  // A key file names its own token endpoint, which gets the signed assertion.
+  if (!isGoogleOrLoopbackTokenUrl(tokenUri)) {
     return 'the key\'s "token_uri" is neither a Google https:// endpoint nor on loopback';
   }
   const privateKeyId = typeof key['private_key_id'] === 'string' ? key['private_key_id'] : undefined;
   return { clientEmail, privateKey, tokenUri, ...(privateKeyId ? { privateKeyId } : {}) };
+}
+
+/**
+ * Where a Google credential (a signed assertion, or a client secret with a refresh token) may be
+ * sent: Google's token endpoint over https, or loopback (a local token proxy, or the integration
+ * tests' server), never another remote host.
+ */
+export function isGoogleOrLoopbackTokenUrl(text: string): boolean {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  return url !== undefined && (isGoogleTokenUrl(url) || isLoopbackUrl(url));
 }
 
 /** Parsed rather than matched as text: `https://host.example#.googleapis.com/` is host.example. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { OAuth2TokenProvider } from '../../src/adapters/oauth2-token.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { Config } from '../../src/config/schema.js';
@@ -37,6 +38,15 @@ function ok(raw: unknown): Config {
 }
 
 const secret = { env: 'HWC_OAUTH2_CLIENT_SECRET' };
+
+/** The Google refresh-token form, with `extra` keys. */
+const googleRefresh = (extra: Record<string, unknown> = {}) => ({
+  provider: 'google',
+  clientId: 'c',
+  clientSecret: secret,
+  refreshToken: { env: 'HWC_OAUTH2_REFRESH_TOKEN' },
+  ...extra,
+});
 
 describe('parseConfig: auth.oauth2', () => {
   it('when oauth2 names Microsoft with tenant, client and secret, then it is accepted without a password', () => {
@@ -76,6 +86,60 @@ describe('parseConfig: auth.oauth2', () => {
         }),
       ).imap.auth.oauth2,
     ).toMatchObject({ kind: 'google-refresh-token', refreshToken: { env: 'HWC_OAUTH2_REFRESH_TOKEN' } });
+  });
+
+  it('when the Google refresh-token form has no tokenUrl, then the parsed config has none either', () => {
+    expect(ok(base(googleRefresh())).imap.auth.oauth2).toStrictEqual({
+      kind: 'google-refresh-token',
+      clientId: 'c',
+      clientSecret: secret,
+      refreshToken: { env: 'HWC_OAUTH2_REFRESH_TOKEN' },
+    });
+  });
+
+  it("when the Google refresh-token form has a tokenUrl that is Google's or on loopback, then it is accepted", () => {
+    for (const tokenUrl of [
+      'https://oauth2.googleapis.com/token',
+      'http://127.0.0.1:8080/token',
+      'https://localhost/token',
+      'http://[::1]:9/token',
+    ]) {
+      expect(ok(base(googleRefresh({ tokenUrl }))).imap.auth.oauth2, tokenUrl).toMatchObject({
+        kind: 'google-refresh-token',
+        tokenUrl,
+      });
+    }
+  });
+
+  it('when the Google refresh-token form has a tokenUrl on another host, then it is refused, as the client secret and refresh token would go there', () => {
+    for (const tokenUrl of [
+      'https://evil.example/token',
+      'http://127.0.0.1.example.nl/',
+      'http://oauth2.googleapis.com/token',
+      'https://idp.example.nl#.googleapis.com/',
+      'not a url',
+    ]) {
+      expect(errorsOf(base(googleRefresh({ tokenUrl }))), tokenUrl).toEqual([
+        `imap.auth.oauth2.tokenUrl: expected Google's token endpoint (the default; leave tokenUrl out) or a loopback URL, got ${JSON.stringify(tokenUrl)}`,
+      ]);
+    }
+    expect(errorsOf(base(googleRefresh({ tokenUrl: 42 })))).toEqual([
+      "imap.auth.oauth2.tokenUrl: expected Google's token endpoint (the default; leave tokenUrl out) or a loopback URL, got 42",
+    ]);
+  });
+
+  it("when a service account has a tokenUrl, then the error says that the key's token_uri names the endpoint", () => {
+    expect(
+      errorsOf(
+        base({
+          provider: 'google',
+          serviceAccountKey: { file: 'key.json' },
+          tokenUrl: 'http://127.0.0.1:8080/token',
+        }),
+      ),
+    ).toEqual([
+      'imap.auth.oauth2.tokenUrl: unknown key with serviceAccountKey; the key\'s "token_uri" names the token endpoint',
+    ]);
   });
 
   it('when oauth2 has a token URL, client, secret and scope, then it is generic client credentials', () => {
@@ -175,6 +239,30 @@ describe('loadConfig: auth.oauth2', () => {
     const oauth2 = result.config.imap.auth.oauth2;
     expect(oauth2?.kind === 'client-credentials' && oauth2.clientSecret.reveal()).toBe('from-the-file');
     expect(JSON.stringify(result.config)).not.toContain('from-the-file');
+  });
+
+  it("when the Google refresh-token form is loaded, then the token provider asks Google's token endpoint, or the loopback tokenUrl when one is given", async () => {
+    for (const [extra, expected] of [
+      [{}, 'https://oauth2.googleapis.com/token'],
+      [{ tokenUrl: 'http://127.0.0.1:8080/token' }, 'http://127.0.0.1:8080/token'],
+    ] as const) {
+      const result = await loadConfig(install(googleRefresh(extra), {}), { env: ENV, cwd: '/' });
+      if (!('config' in result)) throw new Error(result.errors.join('\n'));
+      const oauth2 = result.config.imap.auth.oauth2;
+      if (oauth2 === undefined) throw new Error('expected oauth2');
+      const urls: string[] = [];
+      const fetchStub = (input: string | URL | Request): Promise<Response> => {
+        urls.push(String(input));
+        return Promise.resolve(Response.json({ access_token: 't', token_type: 'Bearer', expires_in: 3600 }));
+      };
+      const tokens = new OAuth2TokenProvider(oauth2, {
+        key: 'imap.auth.oauth2',
+        user: 'hwc@school.example.nl',
+        fetch: fetchStub as typeof fetch,
+      });
+      expect(await tokens.token()).toBe('t');
+      expect(urls).toEqual([expected]);
+    }
   });
 
   it('when the service account key is a valid JSON key, then it loads; when it is not one, then the key is named without its content', async () => {

@@ -165,22 +165,36 @@ describe('OAuth2TokenProvider', () => {
     expect(endpoint.calls[0]?.body.get('grant_type')).toBe('client_credentials');
   });
 
-  it('when Google uses a stored refresh token, then the refresh-token grant is used', async () => {
+  const googleRefresh: ResolvedOAuth2Config = {
+    kind: 'google-refresh-token',
+    clientId: 'app.apps.googleusercontent.com',
+    clientSecret: new Secret(SECRET),
+    refreshToken: new Secret('1//refresh'),
+  };
+
+  it("when Google uses a stored refresh token without tokenUrl, then the refresh-token grant goes to Google's token endpoint", async () => {
     const endpoint = fakeEndpoint([token('t1', 3600)]);
-    await provider(
-      {
-        kind: 'google-refresh-token',
-        clientId: 'app.apps.googleusercontent.com',
-        clientSecret: new Secret(SECRET),
-        refreshToken: new Secret('1//refresh'),
-      },
-      endpoint,
-    ).token();
+    await provider(googleRefresh, endpoint).token();
     expect(endpoint.calls[0]?.url).toBe('https://oauth2.googleapis.com/token');
-    expect(Object.fromEntries(endpoint.calls[0]?.body ?? [])).toMatchObject({
+    expect(Object.fromEntries(endpoint.calls[0]?.body ?? [])).toEqual({
       grant_type: 'refresh_token',
+      client_id: 'app.apps.googleusercontent.com',
+      client_secret: SECRET,
       refresh_token: '1//refresh',
     });
+    const down = await refusal(provider(googleRefresh, fakeEndpoint([])).token());
+    expect(down.message).toContain("imap.auth.oauth2 (Google's token endpoint)");
+  });
+
+  it('when the Google refresh-token form has a tokenUrl, then the grant goes there, and an unreachable one is named', async () => {
+    const configured = { ...googleRefresh, tokenUrl: 'http://127.0.0.1:8080/token' };
+    const endpoint = fakeEndpoint([token('t1', 3600)]);
+    expect(await provider(configured, endpoint).token()).toBe('t1');
+    expect(endpoint.calls.map((call) => call.url)).toEqual(['http://127.0.0.1:8080/token']);
+    expect(endpoint.calls[0]?.body.get('grant_type')).toBe('refresh_token');
+    const down = await refusal(provider(configured, fakeEndpoint([])).token());
+    expect(down).toMatchObject({ code: 'OAUTH2_UNREACHABLE', permanent: false });
+    expect(down.message).toContain('imap.auth.oauth2.tokenUrl');
   });
 
   it('when Google uses a service account, then an RS256 JWT for the mailbox with the mail scope is sent (RFC 7523)', async () => {
