@@ -13,6 +13,7 @@ import {
   startOAuth2Server,
   type TestClient,
   type TestOAuth2Server,
+  type TestRefreshClient,
   type TestServiceAccountKey,
 } from '../support/oauth2-server.js';
 import { createSchool, headerOf, signalMail, textOf, type School } from '../support/school.js';
@@ -74,6 +75,31 @@ async function googleSchool(
   return { ...school, key };
 }
 
+/**
+ * A school whose daemon signs in to both servers with a stored Google refresh token, its client
+ * secret in an environment variable and the refresh token in a file (chmod 600, outside the state
+ * and temp directories). `tokenUrl` points the grant at the local server instead of Google's.
+ */
+async function googleRefreshSchool(): Promise<School & { client: TestRefreshClient }> {
+  const school = await createSchool({ notify: 'both' });
+  const client = idp.addRefreshClient(school.hwc.address);
+  const refreshTokenFile = join(school.install.dir, 'google-refresh-token');
+  writeFileSync(refreshTokenFile, `${client.refreshToken}\n`, { mode: 0o600 });
+  signInWithOAuth2(
+    school,
+    ['imap', 'smtp'],
+    {
+      provider: 'google',
+      clientId: client.clientId,
+      clientSecret: { env: 'HWC_OAUTH2_CLIENT_SECRET' },
+      refreshToken: { file: refreshTokenFile },
+      tokenUrl: idp.tokenUrl,
+    },
+    { HWC_OAUTH2_CLIENT_SECRET: client.clientSecret },
+  );
+  return { ...school, client };
+}
+
 /** Writes `oauth2` into the config for the given servers, and drops their passwords from the env. */
 function signInWithOAuth2(
   school: School,
@@ -98,15 +124,18 @@ function signInWithOAuth2(
 }
 
 /**
- * The secrets of a client or service account found in the outputs: its client secret, or its
- * private key's base64 lines (a leak inside a JSON log line has its line breaks escaped) and the
- * signatures of the assertions it sent; and every access token issued.
+ * The secrets of a client or service account found in the outputs: its client secret and refresh
+ * token, or its private key's base64 lines (a leak inside a JSON log line has its line breaks
+ * escaped) and the signatures of the assertions it sent; and every access token issued.
  */
-function secretsIn(outputs: string[], credential: TestClient | TestServiceAccountKey): string[] {
+function secretsIn(
+  outputs: string[],
+  credential: TestClient | TestRefreshClient | TestServiceAccountKey,
+): string[] {
   const text = outputs.join('\n');
   const own =
     'clientSecret' in credential
-      ? [credential.clientSecret]
+      ? [credential.clientSecret, ...('refreshToken' in credential ? [credential.refreshToken] : [])]
       : [
           ...credential.private_key
             .split('\n')
@@ -125,6 +154,11 @@ function filesUnder(dir: string): string[] {
 
 function stackLog(name: string): string {
   return readFileSync(join(mailstackEnv().dir, 'log', name), 'utf8');
+}
+
+/** The log line of the failed check, parsed. */
+function failureOf(stdout: string): unknown {
+  return JSON.parse(stdout.split('\n').find((line) => line.includes('"outcome":"failed"')) ?? '{}');
 }
 
 async function deliverSignal(s: School, id: string): Promise<void> {
@@ -280,11 +314,6 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
 });
 
 describe('Google service account sign-in (JWT bearer grant, RFC 7523) against the real Dovecot and Postfix', () => {
-  /** The log line of the failed check, parsed. */
-  function failureOf(stdout: string): unknown {
-    return JSON.parse(stdout.split('\n').find((line) => line.includes('"outcome":"failed"')) ?? '{}');
-  }
-
   it('when a school signs in with a Google service account, then the morning check notifies over SMTP XOAUTH2, acknowledges and purges over IMAP, and no token or key material is printed or written', async () => {
     const s = await googleSchool();
     await deliverSignal(s, 'google-sa-1@veiligthuis.test');
@@ -385,5 +414,70 @@ describe('Google service account sign-in (JWT bearer grant, RFC 7523) against th
       ) as unknown,
     });
     expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
+  });
+});
+
+describe('Google sign-in with a stored refresh token (RFC 6749 6) against the real Dovecot and Postfix', () => {
+  it('when a school signs in with a stored Google refresh token, then the check notifies over SMTP XOAUTH2, acknowledges and purges over IMAP, and no token, refresh token or client secret is printed or written', async () => {
+    const s = await googleRefreshSchool();
+    await deliverSignal(s, 'google-rt-1@veiligthuis.test');
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    for (const contact of [s.zorg, s.backup]) {
+      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
+      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
+    }
+    const [ack] = await waitForMessages(s.vt, 'INBOX', 1, 10_000);
+    expect(ack && headerOf(ack.source, 'In-Reply-To')).toBe('<google-rt-1@veiligthuis.test>');
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+    // One refresh for IMAP and one for SMTP, each accepted only with this client's refresh token.
+    expect(idp.tokenRequests(s.client.clientId)).toBe(2);
+    expect(stackLog('dovecot.log')).toMatch(
+      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
+    );
+    expect(stackLog('postfix.log')).toMatch(
+      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
+    );
+    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
+    expect(written.length).toBeGreaterThan(0);
+    expect(secretsIn([run.stdout, run.stderr, ...written], s.client)).toEqual([]);
+  });
+
+  it('when the access token expires between checks, then the refresh token is used again and the next sign-ins to IMAP and SMTP work', async () => {
+    const s = await googleRefreshSchool();
+    await expectRefreshAfterExpiry(
+      s,
+      {
+        kind: 'google-refresh-token',
+        clientId: s.client.clientId,
+        clientSecret: new Secret(s.client.clientSecret),
+        refreshToken: new Secret(s.client.refreshToken),
+        tokenUrl: idp.tokenUrl,
+      },
+      s.client.clientId,
+    );
+  });
+
+  it('when the refresh token was revoked, then hwc check exits 1 with a log line that names refreshToken and says to create a new one, nothing is purged, and no token or secret is printed', async () => {
+    const s = await googleRefreshSchool();
+    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    idp.revokeRefreshToken(s.client.clientId);
+    await deliverSignal(s, 'google-rt-2@veiligthuis.test');
+
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code).toBe(1);
+    expect(failureOf(run.stdout)).toMatchObject({
+      step: 'check',
+      err: { code: 'OAUTH2_GRANT_REFUSED' },
+      msg: expect.stringContaining(
+        'the OAuth2 token endpoint refused the grant (invalid_grant); the refresh token in imap.auth.oauth2.refreshToken was revoked or has expired; create a new one',
+      ) as unknown,
+    });
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
+    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.client)).toEqual([]);
   });
 });

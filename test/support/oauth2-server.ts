@@ -1,9 +1,13 @@
 /**
  * A local OAuth2 identity provider for the OAuth2 integration tests, on loopback only.
  *
- * - The client credentials token endpoint is oauth2-mock-server's, made strict: a client must be
+ * - The token endpoint for client credentials and for Google's stored refresh token (the
+ *   refresh_token grant, RFC 6749 6) is oauth2-mock-server's, made strict: a client must be
  *   registered here with its secret (RFC 6749 2.3.1, in the body), a revoked client gets
  *   `invalid_client`, and tokens carry the client's id and live as long as `lifetimeSeconds` says.
+ *   A refresh token that was not issued to the client, or was revoked, gets `invalid_grant` (400),
+ *   as Google answers one that is revoked or expired; like Google's, the answer carries no new
+ *   refresh token.
  * - The JWT bearer token endpoint (RFC 7523) for Google service accounts runs here on node:http,
  *   because oauth2-mock-server answers `invalid_grant` to that grant. Each service account gets
  *   its own RSA key and a Google-style JSON key whose `token_uri` is this endpoint. It checks an
@@ -19,7 +23,7 @@
  *   on node:http: it checks a JWT's RS256 signature against the mock server's key and its expiry,
  *   or looks an opaque token up, and answers with the mailbox the client was granted, the way
  *   Add-MailboxPermission grants an Entra ID app one mailbox. A token of a client without a grant,
- *   expired or revoked is inactive.
+ *   expired or revoked, or refreshed with a refresh token that was revoked since, is inactive.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,10 +35,17 @@ export interface TestClient {
   clientSecret: string;
 }
 
+/** A Google OAuth client and the refresh token that a sign-in as the mailbox gave it. */
+export interface TestRefreshClient extends TestClient {
+  refreshToken: string;
+}
+
 interface Registration {
   secret: string;
   mailbox: string | undefined;
   revoked: boolean;
+  refreshToken: string | undefined;
+  refreshTokenRevoked: boolean;
 }
 
 /** A service account's JSON key, as the Google Cloud console hands it out. */
@@ -72,6 +83,8 @@ export interface TestOAuth2Server {
   lifetimeSeconds: number;
   /** Registers a client; `mailbox` is the one mailbox its tokens may open (none: no grant). */
   addClient(mailbox: string | undefined): TestClient;
+  /** Registers a client with a refresh token for `mailbox` (none: no grant). */
+  addRefreshClient(mailbox: string | undefined): TestRefreshClient;
   /**
    * Creates a service account and a JSON key for it; `mailbox` is the one mailbox that domain-wide
    * delegation lets it act as (none: no delegation).
@@ -79,6 +92,11 @@ export interface TestOAuth2Server {
   addServiceAccount(mailbox: string | undefined): TestServiceAccountKey;
   /** Revokes a client (by its id), or deletes a service account (by its client_email). */
   revoke(id: string): void;
+  /**
+   * Revokes a client's refresh token, and with it the access tokens granted with it, as Google
+   * does when the mailbox's password changes or its user removes the app's access.
+   */
+  revokeRefreshToken(clientId: string): void;
   /** Deletes a service account's key (by its private_key_id), as the Cloud console's Keys tab does. */
   deleteKey(privateKeyId: string): void;
   /** Token requests per client id or service account client_email, answered or refused. */
@@ -128,7 +146,29 @@ export async function startOAuth2Server(): Promise<TestOAuth2Server> {
         clientId: `hwc-test-${randomBytes(6).toString('hex')}`,
         clientSecret: randomBytes(18).toString('base64url'),
       };
-      clients.set(client.clientId, { secret: client.clientSecret, mailbox, revoked: false });
+      clients.set(client.clientId, {
+        secret: client.clientSecret,
+        mailbox,
+        revoked: false,
+        refreshToken: undefined,
+        refreshTokenRevoked: false,
+      });
+      return client;
+    },
+    addRefreshClient(mailbox: string | undefined): TestRefreshClient {
+      const client = {
+        clientId: `hwc-test-${randomBytes(6).toString('hex')}.apps.googleusercontent.com`,
+        clientSecret: randomBytes(18).toString('base64url'),
+        // Google's refresh tokens start with 1//.
+        refreshToken: `1//${randomBytes(48).toString('base64url')}`,
+      };
+      clients.set(client.clientId, {
+        secret: client.clientSecret,
+        mailbox,
+        revoked: false,
+        refreshToken: client.refreshToken,
+        refreshTokenRevoked: false,
+      });
       return client;
     },
     addServiceAccount(mailbox: string | undefined): TestServiceAccountKey {
@@ -158,6 +198,10 @@ export async function startOAuth2Server(): Promise<TestOAuth2Server> {
       if (client) client.revoked = true;
       const account = serviceAccounts.get(id);
       if (account) account.deleted = true;
+    },
+    revokeRefreshToken(clientId: string): void {
+      const client = clients.get(clientId);
+      if (client) client.refreshTokenRevoked = true;
     },
     deleteKey(privateKeyId: string): void {
       for (const account of serviceAccounts.values()) {
@@ -199,6 +243,20 @@ export async function startOAuth2Server(): Promise<TestOAuth2Server> {
         response.body = { error: 'invalid_client', error_description: 'client authentication failed' };
         return;
       }
+      if (body['grant_type'] === 'refresh_token') {
+        if (
+          client.refreshToken === undefined ||
+          client.refreshTokenRevoked ||
+          body['refresh_token'] !== client.refreshToken
+        ) {
+          response.statusCode = 400;
+          response.body = { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' };
+          return;
+        }
+        // oauth2-mock-server rotates refresh tokens and adds an ID token; Google does neither here.
+        delete response.body['refresh_token'];
+        delete response.body['id_token'];
+      }
       response.body['expires_in'] = state.lifetimeSeconds;
       issued.push(String(response.body['access_token']));
     },
@@ -230,7 +288,7 @@ export async function startOAuth2Server(): Promise<TestOAuth2Server> {
     const claims = decode(payload) as { exp?: number; client_id?: string };
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return undefined;
     const client = clients.get(String(claims.client_id));
-    return client && !client.revoked ? client.mailbox : undefined;
+    return client && !client.revoked && !client.refreshTokenRevoked ? client.mailbox : undefined;
   };
 
   const refused = (status: number, error: string, description: string) => ({
