@@ -167,6 +167,40 @@ async function deliverSignal(s: School, id: string): Promise<void> {
 }
 
 /**
+ * Runs a morning check signed in with OAuth2 for IMAP and SMTP, and checks the whole story: both
+ * contacts notified, Veilig Thuis acknowledged, the inbox purged, one token for IMAP and one for
+ * SMTP (`id` is what the token endpoint counts requests for), token sign-ins in the servers' logs,
+ * and no secret of `credential` or token in the output or in any file written.
+ */
+async function expectCheckSignedInWithOAuth2(
+  s: School,
+  signalId: string,
+  id: string,
+  credential: TestClient | TestRefreshClient | TestServiceAccountKey,
+): Promise<void> {
+  await deliverSignal(s, signalId);
+  const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+
+  for (const contact of [s.zorg, s.backup]) {
+    const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
+    expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
+  }
+  const [ack] = await waitForMessages(s.vt, 'INBOX', 1, 10_000);
+  expect(ack && headerOf(ack.source, 'In-Reply-To')).toBe(`<${signalId}>`);
+  expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+  expect(idp.tokenRequests(id)).toBe(2);
+  // The servers saw token sign-ins, not passwords.
+  expect(stackLog('dovecot.log')).toMatch(
+    new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
+  );
+  expect(stackLog('postfix.log')).toMatch(new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`));
+  const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
+  expect(written.length).toBeGreaterThan(0);
+  expect(secretsIn([run.stdout, run.stderr, ...written], credential)).toEqual([]);
+}
+
+/**
  * Signs in in-process with tokens that live 2 s: a second IMAP sign-in reuses the token; once it
  * has expired, IMAP refuses it, and the next sign-ins to IMAP and SMTP fetch and use a fresh one.
  * `id` is the client id or service account that the token endpoint counts requests for.
@@ -228,28 +262,7 @@ async function expectRefreshAfterExpiry(s: School, config: ResolvedOAuth2Config,
 describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
   it('when the daemon signs in with OAuth2 client credentials, then the signal is notified over SMTP XOAUTH2 and purged over IMAP, and no token or secret is printed', async () => {
     const s = await oauth2School();
-    await deliverSignal(s, 'oauth2-1@veiligthuis.test');
-
-    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-
-    for (const contact of [s.zorg, s.backup]) {
-      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
-      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
-    }
-    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
-    // One token for IMAP and one for SMTP; no more.
-    expect(idp.tokenRequests(s.client.clientId)).toBe(2);
-    // The servers saw token sign-ins, not passwords.
-    expect(stackLog('dovecot.log')).toMatch(
-      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
-    );
-    expect(stackLog('postfix.log')).toMatch(
-      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
-    );
-    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
-    expect(written.length).toBeGreaterThan(0);
-    expect(secretsIn([run.stdout, run.stderr, ...written], s.client)).toEqual([]);
+    await expectCheckSignedInWithOAuth2(s, 'oauth2-1@veiligthuis.test', s.client.clientId, s.client);
   });
 
   it('when a token expires, then a fresh one is fetched before the next sign-in, and the expired one is refused', async () => {
@@ -316,20 +329,8 @@ describe('OAuth2 sign-in against the real Dovecot and Postfix', () => {
 describe('Google service account sign-in (JWT bearer grant, RFC 7523) against the real Dovecot and Postfix', () => {
   it('when a school signs in with a Google service account, then the morning check notifies over SMTP XOAUTH2, acknowledges and purges over IMAP, and no token or key material is printed or written', async () => {
     const s = await googleSchool();
-    await deliverSignal(s, 'google-sa-1@veiligthuis.test');
-
-    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-
-    for (const contact of [s.zorg, s.backup]) {
-      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
-      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
-    }
-    const [ack] = await waitForMessages(s.vt, 'INBOX', 1, 10_000);
-    expect(ack && headerOf(ack.source, 'In-Reply-To')).toBe('<google-sa-1@veiligthuis.test>');
-    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
-    // One signed assertion for IMAP and one for SMTP, each for the HwC mailbox.
-    expect(idp.tokenRequests(s.key.client_email)).toBe(2);
+    await expectCheckSignedInWithOAuth2(s, 'google-sa-1@veiligthuis.test', s.key.client_email, s.key);
+    // Each signed assertion was for the HwC mailbox, at the key's own token endpoint.
     const claims = idp
       .assertions(s.key.client_email)
       .map((assertion) =>
@@ -339,15 +340,6 @@ describe('Google service account sign-in (JWT bearer grant, RFC 7523) against th
       expect.objectContaining({ sub: s.hwc.address, aud: s.key.token_uri }),
       expect.objectContaining({ sub: s.hwc.address, aud: s.key.token_uri }),
     ]);
-    expect(stackLog('dovecot.log')).toMatch(
-      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
-    );
-    expect(stackLog('postfix.log')).toMatch(
-      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
-    );
-    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
-    expect(written.length).toBeGreaterThan(0);
-    expect(secretsIn([run.stdout, run.stderr, ...written], s.key)).toEqual([]);
   });
 
   it('when the token expires between checks, then a new assertion is signed and the next sign-ins to IMAP and SMTP work', async () => {
@@ -420,29 +412,8 @@ describe('Google service account sign-in (JWT bearer grant, RFC 7523) against th
 describe('Google sign-in with a stored refresh token (RFC 6749 6) against the real Dovecot and Postfix', () => {
   it('when a school signs in with a stored Google refresh token, then the check notifies over SMTP XOAUTH2, acknowledges and purges over IMAP, and no token, refresh token or client secret is printed or written', async () => {
     const s = await googleRefreshSchool();
-    await deliverSignal(s, 'google-rt-1@veiligthuis.test');
-
-    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-
-    for (const contact of [s.zorg, s.backup]) {
-      const [notification] = await waitForMessages(contact, 'INBOX', 1, 10_000);
-      expect(await textOf(notification)).toContain('Codewoord: Handle with Care');
-    }
-    const [ack] = await waitForMessages(s.vt, 'INBOX', 1, 10_000);
-    expect(ack && headerOf(ack.source, 'In-Reply-To')).toBe('<google-rt-1@veiligthuis.test>');
-    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
-    // One refresh for IMAP and one for SMTP, each accepted only with this client's refresh token.
-    expect(idp.tokenRequests(s.client.clientId)).toBe(2);
-    expect(stackLog('dovecot.log')).toMatch(
-      new RegExp(`imap-login: Info: Login: user=<${s.hwc.address}>, method=(OAUTHBEARER|XOAUTH2)`),
-    );
-    expect(stackLog('postfix.log')).toMatch(
-      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
-    );
-    const written = [...filesUnder(s.install.storage), ...filesUnder(s.install.tmp)];
-    expect(written.length).toBeGreaterThan(0);
-    expect(secretsIn([run.stdout, run.stderr, ...written], s.client)).toEqual([]);
+    // Each refresh is accepted only with this client's refresh token.
+    await expectCheckSignedInWithOAuth2(s, 'google-rt-1@veiligthuis.test', s.client.clientId, s.client);
   });
 
   it('when the access token expires between checks, then the refresh token is used again and the next sign-ins to IMAP and SMTP work', async () => {
