@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { CLI, REPO, type HwcRun } from './hwc.js';
+import { spawnHwc, type HwcOptions, type HwcRun } from './hwc.js';
 
 export interface RunningHwc {
   /** Everything the process wrote so far. */
@@ -11,33 +10,22 @@ export interface RunningHwc {
 }
 
 /** Starts the built `hwc` as a long-running child process (`hwc run`), the way systemd would. */
-export function startHwc(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): RunningHwc {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd ?? REPO,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<HwcRun>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+export function startHwc(args: string[], options: HwcOptions = {}): RunningHwc {
+  const { child, output, exited } = spawnHwc(args, options);
   let done = false;
-  void exited.then(() => (done = true));
+  void exited.then(
+    () => (done = true),
+    () => (done = true),
+  );
 
   return {
-    output: () => ({ stdout, stderr }),
+    output,
     async waitForOutput(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(stdout)) {
-        if (done) throw new Error(`hwc exited before printing ${pattern}:\n${stdout}${stderr}`);
+      for (let now = output(); !pattern.test(now.stdout); now = output()) {
+        if (done) throw new Error(`hwc exited before printing ${pattern}:\n${now.stdout}${now.stderr}`);
         if (Date.now() > deadline)
-          throw new Error(`no ${pattern} after ${timeoutMs} ms:\n${stdout}${stderr}`);
+          throw new Error(`no ${pattern} after ${timeoutMs} ms:\n${now.stdout}${now.stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,32 +14,52 @@ export interface HwcRun {
   stderr: string;
 }
 
-/**
- * Runs the built `hwc` command as a child process, the way systemd or an admin would; under
- * `prefix` if given, e.g. `inNetns(namespace)` to run it on another (namespaced) host.
- */
-export function runHwc(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; prefix?: string[] } = {},
-): Promise<HwcRun> {
+export interface HwcOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** A command to run `node` under, e.g. `inNetns(namespace)` to run it on another (namespaced) host. */
+  prefix?: string[];
+}
+
+export interface SpawnedHwc {
+  child: ChildProcess;
+  /** Everything the process wrote so far. */
+  output(): { stdout: string; stderr: string };
+  /** Settles once the process has exited, with its exit code and all output. */
+  exited: Promise<HwcRun>;
+}
+
+/** Starts the built `hwc` as a child process and collects its output: the one way tests start it. */
+export function spawnHwc(args: string[], options: HwcOptions = {}): SpawnedHwc {
   const [command = process.execPath, ...commandArgs] = [...(options.prefix ?? []), process.execPath];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, [...commandArgs, CLI, ...args], {
-      cwd: options.cwd ?? REPO,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
+  const child = spawn(command, [...commandArgs, CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<HwcRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** Runs the built `hwc` command to its end, the way systemd or an admin would; killed after `timeoutMs`. */
+export async function runHwc(
+  args: string[],
+  options: HwcOptions & { timeoutMs?: number } = {},
+): Promise<HwcRun> {
+  const { child, exited } = spawnHwc(args, options);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface TestInstall {
