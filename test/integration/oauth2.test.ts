@@ -372,41 +372,45 @@ describe('Google service account sign-in (JWT bearer grant, RFC 7523) against th
     expect(secretsIn([run.stdout, run.stderr], s.key)).toEqual([]);
   });
 
-  it('when the service account key was deleted, then hwc check exits 1 with a log line that names serviceAccountKey, and prints no token or key material', async () => {
-    const s = await googleSchool();
-    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    idp.deleteKey(s.key.private_key_id);
+  it.each([
+    [
+      'service account key',
+      {
+        keyIn: 'file' as const,
+        remove: (key: TestServiceAccountKey) => idp.deleteKey(key.private_key_id),
+        code: 'OAUTH2_GRANT_REFUSED',
+        message:
+          'the OAuth2 token endpoint refused the grant (invalid_grant); check that the key in imap.auth.oauth2.serviceAccountKey has not been deleted',
+      },
+    ],
+    [
+      'service account',
+      {
+        keyIn: 'env' as const,
+        remove: (key: TestServiceAccountKey) => idp.revoke(key.client_email),
+        code: 'OAUTH2_CLIENT_REFUSED',
+        message:
+          'the OAuth2 token endpoint refused the client (invalid_client); check that the service account and its key in imap.auth.oauth2.serviceAccountKey still exist',
+      },
+    ],
+  ] as const)(
+    'when the %s was deleted, then hwc check exits 1 with a log line that names serviceAccountKey, and prints no token or key material',
+    async (_what, { keyIn, remove, code, message }) => {
+      const s = await googleSchool({ keyIn });
+      const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      remove(s.key);
 
-    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(run.code).toBe(1);
-    expect(failureOf(run.stdout)).toMatchObject({
-      step: 'check',
-      err: { code: 'OAUTH2_GRANT_REFUSED' },
-      msg: expect.stringContaining(
-        'the OAuth2 token endpoint refused the grant (invalid_grant); check that the key in imap.auth.oauth2.serviceAccountKey has not been deleted',
-      ) as unknown,
-    });
-    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
-  });
-
-  it('when the service account was deleted, then hwc check exits 1 with a log line that names serviceAccountKey, and prints no token or key material', async () => {
-    const s = await googleSchool({ keyIn: 'env' });
-    const ok = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    idp.revoke(s.key.client_email);
-
-    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
-    expect(run.code).toBe(1);
-    expect(failureOf(run.stdout)).toMatchObject({
-      step: 'check',
-      err: { code: 'OAUTH2_CLIENT_REFUSED' },
-      msg: expect.stringContaining(
-        'the OAuth2 token endpoint refused the client (invalid_client); check that the service account and its key in imap.auth.oauth2.serviceAccountKey still exist',
-      ) as unknown,
-    });
-    expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
-  });
+      const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      expect(run.code).toBe(1);
+      expect(failureOf(run.stdout)).toMatchObject({
+        step: 'check',
+        err: { code },
+        msg: expect.stringContaining(message) as unknown,
+      });
+      expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.key)).toEqual([]);
+    },
+  );
 });
 
 describe('Google sign-in with a stored refresh token (RFC 6749 6) against the real Dovecot and Postfix', () => {
