@@ -8,7 +8,7 @@
 
 import { CODEWORD_MARK, removeCodewords } from './codeword.js';
 import { findDates, type DateMatch } from './dates.js';
-import { isHeaderRow, splitLabels } from './labels.js';
+import { isHeaderRow, splitLabels, type LabelledSegment } from './labels.js';
 import { cleanName, hasNameWord, looksLikeName, trailingNameRun } from './names.js';
 
 /** 'empty': no name at all; 'from-sentence': the name was cut from prose and may be someone else's. */
@@ -113,51 +113,154 @@ interface WeakName {
   line: number;
 }
 
-/** Extracts the fields of one body section (lines without forward headers and signature). */
-function extractFields(lines: string[]): Field[] {
-  const fields: Field[] = [];
-  let pending: { kind: 'name' | 'date'; colon: boolean } | undefined;
-  let weak: WeakName | undefined;
-  let lastNonEmpty = -1;
-  const openNameWithoutDate = (): boolean => {
-    // The last field is a name that no date has followed yet: "Naam: X" then a date on its own line.
-    const last = fields[fields.length - 1];
-    return last?.kind === 'name' && last.labelled;
-  };
+/** A name or date label whose value was empty: it is filled in by the next line, if that has no label. */
+interface Pending {
+  kind: 'name' | 'date';
+  colon: boolean;
+}
 
-  // The name in front of "geb." or "geboren" on the same line: "David Pieterse geb. 3-2-2006".
-  const nameBeforeDateLabel = (text: string): void => {
+/** The field a label stands for when nothing follows it: an empty name, or a missing date. */
+function emptyField(kind: 'name' | 'date'): Field {
+  return kind === 'name'
+    ? { kind: 'name', name: '', labelled: true }
+    : { kind: 'date', iso: '', problem: 'missing' };
+}
+
+/**
+ * Extracts the fields of one body section, line by line. A line's meaning depends on the lines
+ * before it (a label whose value is on the next line, a name alone on the line above a date), so
+ * that context is kept here between lines.
+ */
+class FieldExtractor {
+  readonly fields: Field[] = [];
+  private pending: Pending | undefined;
+  private weak: WeakName | undefined;
+  private lastNonEmpty = -1;
+
+  addLine(rawLine: string, lineIndex: number): void {
+    if (rawLine.trim() === '') return;
+    const line = removeCodewords(rawLine);
+    if (isHeaderRow(line)) {
+      this.weak = undefined;
+      this.pending = undefined;
+      this.lastNonEmpty = lineIndex;
+      return;
+    }
+    const segments = splitLabels(line);
+    const hasLabel = segments.some((s) => s.kind !== 'none');
+    if (this.pending && this.fillPending(this.pending, line, hasLabel)) {
+      this.lastNonEmpty = lineIndex;
+      return;
+    }
+    if (!hasLabel) {
+      if (line.replace(/[\s,\ue000]/g, '') !== '') this.unlabelled(line, lineIndex);
+      this.lastNonEmpty = lineIndex;
+      return;
+    }
+    this.weak = undefined;
+    this.labelledLine(segments, lineIndex);
+    this.lastNonEmpty = lineIndex;
+  }
+
+  finish(): Field[] {
+    if (this.pending?.colon) this.fields.push(emptyField(this.pending.kind));
+    return this.fields;
+  }
+
+  /** The line after an empty label. True when the line was its value and nothing else is left of it. */
+  private fillPending(was: Pending, line: string, hasLabel: boolean): boolean {
+    this.pending = undefined;
+    if (hasLabel) {
+      if (was.colon) this.fields.push(emptyField(was.kind));
+      return false;
+    }
+    if (was.kind === 'name') {
+      this.labelledName(line);
+      return true;
+    }
+    const dates = findDates(line);
+    if (dates.length > 0) {
+      for (const d of dates) this.fields.push(dateField(d));
+      return true;
+    }
+    if (was.colon) this.fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
+    return false;
+  }
+
+  private labelledLine(segments: LabelledSegment[], lineIndex: number): void {
+    const lineHasDateLabel = segments.some((s) => s.kind === 'date');
+    segments.forEach((segment, k) => {
+      const isLast = k === segments.length - 1;
+      const value = segment.value;
+      const nextIsDate = segments[k + 1]?.kind === 'date';
+      if (segment.kind === 'none') {
+        const dates = findDates(value);
+        if (dates.length > 0) this.unlabelled(value, lineIndex);
+        if (nextIsDate) this.nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
+      } else if (segment.kind === 'name') {
+        if (value.replace(/[\s,;|\ue000]/g, '') === '') {
+          if (isLast) this.pending = { kind: 'name', colon: segment.colon };
+          else if (segment.colon) this.fields.push(emptyField('name'));
+        } else if (lineHasDateLabel) {
+          this.fields.push({ kind: 'name', name: cleanName(value), labelled: true });
+        } else {
+          this.labelledName(value);
+        }
+      } else if (segment.kind === 'date') {
+        const dates = findDates(value);
+        if (dates.length > 0) {
+          for (const d of dates) this.fields.push(dateField(d));
+          // "geboren 2-2-2012 en Tim Bos, geboren 3-3-2014": the text after a date may name the next child.
+          if (nextIsDate) this.nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
+        } else if (value.replace(/[\s,;|\ue000]/g, '') === '') {
+          if (isLast) this.pending = { kind: 'date', colon: segment.colon };
+          else this.fields.push(emptyField('date'));
+        } else {
+          this.fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
+        }
+      }
+    });
+  }
+
+  /** The last field is a name that no date has followed yet: "Naam: X" then a date on its own line. */
+  private openNameWithoutDate(): boolean {
+    const last = this.fields[this.fields.length - 1];
+    return last?.kind === 'name' && last.labelled;
+  }
+
+  /** The name in front of "geb." or "geboren" on the same line: "David Pieterse geb. 3-2-2006". */
+  private nameBeforeDateLabel(text: string): void {
     const candidate = nameBefore(text);
     if (looksLikeName(candidate)) {
-      fields.push({ kind: 'name', name: candidate, labelled: false });
+      this.fields.push({ kind: 'name', name: candidate, labelled: false });
       return;
     }
     const run = trailingNameRun(candidate);
-    if (run !== '') fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
-  };
+    if (run !== '') this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
+  }
 
-  // A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)".
-  const labelledName = (value: string): void => {
+  /** A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)". */
+  private labelledName(value: string): void {
     const dates = findDates(value);
     const first = dates[0];
     if (first === undefined) {
-      fields.push({ kind: 'name', name: cleanName(value), labelled: true });
+      this.fields.push({ kind: 'name', name: cleanName(value), labelled: true });
       return;
     }
-    fields.push({ kind: 'name', name: cleanName(value.slice(0, first.start)), labelled: true });
-    for (const d of dates) fields.push(dateField(d));
-  };
+    this.fields.push({ kind: 'name', name: cleanName(value.slice(0, first.start)), labelled: true });
+    for (const d of dates) this.fields.push(dateField(d));
+  }
 
-  const unlabelled = (text: string, lineIndex: number): void => {
+  private unlabelled(text: string, lineIndex: number): void {
     const dates = findDates(text);
     if (dates.length === 0) {
       const candidate = cleanName(text.replace(/\t/g, ' '));
-      weak = looksLikeName(candidate) ? { name: candidate, line: lineIndex } : undefined;
+      this.weak = looksLikeName(candidate) ? { name: candidate, line: lineIndex } : undefined;
       return;
     }
     let previousEnd = 0;
-    const previousWeak = weak;
-    weak = undefined;
+    const previousWeak = this.weak;
+    this.weak = undefined;
     dates.forEach((date, k) => {
       const nextStart = dates[k + 1]?.start ?? text.length;
       if (date.start < previousEnd) return;
@@ -167,123 +270,48 @@ function extractFields(lines: string[]): Field[] {
       }
       const before = nameBefore(text.slice(previousEnd, date.start));
       if (before !== '' && looksLikeName(before)) {
-        fields.push({ kind: 'name', name: before, labelled: false }, dateField(date));
+        this.fields.push({ kind: 'name', name: before, labelled: false }, dateField(date));
       } else if (before === '') {
         const after = nameAfter(text.slice(date.end, nextStart));
         if (after.name !== '' && looksLikeName(after.name)) {
-          fields.push({ kind: 'name', name: after.name, labelled: false }, dateField(date));
+          this.fields.push({ kind: 'name', name: after.name, labelled: false }, dateField(date));
           previousEnd = date.end + after.length;
           return;
         }
-        if (previousWeak && previousWeak.line === lastNonEmpty && dates.length === 1) {
-          fields.push({ kind: 'name', name: previousWeak.name, labelled: false }, dateField(date));
-        } else if (openNameWithoutDate() && dates.length === 1) {
-          fields.push(dateField(date));
+        if (previousWeak && previousWeak.line === this.lastNonEmpty && dates.length === 1) {
+          this.fields.push({ kind: 'name', name: previousWeak.name, labelled: false }, dateField(date));
+        } else if (this.openNameWithoutDate() && dates.length === 1) {
+          this.fields.push(dateField(date));
         }
       } else {
-        // A name at the end of a sentence, right before the date: "Het gaat om Sara Yılmaz, 4-5-2014".
-        // Prose may name someone else (a parent, a sibling), so a person checks it.
-        const adjacent = /[,(]\s*$/.test(text.slice(previousEnd, date.start));
-        const codewordAfter = text.slice(date.end).includes(CODEWORD_MARK);
-        const run = adjacent || codewordAfter ? trailingNameRun(before) : '';
-        if (run !== '') {
-          fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true }, dateField(date));
-        } else if (codewordAfter && hasNameWord(before)) {
-          // The handbook's one-line form (name, date, codeword) with something odd where the name
-          // should be: keep it as written for a person to review rather than lose the child.
-          fields.push({ kind: 'name', name: before, labelled: true }, dateField(date));
-        }
+        this.sentenceName(text, before, previousEnd, date);
       }
       previousEnd = date.end;
     });
-  };
-
-  lines.forEach((rawLine, lineIndex) => {
-    if (rawLine.trim() === '') return;
-    const line = removeCodewords(rawLine);
-    if (isHeaderRow(line)) {
-      weak = undefined;
-      pending = undefined;
-      lastNonEmpty = lineIndex;
-      return;
-    }
-    const segments = splitLabels(line);
-    const hasLabel = segments.some((s) => s.kind !== 'none');
-
-    if (pending) {
-      const was = pending;
-      pending = undefined;
-      if (hasLabel) {
-        if (was.colon)
-          fields.push(
-            was.kind === 'name'
-              ? { kind: 'name', name: '', labelled: true }
-              : { kind: 'date', iso: '', problem: 'missing' },
-          );
-      } else if (was.kind === 'name') {
-        labelledName(line);
-        lastNonEmpty = lineIndex;
-        return;
-      } else {
-        const dates = findDates(line);
-        if (dates.length > 0) {
-          for (const d of dates) fields.push(dateField(d));
-          lastNonEmpty = lineIndex;
-          return;
-        }
-        if (was.colon) fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
-      }
-    }
-
-    if (!hasLabel) {
-      if (line.replace(/[\s,\ue000]/g, '') !== '') unlabelled(line, lineIndex);
-      lastNonEmpty = lineIndex;
-      return;
-    }
-
-    weak = undefined;
-    const lineHasDateLabel = segments.some((s) => s.kind === 'date');
-    segments.forEach((segment, k) => {
-      const isLast = k === segments.length - 1;
-      const value = segment.value;
-      const nextIsDate = segments[k + 1]?.kind === 'date';
-      if (segment.kind === 'none') {
-        const dates = findDates(value);
-        if (dates.length > 0) unlabelled(value, lineIndex);
-        if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
-      } else if (segment.kind === 'name') {
-        if (value.replace(/[\s,;|\ue000]/g, '') === '') {
-          if (isLast) pending = { kind: 'name', colon: segment.colon };
-          else if (segment.colon) fields.push({ kind: 'name', name: '', labelled: true });
-        } else if (lineHasDateLabel) {
-          fields.push({ kind: 'name', name: cleanName(value), labelled: true });
-        } else {
-          labelledName(value);
-        }
-      } else if (segment.kind === 'date') {
-        const dates = findDates(value);
-        if (dates.length > 0) {
-          for (const d of dates) fields.push(dateField(d));
-          // "geboren 2-2-2012 en Tim Bos, geboren 3-3-2014": the text after a date may name the next child.
-          if (nextIsDate) nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
-        } else if (value.replace(/[\s,;|\ue000]/g, '') === '') {
-          if (isLast) pending = { kind: 'date', colon: segment.colon };
-          else fields.push({ kind: 'date', iso: '', problem: 'missing' });
-        } else {
-          fields.push({ kind: 'date', iso: '', problem: 'unrecognised' });
-        }
-      }
-    });
-    lastNonEmpty = lineIndex;
-  });
-  if (pending?.colon) {
-    fields.push(
-      pending.kind === 'name'
-        ? { kind: 'name', name: '', labelled: true }
-        : { kind: 'date', iso: '', problem: 'missing' },
-    );
   }
-  return fields;
+
+  /**
+   * A name at the end of a sentence, right before the date: "Het gaat om Sara Yılmaz, 4-5-2014".
+   * Prose may name someone else (a parent, a sibling), so a person checks it.
+   */
+  private sentenceName(text: string, before: string, previousEnd: number, date: DateMatch): void {
+    const adjacent = /[,(]\s*$/.test(text.slice(previousEnd, date.start));
+    const codewordAfter = text.slice(date.end).includes(CODEWORD_MARK);
+    const run = adjacent || codewordAfter ? trailingNameRun(before) : '';
+    if (run !== '') {
+      this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true }, dateField(date));
+    } else if (codewordAfter && hasNameWord(before)) {
+      // The handbook's one-line form (name, date, codeword) with something odd where the name
+      // should be: keep it as written for a person to review rather than lose the child.
+      this.fields.push({ kind: 'name', name: before, labelled: true }, dateField(date));
+    }
+  }
+}
+
+function extractFields(lines: string[]): Field[] {
+  const extractor = new FieldExtractor();
+  lines.forEach((line, index) => extractor.addLine(line, index));
+  return extractor.finish();
 }
 
 /** Children of one body section. */
