@@ -2,7 +2,7 @@ import { ImapFlow, type ListResponse } from 'imapflow';
 import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
 import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from '../core/loopback.js';
 
 interface ImapServerSettings {
   host: string;

@@ -3,7 +3,7 @@ import MimeNode from 'nodemailer/lib/mime-node';
 import type { Mailer, OutgoingMail, SendResult } from '../core/ports.js';
 import { MailerError } from '../core/errors.js';
 import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from '../core/loopback.js';
 
 interface SmtpServerSettings {
   host: string;

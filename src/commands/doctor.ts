@@ -15,7 +15,7 @@ import { holidayDataUntil, holidayGaps } from '../core/holidays-nl.js';
 import { localDate, nextChecks } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { EXIT, type Io } from './io.js';
-import { isLoopbackHost } from '../adapters/loopback.js';
+import { isLoopbackHost } from '../core/loopback.js';
 
 type Status = 'OK' | 'WARN' | 'FAIL';
 
