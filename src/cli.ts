@@ -9,7 +9,7 @@ import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
 import { commandSchedule } from './commands/schedule.js';
-import { commandDoctor } from './commands/doctor.js';
+import { commandDoctor } from './commands/doctor/doctor.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 

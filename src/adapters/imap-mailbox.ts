@@ -1,31 +1,8 @@
-import { ImapFlow, type ListResponse } from 'imapflow';
+import type { ListResponse } from 'imapflow';
 import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
-import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
-import { isLoopbackHost } from './loopback.js';
-
-interface ImapServerSettings {
-  host: string;
-  port: number;
-  secure: boolean;
-  user: string;
-  ca?: string;
-  rejectUnauthorized: boolean;
-  /** Per-connection socket budget; the check's own watchdog bounds the whole run. */
-  timeoutMs?: number;
-}
-
-/** OAuth2 sign-in: where tokens come from, and what to tell the admin when the server refuses one. */
-export interface ImapOAuth2 {
-  tokens: AccessTokenSource;
-  refusalHint: string;
-}
-
-/** Exactly one of a password and OAuth2 (SASL XOAUTH2 or OAUTHBEARER, RFC 7628). */
-export type ImapSettings = ImapServerSettings &
-  ({ pass: string; oauth2?: undefined } | { oauth2: ImapOAuth2; pass?: undefined });
-
-type ImapAuth = { user: string; pass: string } | { user: string; accessToken: string };
+import { OAuth2Error } from './oauth2-token.js';
+import { connectImap, imapFailureCode, type ImapFlow, type ImapSettings } from './imap-client.js';
 
 // Fallbacks for servers without SPECIAL-USE (RFC 6154), with the Dutch names that Outlook and
 // webmail use on Dutch-language mailboxes.
@@ -78,38 +55,6 @@ export function detectProvider(
   return 'generic';
 }
 
-function clientFor(settings: ImapSettings, auth: ImapAuth): ImapFlow {
-  const client = new ImapFlow({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    // Without implicit TLS, insist on STARTTLS unless the server is on loopback: credentials
-    // must never cross a network in clear text.
-    doSTARTTLS: settings.secure ? undefined : !isLoopbackHost(settings.host) ? true : undefined,
-    auth,
-    tls: {
-      rejectUnauthorized: settings.rejectUnauthorized,
-      ...(settings.ca ? { ca: [settings.ca] } : {}),
-    },
-    // imapflow's own logger prints the mailbox user and server replies: keep it off.
-    logger: false,
-    disableAutoIdle: true,
-    connectionTimeout: settings.timeoutMs ?? 30_000,
-    greetingTimeout: settings.timeoutMs ?? 30_000,
-    socketTimeout: settings.timeoutMs ?? 60_000,
-  } as ConstructorParameters<typeof ImapFlow>[0]);
-  return client;
-}
-
-/** The `code` of a connection or login failure, for the log line and the exit code. */
-export function imapFailureCode(err: unknown): string {
-  const e = err as { authenticationFailed?: boolean; code?: string } | undefined;
-  // imapflow reports a refused login as a plain Error with authenticationFailed set.
-  if (e?.authenticationFailed) return 'IMAP_AUTH_FAILED';
-  if (typeof e?.code === 'string') return `IMAP_${e.code}`;
-  return 'IMAP_ERROR';
-}
-
 export interface RetryPolicy {
   /** Pause before each further attempt; the whole check's watchdog still bounds the total. */
   delaysMs: number[];
@@ -151,56 +96,19 @@ export class ImapMailboxOpener implements MailboxOpener {
   }
 
   private async openOnce(options: { readOnly: boolean }): Promise<Mailbox> {
-    const { user, oauth2 } = this.settings;
-    if (oauth2 === undefined) return this.connect(options, { user, pass: this.settings.pass });
+    let client: ImapFlow;
     try {
-      return await this.connect(options, { user, accessToken: await this.tokenFrom(oauth2, false) });
+      // A new client per check: a connection left over from yesterday has nothing to offer.
+      client = await connectImap(this.settings, {
+        onClient: (created) => {
+          this.clients.add(created);
+          created.on('close', () => this.clients.delete(created));
+        },
+      });
     } catch (err) {
-      if (!(err instanceof MailboxError) || err.code !== 'IMAP_AUTH_FAILED') throw err;
-    }
-    // A token can lose its permission or be revoked before it expires: fetch a fresh one, once.
-    try {
-      return await this.connect(options, { user, accessToken: await this.tokenFrom(oauth2, true) });
-    } catch (err) {
-      if (!(err instanceof MailboxError) || err.code !== 'IMAP_AUTH_FAILED') throw err;
-      throw new OAuth2Error(
-        'IMAP_OAUTH2_REFUSED',
-        `IMAP refused the OAuth2 token for the mailbox in imap.auth.user; ${oauth2.refusalHint}`,
-        true,
-      );
-    }
-  }
-
-  /** A token; a token endpoint that is down or busy counts as a connection failure and is retried. */
-  private async tokenFrom(oauth2: ImapOAuth2, forceRefresh: boolean): Promise<string> {
-    try {
-      return await oauth2.tokens.token({ forceRefresh });
-    } catch (err) {
+      // A token endpoint that is down or busy counts as a connection failure and is retried.
       if (err instanceof OAuth2Error && !err.permanent) throw new MailboxError(err.code, err.message);
       throw err;
-    }
-  }
-
-  private async connect(options: { readOnly: boolean }, auth: ImapAuth): Promise<Mailbox> {
-    // A new client per check: a connection left over from yesterday has nothing to offer.
-    const client = clientFor(this.settings, auth);
-    this.clients.add(client);
-    client.on('close', () => this.clients.delete(client));
-    let lastError: unknown;
-    // The error listener must exist before connect(), or a socket error would crash the process.
-    client.on('error', (err: unknown) => {
-      lastError = err;
-    });
-    try {
-      await client.connect();
-    } catch (err) {
-      const code = imapFailureCode(err ?? lastError);
-      throw new MailboxError(
-        code,
-        code === 'IMAP_AUTH_FAILED'
-          ? 'IMAP server refused the login; check imap.auth'
-          : 'IMAP server could not be reached; check imap.host and imap.port',
-      );
     }
     try {
       const folders = findFolders(await client.list());

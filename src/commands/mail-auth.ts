@@ -39,3 +39,16 @@ export function mailAuth(name: 'imap' | 'smtp', server: ResolvedServerConfig): M
     oauth2: { tokens, refusalHint: oauth2RefusalHint(auth.oauth2, name === 'imap' ? 'IMAP' : 'SMTP', key) },
   };
 }
+
+/** Host, port, TLS and sign-in of one server, as the IMAP and SMTP adapters take them. */
+export function serverSettings(name: 'imap' | 'smtp', server: ResolvedServerConfig) {
+  return {
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    user: server.auth.user,
+    ...mailAuth(name, server),
+    rejectUnauthorized: server.tls.rejectUnauthorized,
+    ...(server.tls.ca ? { ca: server.tls.ca } : {}),
+  };
+}

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { kindOf, show, unknownKeyMessage } from './errors.js';
 import { REGIONS, type Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
-import { isLoopbackUrl } from '../adapters/loopback.js';
+import { isLoopbackUrl } from '../core/loopback.js';
 import { isGoogleOrLoopbackTokenUrl } from './service-account-key.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

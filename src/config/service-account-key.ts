@@ -3,7 +3,7 @@
  * Used by loadConfig, to refuse a wrong file at start, and by the token provider.
  */
 import { createPrivateKey } from 'node:crypto';
-import { isLoopbackUrl } from '../adapters/loopback.js';
+import { isLoopbackUrl } from '../core/loopback.js';
 
 export interface ServiceAccountKey {
   clientEmail: string;

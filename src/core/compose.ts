@@ -330,3 +330,20 @@ export function composeDeadManAlarm(input: DeadManInput): OutgoingMail {
     headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
   };
 }
+
+/**
+ * `hwc doctor --send-test`: shows the contacts that mail from the HwC mailbox reaches them.
+ * Content-free, like every text but the notification.
+ */
+export function composeTestMail(school: string): { subject: string; text: string } {
+  return {
+    subject: 'Testbericht van hwc-watcher',
+    text: [
+      `Dit is een testbericht van hwc-watcher voor ${school}.`,
+      '',
+      'De ICT-beheerder controleert hiermee dat meldingen uit de Handle with Care-mailbox u bereiken.',
+      'U hoeft niets te doen. Dit bericht bevat geen gegevens van leerlingen.',
+      '',
+    ].join('\n'),
+  };
+}

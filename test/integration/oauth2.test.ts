@@ -456,3 +456,55 @@ describe('Google sign-in with a stored refresh token (RFC 6749 6) against the re
     expect(secretsIn([ok.stdout, ok.stderr, run.stdout, run.stderr], s.client)).toEqual([]);
   });
 });
+
+describe('hwc doctor with OAuth2 sign-in against the real Dovecot and Postfix', () => {
+  function doctor(s: School, extra: string[] = []) {
+    return runHwc(['doctor', '--config', s.install.configFile, ...extra], { env: s.install.env });
+  }
+
+  it('when a school signs in with OAuth2 client credentials, then the IMAP and SMTP logins are OK, --send-test reaches both contacts, and no token or secret is printed', async () => {
+    const s = await oauth2School();
+    const run = await doctor(s, ['--send-test']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^OK {4}imap login: logged in; UIDPLUS; folders it will purge: INBOX/m);
+    expect(run.stdout).toMatch(/^OK {4}smtp login: logged in at /m);
+    expect(run.stdout).toMatch(/^OK {4}test mail: accepted for the primary and the backup contact/m);
+    for (const contact of [s.zorg, s.backup]) {
+      const [mail] = await waitForMessages(contact, 'INBOX', 1, 10_000);
+      expect(await textOf(mail)).toContain('Dit is een testbericht van hwc-watcher');
+    }
+    expect(stackLog('postfix.log')).toMatch(
+      new RegExp(`sasl_method=XOAUTH2, sasl_username=${s.hwc.address}`),
+    );
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+
+  it('when the servers refuse the token because the app was not given the mailbox, then both logins FAIL naming the permission to grant, and it exits 1', async () => {
+    const s = await oauth2School({ grant: 'none' });
+    const run = await doctor(s, ['--send-test']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'FAIL  imap login: IMAP refused the OAuth2 token for the mailbox in imap.auth.user; check that the app may use IMAP for the mailbox in imap.auth.user and that imap.auth.oauth2.scope grants mail access\n',
+    );
+    expect(run.stdout).toContain(
+      'FAIL  smtp login: SMTP refused the OAuth2 token for the mailbox in smtp.auth.user; check that the app may use SMTP for the mailbox in smtp.auth.user and that smtp.auth.oauth2.scope grants mail access\n',
+    );
+    expect(run.stdout).toMatch(/^FAIL {2}test mail: not sent, because the SMTP login failed/m);
+    expect(await listMessages(s.zorg, 'INBOX')).toHaveLength(0);
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+
+  it('when the OAuth2 client is revoked, then the IMAP login FAILs naming the client settings to check', async () => {
+    const s = await oauth2School();
+    idp.revoke(s.client.clientId);
+    const run = await doctor(s);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAIL {2}imap login: the OAuth2 token endpoint refused the client \(invalid_client\); check imap\.auth\.oauth2\.clientId and imap\.auth\.oauth2\.clientSecret/m,
+    );
+    expect(run.stdout).toMatch(
+      /^FAIL {2}smtp login: the OAuth2 token endpoint refused the client \(invalid_client\); check smtp\.auth\.oauth2\.clientId and smtp\.auth\.oauth2\.clientSecret/m,
+    );
+    expect(secretsIn([run.stdout, run.stderr], s.client)).toEqual([]);
+  });
+});

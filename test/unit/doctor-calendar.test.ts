@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarFinding } from '../../src/commands/doctor.js';
+import { calendarFinding } from '../../src/commands/doctor/local-checks.js';
 import type { ResolvedConfig } from '../../src/config/schema.js';
 
 function configWith(schedule: Partial<ResolvedConfig['schedule']>): ResolvedConfig {

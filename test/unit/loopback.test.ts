@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, isLoopbackUrl } from '../../src/adapters/loopback.js';
+import { isLoopbackHost, isLoopbackUrl } from '../../src/core/loopback.js';
 
 describe('loopback hosts', () => {
   it('when the host is localhost, ::1 or a 127.x address, then it is loopback', () => {

@@ -19,3 +19,11 @@ export function isLoopbackHost(host: string): boolean {
 export function isLoopbackUrl(url: URL): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
 }
+
+/**
+ * The clear-text rule: a connection without implicit TLS must be upgraded with STARTTLS before
+ * credentials are sent, unless the server is on loopback, where nothing crosses a network.
+ */
+export function requiresStartTls(server: { host: string; secure: boolean }): boolean {
+  return !server.secure && !isLoopbackHost(server.host);
+}
