@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
 import { commandPrivacyCheck } from './commands/privacy-check.js';
-import { isIsoDate } from './config/schema.js';
+import { isIsoDate } from './config/formats.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
