@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
 import { commandPrivacyCheck } from './commands/privacy-check.js';
-import { isIsoDate } from './config/schema.js';
+import { isIsoDate } from './config/formats.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
@@ -48,31 +48,156 @@ Exit codes:
   78  invalid configuration
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'dry-run': { type: 'boolean' },
+  'accept-broken-chain': { type: 'boolean' },
+  'send-test': { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  contact: { type: 'string' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'expect-head': { type: 'string' },
+  name: { type: 'string', multiple: true },
+  date: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+}
+
+type Values = ReturnType<typeof parseCommandLine>['values'];
+
+/** One command's view of the command line: the options, and the positionals after its name. */
+interface Invocation {
+  command: string;
+  values: Values;
+  rest: string[];
+  io: Io;
+}
+
+type Command = (invocation: Invocation) => Promise<number> | number;
+
+/** A command that needs --config: without it, the usage error; with it, `run`. */
+function withConfig(run: (config: string, invocation: Invocation) => Promise<number> | number): Command {
+  return (invocation) => {
+    const config = invocation.values.config;
+    if (config) return run(config, invocation);
+    invocation.io.stderr.write(`hwc ${invocation.command}: --config FILE is required\n`);
+    return EXIT.usage;
+  };
+}
+
+function schedule(config: string, { values, io }: Invocation): Promise<number> | number {
+  if (values.from !== undefined && !isIsoDate(values.from)) {
+    io.stderr.write(`hwc schedule: --from must be a date as YYYY-MM-DD, got "${values.from}"\n`);
+    return EXIT.usage;
+  }
+  return commandSchedule(config, { ...(values.from ? { from: values.from } : {}), now: new Date() }, io);
+}
+
+function absent(config: string, { values, io }: Invocation): Promise<number> {
+  return commandAbsent(
+    config,
+    {
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+      contact: values.contact ?? 'primary',
+    },
+    io,
+  );
+}
+
+function parse({ values, rest, io }: Invocation): Promise<number> | number {
+  const file = rest[0];
+  if (!file) {
+    io.stderr.write('hwc parse: give the path of an .eml file\n');
+    return EXIT.usage;
+  }
+  return commandParse(file, { json: values.json ?? false }, io);
+}
+
+function auditVerify(config: string, { values, io }: Invocation): Promise<number> | number {
+  const expectHead = values['expect-head'];
+  if (expectHead !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectHead)) {
+    io.stderr.write('hwc audit verify: --expect-head must be a SHA-256 hash (64 hex digits)\n');
+    return EXIT.usage;
+  }
+  return commandAuditVerify(config, expectHead ? { expectHead: expectHead.toLowerCase() } : {}, io);
+}
+
+/** The audit log itself (text, json or html), after checking --format, --from and --to. */
+function auditReport(config: string, { values, io }: Invocation): Promise<number> | number {
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'html') {
+    io.stderr.write(`hwc audit: --format must be text, json or html, got "${format}"\n`);
+    return EXIT.usage;
+  }
+  for (const [flag, date] of [
+    ['--from', values.from],
+    ['--to', values.to],
+  ] as const) {
+    if (date !== undefined && !isIsoDate(date)) {
+      io.stderr.write(`hwc audit: ${flag} must be a date as YYYY-MM-DD, got "${date}"\n`);
+      return EXIT.usage;
+    }
+  }
+  if (values.from && values.to && values.from > values.to) {
+    io.stderr.write('hwc audit: --from must not be after --to\n');
+    return EXIT.usage;
+  }
+  return commandAudit(
+    config,
+    {
+      format,
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+      ...(values.out ? { out: values.out } : {}),
+      now: new Date(),
+    },
+    io,
+  );
+}
+
+function audit(config: string, invocation: Invocation): Promise<number> | number {
+  const subcommand = invocation.rest[0];
+  if (subcommand === 'verify') return auditVerify(config, invocation);
+  if (subcommand === 'prune') return commandAuditPrune(config, { now: new Date() }, invocation.io);
+  if (subcommand !== undefined) {
+    invocation.io.stderr.write(`hwc audit: unknown subcommand "${subcommand}"; use verify or prune\n`);
+    return EXIT.usage;
+  }
+  return auditReport(config, invocation);
+}
+
+const COMMANDS: Record<string, Command> = {
+  check: withConfig((config, { values, io }) =>
+    commandCheck(config, { dryRun: values['dry-run'] ?? false }, io),
+  ),
+  run: withConfig((config, { values, io }) =>
+    commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+  ),
+  schedule: withConfig(schedule),
+  doctor: withConfig((config, { values, io }) =>
+    commandDoctor(config, { sendTest: values['send-test'] ?? false, now: () => new Date() }, io),
+  ),
+  absent: withConfig(absent),
+  parse,
+  audit: withConfig(audit),
+  'privacy-check': withConfig((config, { values, io }) =>
+    commandPrivacyCheck(config, { names: values.name ?? [], dates: values.date ?? [] }, io),
+  ),
+};
+
 /** The whole command line as a function of its inputs, so that tests can run it in-process. */
 export async function main(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'dry-run': { type: 'boolean' },
-        'accept-broken-chain': { type: 'boolean' },
-        'send-test': { type: 'boolean' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        contact: { type: 'string' },
-        json: { type: 'boolean' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-        'expect-head': { type: 'string' },
-        name: { type: 'string', multiple: true },
-        date: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
+    parsed = parseCommandLine(argv);
   } catch (err) {
     io.stderr.write(`hwc: ${(err as Error).message}\n\n${USAGE}`);
     return EXIT.usage;
@@ -87,113 +212,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE);
     return values.help || command === 'help' ? EXIT.ok : EXIT.usage;
   }
-  const needConfig = (): string | undefined => {
-    if (values.config) return values.config;
-    io.stderr.write(`hwc ${command}: --config FILE is required\n`);
-    return undefined;
-  };
-
-  switch (command) {
-    case 'check': {
-      const config = needConfig();
-      return config ? commandCheck(config, { dryRun: values['dry-run'] ?? false }, io) : EXIT.usage;
-    }
-    case 'run': {
-      const config = needConfig();
-      return config
-        ? commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io)
-        : EXIT.usage;
-    }
-    case 'schedule': {
-      const config = needConfig();
-      if (!config) return EXIT.usage;
-      if (values.from !== undefined && !isIsoDate(values.from)) {
-        io.stderr.write(`hwc schedule: --from must be a date as YYYY-MM-DD, got "${values.from}"\n`);
-        return EXIT.usage;
-      }
-      return commandSchedule(config, { ...(values.from ? { from: values.from } : {}), now: new Date() }, io);
-    }
-    case 'doctor': {
-      const config = needConfig();
-      if (!config) return EXIT.usage;
-      return commandDoctor(config, { sendTest: values['send-test'] ?? false, now: () => new Date() }, io);
-    }
-    case 'absent': {
-      const config = needConfig();
-      if (!config) return EXIT.usage;
-      return commandAbsent(
-        config,
-        {
-          ...(values.from ? { from: values.from } : {}),
-          ...(values.to ? { to: values.to } : {}),
-          contact: values.contact ?? 'primary',
-        },
-        io,
-      );
-    }
-    case 'parse': {
-      const file = rest[0];
-      if (!file) {
-        io.stderr.write('hwc parse: give the path of an .eml file\n');
-        return EXIT.usage;
-      }
-      return commandParse(file, { json: values.json ?? false }, io);
-    }
-    case 'audit': {
-      const config = needConfig();
-      if (!config) return EXIT.usage;
-      if (rest[0] === 'verify') {
-        const expectHead = values['expect-head'];
-        if (expectHead !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectHead)) {
-          io.stderr.write('hwc audit verify: --expect-head must be a SHA-256 hash (64 hex digits)\n');
-          return EXIT.usage;
-        }
-        return commandAuditVerify(config, expectHead ? { expectHead: expectHead.toLowerCase() } : {}, io);
-      }
-      if (rest[0] === 'prune') return commandAuditPrune(config, { now: new Date() }, io);
-      if (rest[0] !== undefined) {
-        io.stderr.write(`hwc audit: unknown subcommand "${rest[0]}"; use verify or prune\n`);
-        return EXIT.usage;
-      }
-      const format = values.format ?? 'text';
-      if (format !== 'text' && format !== 'json' && format !== 'html') {
-        io.stderr.write(`hwc audit: --format must be text, json or html, got "${format}"\n`);
-        return EXIT.usage;
-      }
-      for (const [flag, date] of [
-        ['--from', values.from],
-        ['--to', values.to],
-      ] as const) {
-        if (date !== undefined && !isIsoDate(date)) {
-          io.stderr.write(`hwc audit: ${flag} must be a date as YYYY-MM-DD, got "${date}"\n`);
-          return EXIT.usage;
-        }
-      }
-      if (values.from && values.to && values.from > values.to) {
-        io.stderr.write('hwc audit: --from must not be after --to\n');
-        return EXIT.usage;
-      }
-      return commandAudit(
-        config,
-        {
-          format,
-          ...(values.from ? { from: values.from } : {}),
-          ...(values.to ? { to: values.to } : {}),
-          ...(values.out ? { out: values.out } : {}),
-          now: new Date(),
-        },
-        io,
-      );
-    }
-    case 'privacy-check': {
-      const config = needConfig();
-      if (!config) return EXIT.usage;
-      return commandPrivacyCheck(config, { names: values.name ?? [], dates: values.date ?? [] }, io);
-    }
-    default:
-      io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);
-      return EXIT.usage;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run === undefined) {
+    io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);
+    return EXIT.usage;
   }
+  return run({ command, values, rest, io });
 }
 
 function isEntryPoint(): boolean {

@@ -42,13 +42,16 @@ export interface Daemon {
   idle(): Promise<void>;
 }
 
-/**
- * The scheduler: a node-cron task per check time, in the school's timezone. Checks never overlap:
- * a trigger that arrives while a check runs queues one more run (not more), so a slow check
- * cannot pile up work behind it.
- */
-export function createDaemon(deps: DaemonDeps): Daemon {
-  const tasks: ScheduledTask[] = [];
+/** Checks one at a time, and the follow-up timer that the state asks for between scheduled checks. */
+interface CheckLoop {
+  trigger(reason: Reason): void;
+  /** The check in flight, if any. */
+  running(): Promise<void> | undefined;
+  /** Runs no more checks: drops a queued one and the follow-up timer; the one in flight goes on. */
+  stop(): void;
+}
+
+function createCheckLoop(deps: DaemonDeps, announceNext: () => void): CheckLoop {
   let running: Promise<void> | undefined;
   let queued: Reason | undefined;
   let stopping = false;
@@ -88,74 +91,97 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     })();
   };
 
-  // node-cron fires on every day in `days`; holidays are only known to the schedule.
-  const scheduled = (time: string): void => {
-    const today = localDate(deps.clock.now(), deps.schedule.timezone);
-    if (isCheckScheduled(today, time, deps.schedule)) {
-      trigger('scheduled');
-      return;
-    }
-    deps.logger.info({ event: 'closed-day', time }, 'the school is closed today; no check at this time');
-    announceNext();
+  return {
+    trigger,
+    running: () => running,
+    stop() {
+      stopping = true;
+      queued = undefined;
+      if (followUp) clearTimeout(followUp);
+    },
   };
+}
 
-  const deadMan = async (): Promise<void> => {
-    await running;
-    const now = deps.clock.now();
-    if (!isDeadManDue(now, deps.lastSuccess(), deps.schedule, deps.deadline, deps.alarmSentOn())) return;
-    deps.logger.error({ event: 'dead-man' }, 'no check succeeded this morning; alarming the contacts');
-    if (!(await deps.sendDeadManAlarm())) {
-      deps.logger.fatal(
-        { event: 'dead-man', outcome: 'failed' },
-        'the dead-man alarm could not be sent either',
-      );
-      deps.fatal('DEAD_MAN_UNSENT');
-    }
-  };
+function announceNextCheck(deps: DaemonDeps): void {
+  const [next] = nextChecks(deps.clock.now(), deps.schedule, 1);
+  if (next) deps.logger.info({ event: 'next-check', next: next.toISOString() }, 'next check scheduled');
+}
 
-  const announceNext = (): void => {
-    const [next] = nextChecks(deps.clock.now(), deps.schedule, 1);
-    if (next) deps.logger.info({ event: 'next-check', next: next.toISOString() }, 'next check scheduled');
-  };
+// node-cron fires on every day in `days`; holidays are only known to the schedule.
+function onCheckTime(deps: DaemonDeps, loop: CheckLoop, time: string): void {
+  const today = localDate(deps.clock.now(), deps.schedule.timezone);
+  if (isCheckScheduled(today, time, deps.schedule)) {
+    loop.trigger('scheduled');
+    return;
+  }
+  deps.logger.info({ event: 'closed-day', time }, 'the school is closed today; no check at this time');
+  announceNextCheck(deps);
+}
 
+async function onDeadline(deps: DaemonDeps, loop: CheckLoop): Promise<void> {
+  await loop.running();
+  const now = deps.clock.now();
+  if (!isDeadManDue(now, deps.lastSuccess(), deps.schedule, deps.deadline, deps.alarmSentOn())) return;
+  deps.logger.error({ event: 'dead-man' }, 'no check succeeded this morning; alarming the contacts');
+  if (!(await deps.sendDeadManAlarm())) {
+    deps.logger.fatal(
+      { event: 'dead-man', outcome: 'failed' },
+      'the dead-man alarm could not be sent either',
+    );
+    deps.fatal('DEAD_MAN_UNSENT');
+  }
+}
+
+/** A node-cron task per check time, and one at the deadline for the dead-man alarm. */
+function cronTasks(deps: DaemonDeps, loop: CheckLoop): ScheduledTask[] {
+  const checks = deps.schedule.checks.map((time) =>
+    cron.schedule(cronExpression(time, deps.schedule.days), () => onCheckTime(deps, loop, time), {
+      timezone: deps.schedule.timezone,
+      name: `check-${time}`,
+      noOverlap: true,
+    }),
+  );
+  const deadMan = cron.schedule(
+    cronExpression(deps.deadline, deps.schedule.days),
+    () => void onDeadline(deps, loop),
+    {
+      timezone: deps.schedule.timezone,
+      name: 'dead-man',
+    },
+  );
+  return [...checks, deadMan];
+}
+
+/**
+ * The scheduler: a node-cron task per check time, in the school's timezone. Checks never overlap:
+ * a trigger that arrives while a check runs queues one more run (not more), so a slow check
+ * cannot pile up work behind it.
+ */
+export function createDaemon(deps: DaemonDeps): Daemon {
+  const tasks: ScheduledTask[] = [];
+  const loop = createCheckLoop(deps, () => announceNextCheck(deps));
   return {
     async start() {
-      for (const time of deps.schedule.checks) {
-        tasks.push(
-          cron.schedule(cronExpression(time, deps.schedule.days), () => scheduled(time), {
-            timezone: deps.schedule.timezone,
-            name: `check-${time}`,
-            noOverlap: true,
-          }),
-        );
-      }
-      tasks.push(
-        cron.schedule(cronExpression(deps.deadline, deps.schedule.days), () => void deadMan(), {
-          timezone: deps.schedule.timezone,
-          name: 'dead-man',
-        }),
-      );
+      tasks.push(...cronTasks(deps, loop));
       deps.logger.info({ event: 'daemon-started', checks: deps.schedule.checks }, 'daemon started');
       if (isCatchUpDue(deps.clock.now(), deps.lastSuccess(), deps.schedule) || deps.hasOpenWorkflows()) {
         deps.logger.info(
           { event: 'catch-up' },
           'a scheduled check was missed or a signal is open; checking now',
         );
-        trigger('catch-up');
+        loop.trigger('catch-up');
       } else {
-        announceNext();
+        announceNextCheck(deps);
       }
     },
     async stop() {
-      stopping = true;
-      queued = undefined;
-      if (followUp) clearTimeout(followUp);
+      loop.stop();
       for (const task of tasks) await task.stop();
-      await running;
+      await loop.running();
       for (const task of tasks) await task.destroy();
     },
     async idle() {
-      while (running) await running;
+      for (let running = loop.running(); running; running = loop.running()) await running;
     },
   };
 }

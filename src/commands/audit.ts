@@ -2,7 +2,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { verifyChain, type ChainBreak, type ChainVerdict } from '../core/audit-entry.js';
 import type { AuditRow } from '../core/ports.js';
-import { renderHtmlReport } from '../core/report.js';
+import { renderHtmlReport } from '../core/report/html.js';
 import { localDate } from '../core/schedule.js';
 import { DATABASE_FILE, SqliteStore } from '../adapters/sqlite-store.js';
 import { pruneExpiredAudit } from '../audit-retention.js';

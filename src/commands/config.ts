@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load-config.js';
-import type { ResolvedConfig } from '../config/schema.js';
-import type { Secret } from '../config/schema.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Secret } from '../config/secret.js';
 import { EXIT, type Io } from './io.js';
 
 export type LoadedConfig = ResolvedConfig;

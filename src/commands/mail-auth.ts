@@ -6,7 +6,7 @@
  * expires instead of asking the identity provider at every check.
  */
 import { createHash } from 'node:crypto';
-import type { ResolvedServerConfig } from '../config/schema.js';
+import type { ResolvedServerConfig } from '../config/types.js';
 import { revealSecret } from './config.js';
 import { OAuth2TokenProvider, oauth2RefusalHint, type AccessTokenSource } from '../adapters/oauth2-token.js';
 

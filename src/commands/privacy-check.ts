@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { canaryForms, findForms, MIN_FORM_LENGTH } from '../core/canary-forms.js';
-import { isIsoDate } from '../config/schema.js';
+import { isIsoDate } from '../config/formats.js';
 import { loadConfigForCommand } from './config.js';
 import { EXIT, type Io } from './io.js';
 

@@ -1,4 +1,4 @@
-import type { Config, ResolvedConfig } from '../config/schema.js';
+import type { Config, ResolvedConfig } from '../config/types.js';
 import {
   closedReason,
   holidayDataUntil,

@@ -3,23 +3,23 @@
  * what lives outside the file: passwords ({ env }, { file }, { credential }),
  * CA certificates and the storage path.
  *
- * Resolved passwords are wrapped in `Secret` (see schema.ts) and are never part
+ * Resolved passwords are wrapped in `Secret` (see secret.ts) and are never part
  * of a message; file contents are never quoted in a message either.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseConfig } from './parse-config.js';
-import {
-  type Config,
-  type ResolvedConfig,
-  type ResolvedServerConfig,
-  type ResolvedOAuth2Config,
-  type SecretRef,
-  type ServerAuth,
-  type ServerConfig,
-  Secret,
-} from './schema.js';
+import { Secret } from './secret.js';
+import type {
+  Config,
+  ResolvedConfig,
+  ResolvedServerConfig,
+  ResolvedOAuth2Config,
+  SecretRef,
+  ServerAuth,
+  ServerConfig,
+} from './types.js';
 import { parseServiceAccountKey } from './service-account-key.js';
 
 export interface LoadConfigDeps {

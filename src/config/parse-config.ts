@@ -4,20 +4,10 @@
  */
 import type * as z from 'zod';
 import { formatPath, kindOf, show, unknownKeyMessage } from './errors.js';
-import {
-  type Config,
-  type ResolvedConfig,
-  type SecretRef,
-  type ServerConfig,
-  configSchema,
-  knownKeysAt,
-  oauth2SecretSchemas,
-  OAUTH2_SECRET_KEYS,
-  secretRefSchema,
-  toConfig,
-  topLevelFields,
-  DEFAULTS,
-} from './schema.js';
+import { knownKeysAt } from './known-keys.js';
+import { configSchema, toConfig, topLevelFields, DEFAULTS } from './schema.js';
+import { oauth2SecretSchemas, OAUTH2_SECRET_KEYS, secretRefSchema } from './secret-ref.js';
+import type { Config, ResolvedConfig, SecretRef, ServerConfig } from './types.js';
 
 export type ParseConfigResult = { config: Config; warnings: string[] } | { errors: string[] };
 

@@ -1,5 +1,6 @@
 import type { Child } from './types.js';
 import type { OutgoingMail } from './ports.js';
+import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
 
 /**
  * Dutch texts for people. Each composer is pure: everything it says comes from its arguments.
@@ -7,12 +8,7 @@ import type { OutgoingMail } from './ports.js';
  * because it leaves the school (acknowledgement, MDN) or may be read on a shared screen (alerts).
  */
 
-export type ContactRole = 'primary' | 'backup';
-
-export interface Contact {
-  name: string;
-  email: string;
-}
+export type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
 
 export interface SchoolIdentity {
   school: string;
@@ -70,8 +66,6 @@ export interface NotificationInput {
   /** Set when this notification goes to the backup because the primary contact could not act. */
   escalation?: EscalationReason;
 }
-
-export type EscalationReason = 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
 
 const ESCALATION_NL: Record<EscalationReason, string> = {
   absent: 'de eerste contactpersoon is vandaag afwezig',
@@ -210,15 +204,7 @@ export function composeMdn(input: MdnInput): OutgoingMail {
   };
 }
 
-/** Why a message was left for a person. The Dutch phrase is shown in the alert; it holds no content. */
-export type SetAsideReason =
-  | 'too-big'
-  | 'unreadable'
-  | 'untrusted-sender'
-  | 'not-a-signal'
-  | 'unexpected-reply'
-  | 'contacts-unreachable';
-
+/** The Dutch phrase for why a message was left for a person, shown in the alert; it holds no content. */
 export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
   'too-big': 'het bericht is te groot om veilig automatisch te lezen',
   unreadable: 'het bericht kon niet betrouwbaar gelezen worden',

@@ -1,5 +1,5 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
-import type { ContactRole, EscalationReason, SetAsideReason } from './compose.js';
+import type { ContactRole, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
 import { findOwnMessageRef, findReference, type OwnMessageRef } from './identity.js';
 
 /** IMAP keywords (RFC 3501 2.3.2) that make each side effect safe to repeat after a crash. */
@@ -108,7 +108,7 @@ export interface SignalProgress {
   purgedAt?: string;
 }
 
-export type NotifyMode = 'both' | 'escalate';
+export type { NotifyMode } from './vocabulary.js';
 
 export interface SignalPolicy {
   mode: NotifyMode;

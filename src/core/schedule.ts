@@ -4,7 +4,9 @@
  * (the last Sunday of March and of October in Europe/Amsterdam) moves nothing.
  */
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+import type { DateRange, Weekday } from './vocabulary.js';
+
+export type { DateRange, Weekday } from './vocabulary.js';
 
 export type ClosedDays = 'acknowledge' | 'ignore';
 
@@ -170,11 +172,6 @@ export function deadlineFor(receivedAt: Date, schedule: CheckSchedule, deadline:
     if (instant.getTime() >= receivedAt.getTime()) return instant;
   }
   return zonedInstant(addDays(first, 1), deadline, schedule.timezone);
-}
-
-export interface DateRange {
-  from: string;
-  to: string;
 }
 
 /** Whether an ISO date falls in one of the ranges (inclusive); ISO dates compare as strings. */

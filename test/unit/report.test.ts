@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/core/audit-entry.js';
 import type { AuditRow } from '../../src/core/ports.js';
-import { durationLabel, median, renderHtmlReport, summariseMonths } from '../../src/core/report.js';
+import { renderHtmlReport } from '../../src/core/report/html.js';
+import { durationLabel } from '../../src/core/report/labels.js';
+import { median, summariseMonths } from '../../src/core/report/summary.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import {
   SEED_TIMEZONE,

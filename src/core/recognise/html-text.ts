@@ -151,57 +151,115 @@ function renderRow(cells: string[]): string {
   return filled.map((lines) => lines.join('\n')).join('\n');
 }
 
-/** Converts HTML to lines of text: blocks become lines, a data table row becomes one line with tabs. */
-export function htmlToText(html: string): string {
-  const lower = html.toLowerCase();
-  const root: FlowFrame = { kind: 'flow', parts: [], isCell: false };
-  const stack: Frame[] = [root];
-  let tableDepth = 0;
+/**
+ * The frames under construction while the HTML is read: flowing text, and tables with their
+ * current row and cell. Tags and text go in; the lines come out of `finish`.
+ */
+class TextTree {
+  readonly #root: FlowFrame = { kind: 'flow', parts: [], isCell: false };
+  readonly #stack: Frame[] = [this.#root];
+  #tableDepth = 0;
 
-  const top = (): Frame => stack[stack.length - 1] ?? root;
-  const flow = (): FlowFrame => {
-    const frame = top();
+  text(raw: string): void {
+    if (/\S/.test(raw) || this.#top().kind === 'flow') {
+      this.#flow().parts.push(decodeEntities(raw.replace(/\s+/g, ' ')));
+    }
+  }
+
+  tag(name: string, closing: boolean): void {
+    const inTable = this.#tableDepth > 0;
+    if (name === 'table' && (this.#tableDepth < MAX_TABLE_DEPTH || closing)) {
+      if (!closing) {
+        this.#stack.push({ kind: 'table', rows: [], row: undefined });
+        this.#tableDepth += 1;
+      } else if (inTable) {
+        while (isCell(this.#top())) this.#closeCell();
+        this.#closeTable();
+      }
+    } else if (name === 'tr' && inTable) {
+      this.#closeRow();
+      if (!closing) {
+        const table = this.#top();
+        if (table.kind === 'table') table.row = [];
+      }
+    } else if (CELL_TAGS.has(name) && inTable) {
+      this.#closeCell();
+      if (!closing) {
+        const table = this.#top();
+        if (table.kind === 'table') {
+          table.row ??= [];
+          this.#stack.push({ kind: 'flow', parts: [], isCell: true });
+        }
+      }
+    } else if (CELL_TAGS.has(name)) {
+      if (!closing) this.#flow().parts.push('\t');
+    } else if (BLOCK_TAGS.has(name) || name === 'table') {
+      this.#flow().parts.push('\n');
+    }
+  }
+
+  /** Closes what the HTML left open and returns the tidied lines. */
+  finish(): string {
+    while (this.#stack.length > 1) {
+      const frame = this.#top();
+      if (frame.kind === 'table') this.#closeTable();
+      else if (frame.isCell) this.#closeCell();
+      else this.#stack.pop();
+    }
+    return tidyLines(this.#root.parts.join('')).join('\n');
+  }
+
+  #top(): Frame {
+    return this.#stack[this.#stack.length - 1] ?? this.#root;
+  }
+
+  #flow(): FlowFrame {
+    const frame = this.#top();
     if (frame.kind === 'flow') return frame;
     // Text directly inside a table but outside a cell: treat it as a cell of its own.
     const cell: FlowFrame = { kind: 'flow', parts: [], isCell: true };
     frame.row ??= [];
-    stack.push(cell);
+    this.#stack.push(cell);
     return cell;
-  };
-  const closeCell = (): void => {
-    const frame = top();
+  }
+
+  #closeCell(): void {
+    const frame = this.#top();
     if (frame.kind !== 'flow' || !frame.isCell) return;
-    stack.pop();
-    const table = top();
+    this.#stack.pop();
+    const table = this.#top();
     if (table.kind === 'table') (table.row ??= []).push(frame.parts.join(''));
-  };
-  const closeRow = (): void => {
-    closeCell();
-    const table = top();
+  }
+
+  #closeRow(): void {
+    this.#closeCell();
+    const table = this.#top();
     if (table.kind === 'table' && table.row !== undefined) {
       table.rows.push(renderRow(table.row));
       table.row = undefined;
     }
-  };
-  const closeTable = (): void => {
-    closeRow();
-    const table = top();
-    if (table.kind !== 'table') return;
-    stack.pop();
-    tableDepth -= 1;
-    flow().parts.push('\n', table.rows.join('\n'), '\n');
-  };
+  }
 
+  #closeTable(): void {
+    this.#closeRow();
+    const table = this.#top();
+    if (table.kind !== 'table') return;
+    this.#stack.pop();
+    this.#tableDepth -= 1;
+    this.#flow().parts.push('\n', table.rows.join('\n'), '\n');
+  }
+}
+
+/** Converts HTML to lines of text: blocks become lines, a data table row becomes one line with tabs. */
+export function htmlToText(html: string): string {
+  const lower = html.toLowerCase();
+  const tree = new TextTree();
   let pos = 0;
   const length = html.length;
   while (pos < length) {
     const lt = html.indexOf('<', pos);
     const textEnd = lt < 0 ? length : lt;
-    if (textEnd > pos) {
-      const text = html.slice(pos, textEnd);
-      if (/\S/.test(text) || top().kind === 'flow')
-        flow().parts.push(decodeEntities(text.replace(/\s+/g, ' ')));
-    }
+    if (textEnd > pos) tree.text(html.slice(pos, textEnd));
     if (lt < 0) break;
     if (lower.startsWith('<!--', lt)) {
       const end = lower.indexOf('-->', lt + 4);
@@ -221,41 +279,7 @@ export function htmlToText(html: string): string {
       pos = end < 0 ? length : end;
       continue;
     }
-    const inTable = tableDepth > 0;
-    if (name === 'table' && (tableDepth < MAX_TABLE_DEPTH || closing)) {
-      if (!closing) {
-        stack.push({ kind: 'table', rows: [], row: undefined });
-        tableDepth += 1;
-      } else if (inTable) {
-        while (isCell(top())) closeCell();
-        closeTable();
-      }
-    } else if (name === 'tr' && inTable) {
-      closeRow();
-      if (!closing) {
-        const table = top();
-        if (table.kind === 'table') table.row = [];
-      }
-    } else if (CELL_TAGS.has(name) && inTable) {
-      closeCell();
-      if (!closing) {
-        const table = top();
-        if (table.kind === 'table') {
-          table.row ??= [];
-          stack.push({ kind: 'flow', parts: [], isCell: true });
-        }
-      }
-    } else if (CELL_TAGS.has(name)) {
-      if (!closing) flow().parts.push('\t');
-    } else if (BLOCK_TAGS.has(name) || name === 'table') {
-      flow().parts.push('\n');
-    }
+    tree.tag(name, closing);
   }
-  while (stack.length > 1) {
-    const frame = top();
-    if (frame.kind === 'table') closeTable();
-    else if (frame.isCell) closeCell();
-    else stack.pop();
-  }
-  return tidyLines(root.parts.join('')).join('\n');
+  return tree.finish();
 }
