@@ -23,7 +23,6 @@ import { packageVersion } from '../version.js';
 interface Wiring {
   deps: CheckDeps;
   store: SqliteStore;
-  opener: ImapMailboxOpener;
 }
 
 /** Host, port, TLS and sign-in of one server, as both adapters take them. */
@@ -80,7 +79,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) }
       : {}),
   };
-  return { deps, store, opener };
+  return { deps, store };
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
