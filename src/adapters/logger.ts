@@ -1,42 +1,12 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { HwcError } from '../core/errors.js';
+import { LOG_FIELDS } from '../core/log-fields.js';
 
 /**
- * Structured JSON logs on stdout, with an allowlist: a field that is not listed here is dropped,
- * so that no code path can log a subject, an address or a body by accident.
+ * Structured JSON logs on stdout, with an allowlist: a field that is not listed in LOG_FIELDS is
+ * dropped, so that no code path can log a subject, an address or a body by accident.
  */
-const ALLOWED_FIELDS = new Set([
-  'step',
-  'event',
-  'outcome',
-  'reason',
-  'role',
-  'kind',
-  'folder',
-  'folders',
-  'uid',
-  'count',
-  'counts',
-  'durationMs',
-  'delayMs',
-  'attempt',
-  'code',
-  'responseCode',
-  'err',
-  'dryRun',
-  'host',
-  'port',
-  'next',
-  'head',
-  'rows',
-  'school',
-  'checks',
-  'senders',
-  'timezone',
-  'warning',
-  'version',
-  'signal',
-]);
+const ALLOWED_FIELDS: ReadonlySet<string> = new Set(LOG_FIELDS);
 
 export interface SafeError {
   name: string;

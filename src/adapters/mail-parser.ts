@@ -8,6 +8,9 @@
 import { MailParser } from 'mailparser';
 import type { AddressObject, AttachmentStream, HeaderValue, MessageText, StructuredHeader } from 'mailparser';
 import type { MailFacts } from '../core/types.js';
+import type { MailParser as MailParserPort, ParseFailureReason, ParseResult } from '../core/ports.js';
+
+export type { ParseFailureReason, ParseResult } from '../core/ports.js';
 
 export interface ParseLimits {
   /** Largest raw message, checked before parsing. */
@@ -38,11 +41,6 @@ export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = Object.freeze({
   maxMimeParts: 200,
   timeBudgetMs: 5000,
 });
-
-export type ParseFailureReason =
-  'too-big' | 'header-too-large' | 'too-deeply-nested' | 'too-many-parts' | 'timeout' | 'unparseable';
-
-export type ParseResult = { ok: true; facts: MailFacts } | { ok: false; reason: ParseFailureReason };
 
 /** Headers copied into MailFacts.headers (lower-case names, unfolded values). */
 const SELECTED_HEADERS = new Set([
@@ -334,33 +332,26 @@ function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
 
-function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFacts {
-  const lines = collected.headerLines;
-  const valuesOf = (key: string): string[] =>
-    lines.filter((l) => l.key === key).map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1)).trim());
+type ValuesOf = (key: string) => string[];
 
+/** The unfolded values of every header line with this (lower-case) name, in order. */
+function headerValues(collected: Collected): ValuesOf {
+  const lines = collected.headerLines;
+  return (key) =>
+    lines.filter((l) => l.key === key).map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1)).trim());
+}
+
+function selectedHeaders(valuesOf: ValuesOf): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of SELECTED_HEADERS) {
     const values = valuesOf(name);
     if (values.length > 0) headers[name] = values.join(', ').slice(0, MAX_HEADER_VALUE);
   }
+  return headers;
+}
 
-  const facts: MailFacts = {
-    subject:
-      typeof collected.headers.get('subject') === 'string'
-        ? (collected.headers.get('subject') as string)
-        : '',
-    text: truncate(collected.text, limits.maxTextLength),
-    references: [],
-    headers,
-    authenticationResults: valuesOf('authentication-results').map((v) => v.slice(0, MAX_HEADER_VALUE)),
-    contentType: 'text/plain',
-  };
-
-  const messageId = messageIdOf(raw);
-  if (messageId !== undefined) facts.messageId = messageId;
-
-  // Only one From header with exactly one mailbox gives a fromAddress; anything else stays absent.
+/** Only one From header with exactly one mailbox gives a fromAddress; anything else stays absent. */
+function addSender(facts: MailFacts, collected: Collected, valuesOf: ValuesOf): void {
   const from = collected.headers.get('from') as AddressObject | undefined;
   const fromEntries = from?.value ?? [];
   const single = fromEntries.length === 1 ? fromEntries[0] : undefined;
@@ -374,9 +365,9 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
     facts.fromAddress = single.address.toLowerCase();
     if (single.name) facts.fromName = single.name;
   }
+}
 
-  if (collected.html !== undefined) facts.html = truncate(collected.html, limits.maxHtmlLength);
-
+function addThread(facts: MailFacts, collected: Collected): void {
   const inReplyTo = collected.headers.get('in-reply-to');
   if (typeof inReplyTo === 'string' && stripBrackets(inReplyTo) !== '')
     facts.inReplyTo = stripBrackets(inReplyTo);
@@ -388,23 +379,46 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
     .flatMap((r) => r.split(/\s+/))
     .map(stripBrackets)
     .filter((r) => r !== '');
+}
 
+function addContentType(facts: MailFacts, collected: Collected): void {
   const contentType = headerText(collected.headers.get('content-type'));
   if (contentType) {
     facts.contentType = contentType.value.toLowerCase();
     const reportType = contentType.params['report-type'];
     if (reportType) facts.reportType = reportType.toLowerCase();
   }
+}
 
-  const dnt = firstAddress(collected.headers.get('disposition-notification-to'));
-  if (dnt !== undefined) facts.dispositionNotificationTo = dnt;
-
-  // mailparser turns an unparseable Date into "now"; read the raw header instead.
+/** mailparser turns an unparseable Date into "now"; read the raw header instead. */
+function addDate(facts: MailFacts, valuesOf: ValuesOf): void {
   const rawDate = valuesOf('date')[0];
   if (rawDate !== undefined) {
     const date = new Date(rawDate);
     if (!Number.isNaN(date.getTime())) facts.date = date.toISOString();
   }
+}
+
+function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFacts {
+  const valuesOf = headerValues(collected);
+  const subject = collected.headers.get('subject');
+  const facts: MailFacts = {
+    subject: typeof subject === 'string' ? subject : '',
+    text: truncate(collected.text, limits.maxTextLength),
+    references: [],
+    headers: selectedHeaders(valuesOf),
+    authenticationResults: valuesOf('authentication-results').map((v) => v.slice(0, MAX_HEADER_VALUE)),
+    contentType: 'text/plain',
+  };
+  const messageId = messageIdOf(raw);
+  if (messageId !== undefined) facts.messageId = messageId;
+  addSender(facts, collected, valuesOf);
+  if (collected.html !== undefined) facts.html = truncate(collected.html, limits.maxHtmlLength);
+  addThread(facts, collected);
+  addContentType(facts, collected);
+  const dnt = firstAddress(collected.headers.get('disposition-notification-to'));
+  if (dnt !== undefined) facts.dispositionNotificationTo = dnt;
+  addDate(facts, valuesOf);
   return facts;
 }
 
@@ -464,3 +478,8 @@ export async function parseMail(raw: Buffer, limits?: Partial<ParseLimits>): Pro
     return { ok: false, reason: 'unparseable' };
   }
 }
+
+/** The MailParser port, as the check uses it: mailparser within the default limits and `maxBytes`. */
+export const mailParser: MailParserPort = {
+  parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+};

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
 import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
+import type { ContactRole } from '../core/compose.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 
@@ -281,10 +282,10 @@ function toRow(record: SignalRecord): SignalRow {
     uid_validity: record.uidValidity,
     uid: record.uid,
     received_at: record.receivedAt,
-    notified_primary_at: orNull(record.notifiedPrimaryAt),
-    notified_backup_at: orNull(record.notifiedBackupAt),
-    refused_primary_at: orNull(record.refusedPrimaryAt),
-    refused_backup_at: orNull(record.refusedBackupAt),
+    notified_primary_at: orNull(record.notified.primary),
+    notified_backup_at: orNull(record.notified.backup),
+    refused_primary_at: orNull(record.refused.primary),
+    refused_backup_at: orNull(record.refused.backup),
     acknowledged_at: orNull(record.acknowledgedAt),
     mdn_sent_at: orNull(record.mdnSentAt),
     confirmed_at: orNull(record.confirmedAt),
@@ -299,20 +300,23 @@ function toRow(record: SignalRecord): SignalRow {
   };
 }
 
+/** The per-role columns (`<what>_primary_at`, `<what>_backup_at`) as one role-keyed map. */
+function byRole(primary: string | null, backup: string | null): Partial<Record<ContactRole, string>> {
+  return { ...(primary !== null ? { primary } : {}), ...(backup !== null ? { backup } : {}) };
+}
+
 function fromRow(row: SignalRow): SignalRecord {
   const record: SignalRecord = {
     key: row.key,
     uidValidity: row.uid_validity,
     uid: row.uid,
     receivedAt: row.received_at,
+    notified: byRole(row.notified_primary_at, row.notified_backup_at),
+    refused: byRole(row.refused_primary_at, row.refused_backup_at),
     needsReview: row.needs_review === 1,
     children: row.children,
   };
   const optional: Partial<SignalRecord> = {
-    notifiedPrimaryAt: orUndefined(row.notified_primary_at),
-    notifiedBackupAt: orUndefined(row.notified_backup_at),
-    refusedPrimaryAt: orUndefined(row.refused_primary_at),
-    refusedBackupAt: orUndefined(row.refused_backup_at),
     acknowledgedAt: orUndefined(row.acknowledged_at),
     mdnSentAt: orUndefined(row.mdn_sent_at),
     confirmedAt: orUndefined(row.confirmed_at),

@@ -1,29 +1,28 @@
-import type { Logger } from 'pino';
-import { runCheck, type CheckDeps, type CheckReport } from '../check.js';
+import type { Clock, Logger } from '../core/ports.js';
+import type { CheckDeps } from '../check/context.js';
+import { guardedCheck } from '../check/watchdog.js';
+import { renderPlan } from '../check/dry-run.js';
+import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
 import { createDaemon } from '../daemon.js';
-import { CheckTimeoutError, HwcError } from '../core/errors.js';
-import { parseMail } from '../adapters/mail-parser.js';
+import { mailParser } from '../adapters/mail-parser.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { createLogger, safeError } from '../adapters/logger.js';
+import { createLogger } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
 import { mailAuth } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
-import { randomUUID } from 'node:crypto';
-import { composeDeadManAlarm, domainOf } from '../core/compose.js';
 import { verifyChain } from '../core/audit-entry.js';
-import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
+import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
 
 interface Wiring {
   deps: CheckDeps;
   store: SqliteStore;
-  opener: ImapMailboxOpener;
 }
 
 /** Host, port, TLS and sign-in of one server, as both adapters take them. */
@@ -74,13 +73,13 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     store,
     clock: systemClock,
     logger,
-    parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+    parser: mailParser,
     // Fault injection for the kill-at-every-step tests; inert unless the variable is set.
     ...(killAt
       ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) }
       : {}),
   };
-  return { deps, store, opener };
+  return { deps, store };
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
@@ -96,33 +95,9 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
   }
 }
 
-/** Runs one check under the watchdog; logs the outcome and never lets a raw error escape. */
-async function guardedCheck(
-  wiring: Wiring,
-  config: LoadedConfig,
-  logger: Logger,
-  dryRun: boolean,
-): Promise<CheckReport | HwcError | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const watchdog = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      wiring.opener.abort();
-      reject(new CheckTimeoutError('CHECK_TIMEOUT', 'the check ran past checkTimeout'));
-    }, config.checkTimeoutMs);
-  });
-  try {
-    return await Promise.race([runCheck(wiring.deps, { dryRun }), watchdog]);
-  } catch (err) {
-    logger.error({ step: 'check', outcome: 'failed', err }, describeFailure(err));
-    return err instanceof Error ? err : new Error('unknown failure');
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describeFailure(err: unknown): string {
-  const safe = safeError(err);
-  return safe.message ?? `check failed (${safe.code ?? safe.name})`;
+/** Runs one check under the watchdog (see check/watchdog.ts), with this config's time budget. */
+function checkOnce(wiring: Wiring, config: LoadedConfig, dryRun: boolean) {
+  return guardedCheck(wiring.deps, { dryRun, timeoutMs: config.checkTimeoutMs });
 }
 
 export async function commandCheck(
@@ -136,15 +111,15 @@ export async function commandCheck(
   const wiring = openOrExplain(() => wire(config, logger, options, io), config, io);
   if (!wiring) return EXIT.runError;
   try {
-    const result = await guardedCheck(wiring, config, logger, options.dryRun);
+    const result = await checkOnce(wiring, config, options.dryRun);
     if (result instanceof Error) {
-      if (!options.dryRun && deadManDue(config, wiring.store)) {
-        await sendDeadManAlarm(config, wiring.store, logger);
+      if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
+        await deadManAlarm(config, wiring.store, logger, wiring.deps.clock);
       }
       return EXIT.runError;
     }
     if (options.dryRun) {
-      io.stdout.write(renderPlan(result, config));
+      io.stdout.write(renderPlan(result, wiring.deps.settings));
     }
     return EXIT.ok;
   } finally {
@@ -153,60 +128,28 @@ export async function commandCheck(
   }
 }
 
-function renderPlan(report: CheckReport, config: LoadedConfig): string {
-  const lines = [
-    'DRY RUN: nothing was sent, flagged, deleted or recorded.',
-    `school: ${config.school}`,
-    `messages in INBOX: ${report.counts.messages}`,
-    `signals: ${report.counts.signals} (children: ${report.counts.children}, needing review: ${report.counts.needsReview})`,
-    `set aside for a person: ${report.counts.setAside}`,
-    config.notify === 'both'
-      ? `contacts to notify: primary (${config.contacts.primary.name}) and backup (${config.contacts.backup.name}) at once`
-      : `contacts to notify: primary (${config.contacts.primary.name}) first, backup (${config.contacts.backup.name}) when escalation is due`,
-    `folders to purge and verify: ${report.folders.join(', ')}`,
-    ...report.plan.map((line) => `- ${line}`),
-    '',
-  ];
-  return lines.join('\n');
+function deadManSettings(config: LoadedConfig): DeadManSettings {
+  return {
+    identity: { school: config.school, fromAddress: config.from.address, timezone: config.timezone },
+    contacts: [config.contacts.primary, config.contacts.backup],
+    schedule: scheduleOf(config),
+    deadline: config.schedule.deadline,
+  };
 }
 
-/**
- * The dead-man alarm: when no check succeeded by the deadline on a school day, both contacts are
- * told to look at the mailbox by hand. Once a day; content-free. Resolves false if it could not
- * be sent either, so that the caller exits non-zero and systemd's OnFailure= can act.
- */
-async function sendDeadManAlarm(config: LoadedConfig, store: SqliteStore, logger: Logger): Promise<boolean> {
+/** The dead-man alarm over a mailer of its own: the check's may be the thing that failed. */
+async function deadManAlarm(
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+  clock: Clock,
+): Promise<boolean> {
   const mailer = smtpMailer(config);
-  const now = systemClock.now();
   try {
-    await mailer.send(
-      composeDeadManAlarm({
-        identity: { school: config.school, fromAddress: config.from.address, timezone: config.timezone },
-        contacts: [config.contacts.primary, config.contacts.backup],
-        at: now,
-        messageId: `hwc.deadman.${randomUUID()}@${domainOf(config.from.address)}`,
-      }),
-    );
-    store.setMeta('dead_man_sent_on', localDate(now, config.timezone));
-    logger.warn({ event: 'dead-man', outcome: 'sent' }, 'dead-man alarm sent to both contacts');
-    return true;
-  } catch (err) {
-    logger.error({ event: 'dead-man', outcome: 'failed', err }, 'dead-man alarm could not be sent');
-    return false;
+    return await sendDeadManAlarm({ mailer, clock, store, logger }, deadManSettings(config));
   } finally {
     mailer.close();
   }
-}
-
-function deadManDue(config: LoadedConfig, store: SqliteStore): boolean {
-  const last = store.getMeta('last_success_at');
-  return isDeadManDue(
-    systemClock.now(),
-    last ? new Date(last) : undefined,
-    scheduleOf(config),
-    config.schedule.deadline,
-    store.getMeta('dead_man_sent_on'),
-  );
 }
 
 function scheduleOf(config: LoadedConfig): CheckSchedule {
@@ -273,7 +216,7 @@ export async function commandRun(
     },
     hasOpenWorkflows: () => store.allSignals().some((signal) => !signal.purgedAt),
     alarmSentOn: () => store.getMeta('dead_man_sent_on'),
-    sendDeadManAlarm: () => sendDeadManAlarm(config, store, logger),
+    sendDeadManAlarm: () => deadManAlarm(config, store, logger, systemClock),
     fatal: (code) => {
       fatalCode = code;
       wake();
@@ -290,7 +233,7 @@ export async function commandRun(
         );
       const wiring = wire(current, logger, { dryRun: false }, io);
       try {
-        const result = await guardedCheck(wiring, current, logger, false);
+        const result = await checkOnce(wiring, current, false);
         return result instanceof Error ? {} : result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {
         wiring.deps.mailer.close();

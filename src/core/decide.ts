@@ -1,6 +1,7 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
 import type { ContactRole, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
 import { findOwnMessageRef, findReference, type OwnMessageRef } from './identity.js';
+import type { SignalRecord } from './ports.js';
 
 /** IMAP keywords (RFC 3501 2.3.2) that make each side effect safe to repeat after a crash. */
 export const KEYWORD = {
@@ -95,18 +96,18 @@ function roleOf(address: string | undefined, contacts: Record<ContactRole, strin
   return undefined;
 }
 
-/** The workflow of one signal as the state store holds it: times and roles, never content. */
-export interface SignalProgress {
-  receivedAt: string;
-  notified: Partial<Record<ContactRole, string>>;
-  /** The contact could not be reached: refused at RCPT time, or a bounce of our notification came back. */
-  refused: Partial<Record<ContactRole, string>>;
-  acknowledgedAt?: string;
-  mdnSentAt?: string;
-  confirmedAt?: string;
-  reminderSentAt?: string;
-  purgedAt?: string;
-}
+/** The part of a signal's workflow row that decides its next step: times and roles, never content. */
+export type SignalProgress = Pick<
+  SignalRecord,
+  | 'receivedAt'
+  | 'notified'
+  | 'refused'
+  | 'acknowledgedAt'
+  | 'mdnSentAt'
+  | 'confirmedAt'
+  | 'reminderSentAt'
+  | 'purgedAt'
+>;
 
 export type { NotifyMode } from './vocabulary.js';
 

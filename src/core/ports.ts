@@ -3,6 +3,10 @@
  * implement them with imapflow, nodemailer, better-sqlite3 and the system clock; unit tests use fakes.
  */
 
+import type { ContactRole, EscalationReason } from './compose.js';
+import type { LogField } from './log-fields.js';
+import type { MailFacts } from './types.js';
+
 export interface Clock {
   now(): Date;
 }
@@ -48,6 +52,8 @@ export interface Mailbox {
 
 export interface MailboxOpener {
   open(options: { readOnly: boolean }): Promise<Mailbox>;
+  /** Ends a connection attempt in flight and any retries: the check's watchdog calls it. */
+  abort?(): void;
 }
 
 export interface OutgoingMail {
@@ -79,22 +85,25 @@ export interface Mailer {
   close(): void;
 }
 
-/** One signal's workflow row: a key, times and roles, never content. */
+/**
+ * One signal's workflow row: a key, times and roles, never content. Keyed by role, in the shape
+ * nextSignalStep (decide.ts) reads, so that no code has to turn a role into a field name.
+ */
 export interface SignalRecord {
   key: string;
   uidValidity: string;
   uid: number;
   receivedAt: string;
-  notifiedPrimaryAt?: string;
-  notifiedBackupAt?: string;
-  refusedPrimaryAt?: string;
-  refusedBackupAt?: string;
+  /** When SMTP accepted the notification to each contact. */
+  notified: Partial<Record<ContactRole, string>>;
+  /** The contact could not be reached: refused at RCPT time, or a bounce of our notification came back. */
+  refused: Partial<Record<ContactRole, string>>;
   acknowledgedAt?: string;
   mdnSentAt?: string;
   confirmedAt?: string;
-  confirmedBy?: 'primary' | 'backup';
+  confirmedBy?: ContactRole;
   escalatedAt?: string;
-  escalationReason?: 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
+  escalationReason?: EscalationReason;
   reminderSentAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
@@ -112,6 +121,8 @@ export interface StateStore {
   deleteSignal(key: string): void;
   getMeta(name: string): string | undefined;
   setMeta(name: string, value: string): void;
+  /** Runs `work` in one transaction, so that a workflow row and its audit row land together. */
+  transaction<T>(work: () => T): T;
   close(): void;
 }
 
@@ -131,4 +142,33 @@ export interface AuditRow extends AuditEntry {
 export interface AuditLog {
   append(entry: AuditEntry): AuditRow;
   rows(): AuditRow[];
+}
+
+/** Why a raw mail could not be read: fixed codes, never text from the mail. */
+export const PARSE_FAILURES = [
+  'too-big',
+  'header-too-large',
+  'too-deeply-nested',
+  'too-many-parts',
+  'timeout',
+  'unparseable',
+] as const;
+
+export type ParseFailureReason = (typeof PARSE_FAILURES)[number];
+
+export type ParseResult = { ok: true; facts: MailFacts } | { ok: false; reason: ParseFailureReason };
+
+export interface MailParser {
+  /** Reads one raw mail into MailFacts, within `maxBytes`, or says why not. Never throws. */
+  parse(raw: Buffer, maxBytes: number): Promise<ParseResult>;
+}
+
+/** The fields of one log line: only names from the allowlist (log-fields.ts) compile. */
+export type LogFields = { [F in LogField]?: unknown };
+
+/** Structured logging with a fixed English message; pino's Logger fits this port. */
+export interface Logger {
+  info(fields: LogFields, msg: string): void;
+  warn(fields: LogFields, msg: string): void;
+  error(fields: LogFields, msg: string): void;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/check.js';
+import { runCheck } from '../../src/check/run-check.js';
 import { verifyChain } from '../../src/core/audit-entry.js';
 import { FixedClock } from '../support/fakes.js';
 import { deliver, listMessages, submit, waitForMessages, type MailUser } from '../support/mailstack.js';

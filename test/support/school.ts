@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
-import type { CheckDeps, CheckSettings } from '../../src/check.js';
+import type { CheckDeps, CheckSettings } from '../../src/check/context.js';
 import type { Clock } from '../../src/core/ports.js';
 import { ImapMailboxOpener } from '../../src/adapters/imap-mailbox.js';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { captureLogger } from './capture-logger.js';
-import { parseMail } from '../../src/adapters/mail-parser.js';
+import { mailParser } from '../../src/adapters/mail-parser.js';
 import { createUser, createUserIn, mailstackEnv, type MailUser } from './mailstack.js';
 import { makeInstall, type TestInstall } from './hwc.js';
+import { checkSettings, signalMail as buildSignal } from './check-fixtures.js';
 
 /** Canary children: names and dates that occur nowhere else, so any hit in a file is a leak. */
 export const CANARY = { name: 'Ysolde Brinkhorst-Vlaskamp', dutchDate: '29-4-2015', isoDate: '2015-04-29' };
@@ -77,27 +78,26 @@ export function signalWithChildren(
   to: string,
   options: { id: string; children: CanaryChild[]; mdn?: boolean },
 ): string {
-  return [
-    `From: Veilig Thuis Regio Proef <${from}>`,
-    `To: ${to}`,
-    'Subject: Handle with Care',
-    `Message-ID: <${options.id}>`,
-    'Date: Wed, 25 Nov 2026 05:40:00 +0000',
-    'MIME-Version: 1.0',
-    ...(options.mdn ? [`Disposition-Notification-To: ${from}`] : []),
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    '',
-    'Goedemorgen,',
-    '',
-    ...options.children.map((child) => `${child.name}, ${child.written}, Handle with Care`),
-    '',
-    'Met vriendelijke groet,',
-    'Veilig Thuis Regio Proef',
-    '',
-  ].join('\r\n');
+  return buildSignal({
+    from,
+    fromName: 'Veilig Thuis Regio Proef',
+    to,
+    id: options.id,
+    date: 'Wed, 25 Nov 2026 05:40:00 +0000',
+    mime: true,
+    ...(options.mdn ? { mdnTo: from } : {}),
+    body: [
+      'Goedemorgen,',
+      '',
+      ...options.children.map((child) => `${child.name}, ${child.written}, Handle with Care`),
+      '',
+      'Met vriendelijke groet,',
+      'Veilig Thuis Regio Proef',
+    ],
+  });
 }
 
+/** The canary signal (with its sibling, if asked) from Veilig Thuis on the real mail stack. */
 export function signalMail(
   from: string,
   to: string,
@@ -153,28 +153,18 @@ export function inProcessCheck(
     from: { name: 'Handle with Care', address: school.hwc.address },
   });
   const deps: CheckDeps = {
-    settings: {
+    settings: checkSettings({
       school: 'Basisschool De Proeftuin',
-      timezone: 'Europe/Amsterdam',
       from: { name: 'Handle with Care', address: school.hwc.address },
-      senders: ['@veiligthuis.test'],
       contacts: {
         primary: { name: 'Zorgcoördinator', email: school.zorg.address },
         backup: { name: 'Achterwacht', email: school.backup.address },
       },
-      primaryAbsent: [],
       notify: 'escalate',
-      escalateAfterMs: 20 * 60_000,
-      purgeAfterMs: 8 * 3_600_000,
-      schedule: {
-        checks: ['07:00', '07:45', '08:05'],
-        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-        deadline: '08:15',
-      },
       maxMessageBytes: 5 * 1024 * 1024,
       version: 'test',
       ...settings,
-    },
+    }),
     opener: new ImapMailboxOpener(
       { ...server, port: env.imapPort, user: school.hwc.address, pass: school.hwc.password },
       { delaysMs: [] },
@@ -183,7 +173,7 @@ export function inProcessCheck(
     store,
     clock,
     logger,
-    parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+    parser: mailParser,
   };
   return {
     deps,

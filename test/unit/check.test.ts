@@ -1,28 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { runCheck, type CheckDeps } from '../../src/check.js';
+import { runCheck } from '../../src/check/run-check.js';
+import type { CheckDeps } from '../../src/check/context.js';
 import { KEYWORD } from '../../src/core/decide.js';
 import { verifyChain } from '../../src/core/audit-entry.js';
 import { captureLogger } from '../support/capture-logger.js';
-import { parseMail } from '../../src/adapters/mail-parser.js';
+import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
+import { checkSettings, signalMail } from '../support/check-fixtures.js';
 
 const CANARY_NAME = 'Quirijn Zwartveld-Oosterbeek';
 const CANARY_DATE = '17-9-2014';
 
 function signal(options: { from?: string; mdn?: boolean; id?: string } = {}): string {
-  return [
-    `From: Veilig Thuis <${options.from ?? 'signaal@veiligthuis.test'}>`,
-    'To: hwc@school.test',
-    'Subject: Handle with Care',
-    `Message-ID: <${options.id ?? 'sig-1@veiligthuis.test'}>`,
-    'Date: Wed, 25 Nov 2026 05:30:00 +0000',
-    ...(options.mdn ? ['Disposition-Notification-To: signaal@veiligthuis.test'] : []),
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `${CANARY_NAME}, ${CANARY_DATE}, Handle with Care`,
-    '',
-  ].join('\r\n');
+  return signalMail({
+    ...(options.from ? { from: options.from } : {}),
+    ...(options.id ? { id: options.id } : {}),
+    ...(options.mdn ? { mdnTo: 'signaal@veiligthuis.test' } : {}),
+    body: [`${CANARY_NAME}, ${CANARY_DATE}, Handle with Care`],
+  });
 }
 
 function setup() {
@@ -32,33 +28,13 @@ function setup() {
   const clock = new FixedClock(new Date('2026-11-25T06:00:00Z'));
   const { logger, logs } = captureLogger();
   const deps: CheckDeps = {
-    settings: {
-      school: 'Basisschool De Proef',
-      timezone: 'Europe/Amsterdam',
-      from: { name: 'Handle with Care', address: 'hwc@school.test' },
-      senders: ['@veiligthuis.test'],
-      contacts: {
-        primary: { name: 'Zorgcoördinator', email: 'zorg@school.test' },
-        backup: { name: 'Achterwacht', email: 'backup@school.test' },
-      },
-      primaryAbsent: [],
-      notify: 'both',
-      escalateAfterMs: 20 * 60_000,
-      purgeAfterMs: 8 * 3_600_000,
-      schedule: {
-        checks: ['07:00', '07:45', '08:05'],
-        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-        deadline: '08:15',
-      },
-      maxMessageBytes: 5_000_000,
-      version: '0.0.0-test',
-    },
+    settings: checkSettings(),
     opener: mailbox,
     mailer,
     store,
     clock,
     logger,
-    parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+    parser: mailParser,
   };
   return { mailbox, mailer, store, clock, deps, logs };
 }

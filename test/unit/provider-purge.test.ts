@@ -1,25 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/check.js';
+import { runCheck } from '../../src/check/run-check.js';
 import { detectProvider } from '../../src/adapters/imap-mailbox.js';
 import { ownMessageIds, signalKey } from '../../src/core/identity.js';
 import { captureLogger } from '../support/capture-logger.js';
-import { parseMail } from '../../src/adapters/mail-parser.js';
+import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { FakeMailer, FixedClock, GmailLikeMailbox } from '../support/fakes.js';
+import { checkSettings, signalMail } from '../support/check-fixtures.js';
 
 // The Gmail path is tested against a Gmail-like fake behind the Mailbox port: the project's
 // Dovecot cannot announce X-GM-EXT-1 or answer X-GM-RAW, so a real-server test is not possible here.
 
-const SIGNAL = [
-  'From: Veilig Thuis <signaal@veiligthuis.test>',
-  'To: hwc@school.test',
-  'Subject: Handle with Care',
-  'Message-ID: <gmail-sig@veiligthuis.test>',
-  'Content-Type: text/plain; charset=utf-8',
-  '',
-  'Quirijn Zwartveld, 17-9-2014, Handle with Care',
-  '',
-].join('\r\n');
+const SIGNAL = signalMail({
+  id: 'gmail-sig@veiligthuis.test',
+  date: null,
+  body: ['Quirijn Zwartveld, 17-9-2014, Handle with Care'],
+});
 
 describe('provider-aware purge', () => {
   it('when the server announces X-GM-EXT-1, then it is Gmail; Microsoft hosts or an Exchange ID are Exchange', () => {
@@ -42,29 +38,22 @@ describe('provider-aware purge', () => {
     const { logger, logs } = captureLogger();
     const report = await runCheck(
       {
-        settings: {
+        settings: checkSettings({
           school: 'De Proef',
-          timezone: 'Europe/Amsterdam',
           from: { address: 'hwc@school.test' },
-          senders: ['@veiligthuis.test'],
           contacts: {
             primary: { name: 'Zorg', email: 'zorg@school.test' },
             backup: { name: 'Achterwacht', email: 'backup@school.test' },
           },
-          primaryAbsent: [],
-          notify: 'both',
-          escalateAfterMs: 1_200_000,
-          purgeAfterMs: 28_800_000,
           schedule: { checks: ['07:00'], days: ['wed'], deadline: '08:15' },
-          maxMessageBytes: 5_000_000,
           version: 'test',
-        },
+        }),
         opener: mailbox,
         mailer: new FakeMailer(),
         store,
         clock: new FixedClock(new Date('2026-11-25T06:00:00Z')),
         logger,
-        parse: (raw, maxBytes) => parseMail(raw, { maxBytes }),
+        parser: mailParser,
       },
       { dryRun: false },
     );

@@ -1,0 +1,115 @@
+import type { ClassifiedMail, MailFacts } from '../core/types.js';
+import type {
+  AuditLog,
+  Clock,
+  InboxEntry,
+  Logger,
+  Mailbox,
+  MailboxOpener,
+  MailParser,
+  Mailer,
+  SignalRecord,
+  StateStore,
+} from '../core/ports.js';
+import type { MessageDecision, NotifyMode, SignalPolicy } from '../core/decide.js';
+import { deadlineFor, isWithin, localDate, type DateRange, type Weekday } from '../core/schedule.js';
+import type { Contact, ContactRole, SchoolIdentity } from '../core/compose.js';
+import type { CheckCounts } from '../core/audit-entry.js';
+
+export interface CheckSettings {
+  school: string;
+  timezone: string;
+  from: { name?: string; address: string };
+  senders: string[];
+  trustedAuthservId?: string;
+  contacts: Record<ContactRole, Contact>;
+  /** Days on which the primary contact is away: the backup is told instead. */
+  primaryAbsent: DateRange[];
+  notify: NotifyMode;
+  escalateAfterMs: number;
+  purgeAfterMs: number;
+  schedule: { checks: string[]; days: Weekday[]; deadline: string };
+  maxMessageBytes: number;
+  version: string;
+}
+
+export interface CheckDeps {
+  settings: CheckSettings;
+  opener: MailboxOpener;
+  mailer: Mailer;
+  store: StateStore & AuditLog;
+  clock: Clock;
+  logger: Logger;
+  parser: MailParser;
+  /** Called at each step boundary; the fault-injection tests kill the process here. */
+  onStep?: (step: string) => void;
+}
+
+export interface CheckReport {
+  dryRun: boolean;
+  outcome: 'ok' | 'failed';
+  counts: CheckCounts;
+  /** For --dry-run: what would happen, as short English lines without content. */
+  plan: string[];
+  folders: string[];
+  /** When something becomes due for a signal that waits (escalation, deadline, hard limit). */
+  nextDueAt?: Date;
+}
+
+/** One INBOX message as read and decided on; the raw bytes themselves go out of scope. */
+export interface ReadMessage {
+  entry: InboxEntry;
+  facts?: MailFacts;
+  /** Identifies a signal without a Message-ID. */
+  digest?: string;
+  classified?: ClassifiedMail;
+  decision: MessageDecision;
+}
+
+/** What every part of one (non-dry) check shares: the ports, the open mailbox and the tally. */
+export interface CheckContext {
+  deps: CheckDeps;
+  mailbox: Mailbox;
+  identity: SchoolIdentity;
+  /** The domain of our own address, for the Message-IDs of our mails. */
+  domain: string;
+  counts: CheckCounts;
+  /** Marks a step boundary (see CheckDeps.onStep). */
+  step: (name: string) => void;
+}
+
+/** One signal while its steps are taken: its mail, as read, and its workflow row, as stored. */
+export interface SignalInProgress {
+  key: string;
+  uid: number;
+  facts: MailFacts;
+  classified: ClassifiedMail;
+  record: SignalRecord;
+  /** The message's IMAP keywords, with those this check added. */
+  keywords: string[];
+}
+
+export function identityOf(settings: CheckSettings): SchoolIdentity {
+  return { school: settings.school, fromAddress: settings.from.address, timezone: settings.timezone };
+}
+
+export function isPrimaryAbsent(settings: CheckSettings, now: Date): boolean {
+  return isWithin(localDate(now, settings.timezone), settings.primaryAbsent);
+}
+
+export function policyFor(settings: CheckSettings, record: SignalRecord, now: Date): SignalPolicy {
+  const schedule = { ...settings.schedule, timezone: settings.timezone };
+  return {
+    mode: settings.notify,
+    escalateAfterMs: settings.escalateAfterMs,
+    purgeAfterMs: settings.purgeAfterMs,
+    deadline: deadlineFor(new Date(record.receivedAt), schedule, settings.schedule.deadline),
+    primaryAbsent: isPrimaryAbsent(settings, now),
+  };
+}
+
+/** Saves a change to a signal's workflow row at once, so that a crash repeats at most one step. */
+export function save(ctx: CheckContext, signal: SignalInProgress, change: Partial<SignalRecord>): void {
+  signal.record = { ...signal.record, ...change };
+  ctx.deps.store.putSignal(signal.record);
+}

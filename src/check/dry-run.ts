@@ -1,0 +1,100 @@
+import type { Mailbox } from '../core/ports.js';
+import type { CheckCounts } from '../core/audit-entry.js';
+import {
+  isPrimaryAbsent,
+  type CheckDeps,
+  type CheckReport,
+  type CheckSettings,
+  type ReadMessage,
+} from './context.js';
+
+/**
+ * --dry-run, first half: what the check would do with each message, as short English lines
+ * without content, counted as the real check would count it. Nothing is sent or changed.
+ */
+export function planOnly(
+  deps: CheckDeps,
+  messages: ReadMessage[],
+  counts: CheckCounts,
+  mailbox: Mailbox,
+): string[] {
+  const plan: string[] = [];
+  const purgeFolders = [
+    'INBOX',
+    mailbox.folders.sent,
+    mailbox.folders.trash,
+    mailbox.folders.junk,
+    mailbox.folders.all,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  for (const message of messages) {
+    const { decision } = message;
+    const uid = message.entry.uid;
+    switch (decision.action) {
+      case 'skip':
+        plan.push(`message uid ${uid}: already set aside for a person; leave it`);
+        break;
+      case 'set-aside':
+        counts.setAside += 1;
+        plan.push(
+          `message uid ${uid}: set aside for a person (${decision.reason}); alert the primary contact`,
+        );
+        break;
+      case 'quiet':
+        counts.quietlyRemoved += 1;
+        plan.push(`message uid ${uid}: ${decision.category} about our own mail; remove quietly`);
+        break;
+      case 'confirmation':
+        counts.confirmations += 1;
+        plan.push(`message uid ${uid}: confirmation from the ${decision.role} contact; record and remove`);
+        break;
+      case 'signal': {
+        counts.signals += 1;
+        counts.children += decision.classified.children.length;
+        if (decision.classified.needsReview) counts.needsReview += 1;
+        const mdn = message.facts?.dispositionNotificationTo ? ', send a read receipt (MDN)' : '';
+        plan.push(
+          `message uid ${uid}: signal with ${decision.classified.children.length} child(ren)` +
+            `${decision.classified.needsReview ? ' that needs review' : ''}; ${whoToNotify(deps.settings, deps.clock.now())}` +
+            `, acknowledge to the sender${mdn}, then purge from ${purgeFolders}` +
+            (deps.settings.notify === 'escalate'
+              ? ' once a contact confirms or the escalation is complete'
+              : ''),
+        );
+        break;
+      }
+    }
+  }
+  if (counts.setAside > 0) plan.push(`send 1 content-free alert to the primary contact`);
+  deps.logger.info({ step: 'plan', counts }, 'dry run: planned actions');
+  return plan;
+}
+
+function whoToNotify(settings: CheckSettings, now: Date): string {
+  if (settings.notify === 'both') return 'notify the primary and the backup contact';
+  if (isPrimaryAbsent(settings, now)) {
+    return 'notify the backup contact (the primary contact is absent today)';
+  }
+  return 'notify the primary contact (the backup if not confirmed in time)';
+}
+
+/** --dry-run, second half: the plan as the text `hwc check --dry-run` prints. */
+export function renderPlan(report: CheckReport, settings: CheckSettings): string {
+  const { counts } = report;
+  const { primary, backup } = settings.contacts;
+  const lines = [
+    'DRY RUN: nothing was sent, flagged, deleted or recorded.',
+    `school: ${settings.school}`,
+    `messages in INBOX: ${counts.messages}`,
+    `signals: ${counts.signals} (children: ${counts.children}, needing review: ${counts.needsReview})`,
+    `set aside for a person: ${counts.setAside}`,
+    settings.notify === 'both'
+      ? `contacts to notify: primary (${primary.name}) and backup (${backup.name}) at once`
+      : `contacts to notify: primary (${primary.name}) first, backup (${backup.name}) when escalation is due`,
+    `folders to purge and verify: ${report.folders.join(', ')}`,
+    ...report.plan.map((line) => `- ${line}`),
+    '',
+  ];
+  return lines.join('\n');
+}

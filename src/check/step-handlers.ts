@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { SignalStep } from '../core/decide.js';
+import { KEYWORD } from '../core/decide.js';
+import { composeAcknowledgement, composeMdn, composeNotification, composeReminder } from '../core/compose.js';
+import { ownMessageId, ownMessageIds, referenceOf } from '../core/identity.js';
+import { MailerError } from '../core/errors.js';
+import { save, type CheckContext, type SignalInProgress } from './context.js';
+import { finishSignal, purge } from './purge.js';
+import { sendOrFail } from './send-or-fail.js';
+
+/** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
+export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'done' }>;
+export type ActionKind = ActionStep['step'];
+export type StepOf<K extends ActionKind> = Extract<ActionStep, { step: K }>;
+
+/** Takes one step for one signal and saves what it did before it returns. */
+export type StepHandler<S extends ActionStep> = (
+  ctx: CheckContext,
+  signal: SignalInProgress,
+  step: S,
+  now: Date,
+) => Promise<void>;
+
+/** One handler per step kind: a new kind in SignalStep does not compile until it has one. */
+export type StepHandlers = { [K in ActionKind]: StepHandler<StepOf<K>> };
+
+/** Tells one contact, with the child's data; a refusal is recorded, so that the backup is told. */
+const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => {
+  const { deps, counts } = ctx;
+  const { classified, record } = signal;
+  const result = await deps.mailer.send(
+    composeNotification({
+      identity: ctx.identity,
+      contact: deps.settings.contacts[step.role],
+      role: step.role,
+      children: classified.children,
+      receivedAt: new Date(record.receivedAt),
+      reference: referenceOf(signal.key),
+      messageId: ownMessageId(`notify-${step.role}`, signal.key, ctx.domain),
+      needsReview: classified.needsReview,
+      reviewReasons: classified.reasons,
+      ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
+      ...(step.escalation ? { escalation: step.escalation } : {}),
+    }),
+  );
+  const stamp = now.toISOString();
+  if (result.accepted.length > 0) {
+    save(ctx, signal, {
+      notified: { ...record.notified, [step.role]: stamp },
+      ...(step.escalation ? { escalatedAt: stamp, escalationReason: step.escalation } : {}),
+    });
+    counts.notificationsSent += 1;
+    if (step.escalation) counts.escalations += 1;
+    deps.logger.info(
+      { step: 'notify', role: step.role, ...(step.escalation ? { reason: step.escalation } : {}) },
+      'notification accepted by SMTP',
+    );
+  } else {
+    save(ctx, signal, { refused: { ...record.refused, [step.role]: stamp } });
+    deps.logger.warn(
+      { step: 'notify', role: step.role, reason: 'recipient-refused' },
+      'SMTP refused a contact',
+    );
+  }
+  ctx.step(`after-notify-${step.role}`);
+};
+
+/** A content-free receipt to the sender; the IMAP keyword guards it if the state is lost. */
+const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _step, now) => {
+  const { facts } = signal;
+  if (!facts.fromAddress) throw new MailerError('NO_SENDER', 'signal has no sender to acknowledge');
+  await sendOrFail(
+    ctx.deps.mailer,
+    composeAcknowledgement({
+      identity: ctx.identity,
+      to: facts.fromAddress,
+      ...(facts.messageId ? { originalMessageId: facts.messageId } : {}),
+      originalReferences: facts.references,
+      receivedAt: new Date(signal.record.receivedAt),
+      messageId: ownMessageId('ack', signal.key, ctx.domain),
+    }),
+  );
+  save(ctx, signal, { acknowledgedAt: now.toISOString() });
+  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.acknowledged]);
+  signal.keywords.push(KEYWORD.acknowledged);
+  ctx.counts.acknowledgementsSent += 1;
+  ctx.step('after-acknowledge');
+};
+
+/** The read receipt (RFC 8098) the sender asked for; $MDNSent guards against a second. */
+const mdn: StepHandler<StepOf<'mdn'>> = async (ctx, signal, _step, now) => {
+  const { facts } = signal;
+  await sendOrFail(
+    ctx.deps.mailer,
+    composeMdn({
+      identity: ctx.identity,
+      to: facts.dispositionNotificationTo ?? '',
+      ...(facts.messageId ? { originalMessageId: facts.messageId } : {}),
+      messageId: ownMessageId('mdn', signal.key, ctx.domain),
+      reportingUa: `hwc-watcher; hwc-watcher ${ctx.deps.settings.version}`,
+    }),
+  );
+  save(ctx, signal, { mdnSentAt: now.toISOString() });
+  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.mdnSent]);
+  signal.keywords.push(KEYWORD.mdnSent);
+  ctx.counts.mdnsSent += 1;
+  ctx.step('after-mdn');
+};
+
+/** The deadline passed and nobody confirmed: every contact who was told is reminded, without content. */
+const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) => {
+  const { deps } = ctx;
+  for (const role of ['primary', 'backup'] as const) {
+    if (!signal.record.notified[role]) continue;
+    await deps.mailer.send(
+      composeReminder({
+        identity: ctx.identity,
+        contact: deps.settings.contacts[role],
+        reference: referenceOf(signal.key),
+        at: now,
+        messageId: `hwc.remind.${randomUUID()}@${ctx.domain}`,
+      }),
+    );
+    ctx.counts.remindersSent += 1;
+  }
+  save(ctx, signal, { reminderSentAt: now.toISOString() });
+  deps.logger.warn({ step: 'remind' }, 'nobody confirmed by the deadline; reminder sent');
+};
+
+/** The signal and our own mails about it leave every folder; the audit row records how it went. */
+const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
+  const { deps, counts } = ctx;
+  const { facts } = signal;
+  const ids = [...(facts.messageId ? [facts.messageId] : []), ...ownMessageIds(signal.key, ctx.domain)];
+  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step);
+  signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
+  counts.purged += 1;
+  if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;
+  if (!verified) counts.purgeVerified = false;
+  ctx.step('after-purge');
+};
+
+export const HANDLERS: StepHandlers = { notify, acknowledge, mdn, remind, purge: purgeSignal };
