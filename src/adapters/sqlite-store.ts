@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
 import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
-import type { ContactRole } from '../core/compose.js';
+import type { ContactRole } from '../core/vocabulary.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 

@@ -1,4 +1,4 @@
-import type { ContactRole, SetAsideReason } from '../core/compose.js';
+import type { ContactRole, SetAsideReason } from '../core/vocabulary.js';
 import type { MessageDecision } from '../core/decide.js';
 import { referenceOf } from '../core/identity.js';
 import type { CheckContext, CheckDeps, ReadMessage } from './context.js';

@@ -11,9 +11,10 @@ import type {
   SignalRecord,
   StateStore,
 } from '../core/ports.js';
-import type { MessageDecision, NotifyMode, SignalPolicy } from '../core/decide.js';
-import { deadlineFor, isWithin, localDate, type DateRange, type Weekday } from '../core/schedule.js';
-import type { Contact, ContactRole, SchoolIdentity } from '../core/compose.js';
+import type { MessageDecision, SignalPolicy } from '../core/decide.js';
+import { deadlineFor, isWithin, localDate } from '../core/schedule.js';
+import type { SchoolIdentity } from '../core/compose.js';
+import type { Contact, ContactRole, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
 import type { CheckCounts } from '../core/audit-entry.js';
 
 export interface CheckSettings {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, Logger, Mailer, StateStore } from '../core/ports.js';
-import { composeDeadManAlarm, domainOf, type Contact, type SchoolIdentity } from '../core/compose.js';
+import { composeDeadManAlarm, domainOf, type SchoolIdentity } from '../core/compose.js';
+import type { Contact } from '../core/vocabulary.js';
 import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
 
 export interface DeadManPorts {

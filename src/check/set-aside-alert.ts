@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { composeAlert, type SetAsideReason } from '../core/compose.js';
+import { composeAlert } from '../core/compose.js';
+import type { SetAsideReason } from '../core/vocabulary.js';
 import { KEYWORD } from '../core/decide.js';
 import { isPrimaryAbsent, type CheckContext } from './context.js';
 import { sendOrFail } from './send-or-fail.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/ports.js';
 import { CheckTimeoutError, HwcError } from '../core/errors.js';
-import { safeError } from '../adapters/logger.js';
+import { safeError } from '../core/safe-error.js';
 import type { CheckDeps, CheckReport } from './context.js';
 import { runCheck } from './run-check.js';
 

@@ -8,8 +8,6 @@ import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './v
  * because it leaves the school (acknowledgement, MDN) or may be read on a shared screen (alerts).
  */
 
-export type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
-
 export interface SchoolIdentity {
   school: string;
   fromAddress: string;

@@ -109,8 +109,6 @@ export type SignalProgress = Pick<
   | 'purgedAt'
 >;
 
-export type { NotifyMode } from './vocabulary.js';
-
 export interface SignalPolicy {
   mode: NotifyMode;
   escalateAfterMs: number;

@@ -3,7 +3,7 @@
  * implement them with imapflow, nodemailer, better-sqlite3 and the system clock; unit tests use fakes.
  */
 
-import type { ContactRole, EscalationReason } from './compose.js';
+import type { ContactRole, EscalationReason } from './vocabulary.js';
 import type { LogField } from './log-fields.js';
 import type { MailFacts } from './types.js';
 

@@ -6,8 +6,6 @@
 
 import type { DateRange, Weekday } from './vocabulary.js';
 
-export type { DateRange, Weekday } from './vocabulary.js';
-
 export type ClosedDays = 'acknowledge' | 'ignore';
 
 export interface CheckSchedule {
