@@ -1,5 +1,6 @@
 import type { ChainBreak, ChainVerdict } from '../audit-entry.js';
 import type { AuditRow } from '../ports.js';
+import { RETENTION_FACTS } from '../provider-retention.js';
 import { dateTimeLabel, durationLabel, monthLabel, periodLabel } from './labels.js';
 import { STYLE } from './style.js';
 import { num, summariseReport, type MonthSummary, type ReportPeriod, type ReportSummary } from './summary.js';
@@ -213,22 +214,24 @@ function pruneText(prunes: AuditRow[], timezone: string): string {
   return `<p>Opschoning volgens de bewaartermijn in deze periode: ${entries.join('; ')}.</p>`;
 }
 
-/** What a mail provider may keep after the purge, out of this program's reach. */
+/** What a mail provider may keep after the purge, out of this program's reach (the facts: provider-retention.ts). */
+const { exchange, gmail } = RETENTION_FACTS;
+
 const PROVIDER_SECTION = `<h2>Wat de mailprovider nog kan bewaren</h2>
 <p>Het programma verwijdert een signaal uit alle mappen die het via IMAP kan zien, en controleert dat.
 Sommige mailproviders houden verwijderde berichten daarna nog een tijd vast, buiten het bereik van
 dit programma. Dat is geen fout van de school, maar het hoort eerlijk vermeld te worden:</p>
 <ul>
 <li><strong>Microsoft 365 (Exchange Online):</strong> een verwijderd bericht gaat naar de verborgen map
-&ldquo;Recoverable Items&rdquo; (Herstelbare items) en blijft daar standaard 14 dagen; een beheerder kan dat
-verlengen tot hoogstens 30 dagen. De beheerder kan het voor de HwC-mailbox ook verkorten, met Exchange
+&ldquo;Recoverable Items&rdquo; (Herstelbare items) en blijft daar standaard ${exchange.recoverableDays} dagen; een beheerder kan dat
+verlengen tot hoogstens ${exchange.recoverableMaxDays} dagen. De beheerder kan het voor de HwC-mailbox ook verkorten, met Exchange
 Online PowerShell:
-<pre>Set-Mailbox -Identity &lt;hwc-mailbox&gt; -RetainDeletedItemsFor 1</pre>
+<pre>${escapeHtml(exchange.shortenCommand)}</pre>
 Een bewaarbeleid (retention policy), Litigation Hold of In-Place Hold op de mailbox gaat daar boven:
 zet de HwC-mailbox daar niet onder. Exchange ruimt verlopen items niet op de minuut op; dat kan enkele
 dagen later gebeuren.</li>
-<li><strong>Gmail (Google Workspace):</strong> berichten in de Prullenbak worden na 30 dagen definitief
-verwijderd. Een beheerder van Google Workspace kan definitief verwijderde mail daarna nog 25 dagen
+<li><strong>Gmail (Google Workspace):</strong> berichten in de Prullenbak worden na ${gmail.trashDays} dagen definitief
+verwijderd. Een beheerder van Google Workspace kan definitief verwijderde mail daarna nog ${gmail.adminRestoreDays} dagen
 terugzetten, en Google Vault kan mail langer bewaren als daar een bewaarregel voor geldt. Kies in de
 IMAP-instellingen van Gmail dat een bericht dat uit de laatste zichtbare IMAP-map wordt gewist, direct
 definitief wordt verwijderd (standaard wordt het alleen gearchiveerd).</li>
