@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
-import { commandPrivacyCheck } from './commands/privacy-check.js';
+import { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } from './commands/privacy-check.js';
 import { isIsoDate } from './config/schema.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
@@ -36,8 +36,8 @@ Usage:
                                         recompute the audit log's hash chain; with a head from an
                                         earlier log line or report, prove no rows left the end
   hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
-  hwc privacy-check --config FILE [--name NAME ...] [--date DATE ...]
-                                        search every stored byte for a child's name and birth date
+  hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
+                                        read from standard input, one per line (not shown as typed)
   hwc --help | --version
 
 Exit codes:
@@ -186,9 +186,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       );
     }
     case 'privacy-check': {
+      if (values.name || values.date) {
+        io.stderr.write(NO_SEARCH_ARGUMENTS);
+        return EXIT.usage;
+      }
       const config = needConfig();
       if (!config) return EXIT.usage;
-      return commandPrivacyCheck(config, { names: values.name ?? [], dates: values.date ?? [] }, io);
+      return commandPrivacyCheck(config, io);
     }
     default:
       io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);
@@ -210,6 +214,10 @@ if (isEntryPoint()) {
   const io: Io = {
     env: process.env,
     cwd: process.cwd(),
+    // A getter: only privacy-check reads standard input, and the other commands leave it alone.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     signals: process,
