@@ -127,7 +127,7 @@ function openNoFollow(path: string, flags: number, dir: string): number {
     if (code === 'ENOTDIR' && path === dir) {
       throw new StorageDirError(
         'STORAGE_NOT_DIRECTORY',
-        `${dir} is not a directory; set storage to a directory`,
+        `${dir} is not a directory; check the storage key, which must name a directory`,
       );
     }
     throw err;
