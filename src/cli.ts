@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
-import { commandPrivacyCheck } from './commands/privacy-check.js';
+import { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } from './commands/privacy-check.js';
 import { isIsoDate } from './config/formats.js';
 import { commandCheck, commandRun } from './commands/check.js';
 import { commandParse } from './commands/parse.js';
@@ -36,8 +36,8 @@ Usage:
                                         recompute the audit log's hash chain; with a head from an
                                         earlier log line or report, prove no rows left the end
   hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
-  hwc privacy-check --config FILE [--name NAME ...] [--date DATE ...]
-                                        search every stored byte for a child's name and birth date
+  hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
+                                        read from standard input, one per line (not shown as typed)
   hwc --help | --version
 
 Exit codes:
@@ -188,9 +188,14 @@ const COMMANDS: Record<string, Command> = {
   absent: withConfig(absent),
   parse,
   audit: withConfig(audit),
-  'privacy-check': withConfig((config, { values, io }) =>
-    commandPrivacyCheck(config, { names: values.name ?? [], dates: values.date ?? [] }, io),
-  ),
+  'privacy-check': (invocation) => {
+    // What to search for comes on standard input now, never on the command line (ps, shell history).
+    if (invocation.values.name || invocation.values.date) {
+      invocation.io.stderr.write(NO_SEARCH_ARGUMENTS);
+      return EXIT.usage;
+    }
+    return withConfig((config, { io }) => commandPrivacyCheck(config, io))(invocation);
+  },
 };
 
 /** The whole command line as a function of its inputs, so that tests can run it in-process. */
@@ -234,6 +239,10 @@ if (isEntryPoint()) {
   const io: Io = {
     env: process.env,
     cwd: process.cwd(),
+    // A getter: only privacy-check reads standard input, and the other commands leave it alone.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     signals: process,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
 import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
 import type { ContactRole } from '../core/vocabulary.js';
+import { prepareStorageDir } from './storage-dir.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 
@@ -110,9 +111,8 @@ export class SqliteStore implements StateStore, AuditLog {
       if (!existsSync(file)) return SqliteStore.inMemory();
       return new SqliteStore(new Database(file, { readonly: true, fileMustExist: true }));
     }
-    mkdirSync(storageDir, { recursive: true, mode: 0o700 });
+    prepareStorageDir(storageDir, DATABASE_FILE);
     const db = new Database(file);
-    chmodSync(file, 0o600);
     const store = new SqliteStore(db);
     store.prepare();
     return store;

@@ -1,6 +1,8 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isSeq, parseDocument } from 'yaml';
+import { replaceFileAtomically } from '../adapters/atomic-file.js';
+import { withAbsence } from '../config/add-absence.js';
 import { loadConfig } from '../config/load-config.js';
 import { EXIT, type Io } from './io.js';
 
@@ -15,7 +17,8 @@ function validIso(text: string): boolean {
 /**
  * `hwc absent`: records that a contact is away, in the config file itself, so that a school
  * office can do it without editing YAML by hand. Comments and layout of the file are kept; the
- * result is validated before it replaces the file, atomically.
+ * result is validated before it replaces the file, atomically (through a symbolic link: the file
+ * it points to is changed, and the link stays).
  */
 export async function commandAbsent(
   configPath: string,
@@ -47,19 +50,15 @@ export async function commandAbsent(
     io.stderr.write(`hwc absent: ${file} is not valid YAML; run hwc check --dry-run to see why\n`);
     return EXIT.config;
   }
-  const path = ['contacts', options.contact, 'absent'];
   const entry = from === to ? from : `${from}..${to}`;
-  const existing = doc.getIn(path, true);
+  const existing = doc.getIn(['contacts', options.contact, 'absent'], true);
   if (isSeq(existing)) {
     if (existing.items.some((item) => String((item as { value?: unknown }).value ?? item) === entry)) {
       io.stdout.write(`already recorded: ${options.contact} absent ${entry}\n`);
       return EXIT.ok;
     }
-    existing.add(doc.createNode(entry));
-  } else {
-    doc.setIn(path, doc.createNode([entry]));
   }
-  const updated = doc.toString();
+  const updated = withAbsence(source, options.contact, entry);
 
   // Validate the result exactly as the daemon will read it, before touching the file.
   const check = await loadConfig(file, {
@@ -73,9 +72,12 @@ export async function commandAbsent(
     );
     return EXIT.config;
   }
-  const temp = join(dirname(file), `.${Date.now()}.hwc-absent.tmp`);
-  writeFileSync(temp, updated, { mode: statSync(file).mode & 0o777 });
-  renameSync(temp, file);
+  try {
+    replaceFileAtomically(file, updated);
+  } catch (err) {
+    io.stderr.write(`hwc absent: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    return EXIT.runError;
+  }
   io.stdout.write(`recorded: ${options.contact} absent ${entry}; it takes effect at the next check\n`);
   return EXIT.ok;
 }

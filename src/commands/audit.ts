@@ -5,6 +5,7 @@ import type { AuditRow } from '../core/ports.js';
 import { renderHtmlReport } from '../core/report/html.js';
 import { localDate } from '../core/schedule.js';
 import { DATABASE_FILE, SqliteStore } from '../adapters/sqlite-store.js';
+import { storageFailureMessage } from '../adapters/storage-dir.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { loadConfigForCommand } from './config.js';
 import { EXIT, type Io } from './io.js';
@@ -134,7 +135,13 @@ export async function commandAuditPrune(configPath: string, options: { now: Date
     io.stdout.write('hwc audit prune: there is no audit log yet; nothing to prune\n');
     return EXIT.ok;
   }
-  const store = SqliteStore.open(config.storage);
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(config.storage);
+  } catch (err) {
+    io.stderr.write(storageFailureMessage(config.storage, err));
+    return EXIT.runError;
+  }
   try {
     const result = pruneExpiredAudit(store, config.auditKeepDays, options.now);
     const cutoff = result.before.toISOString();

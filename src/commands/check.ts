@@ -8,6 +8,7 @@ import { mailParser } from '../adapters/mail-parser.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
+import { storageFailureMessage } from '../adapters/storage-dir.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
@@ -87,10 +88,7 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
   try {
     return open();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
-    io.stderr.write(
-      `hwc: cannot use the storage directory ${config.storage} (${code}); check the storage key and that this user may write there\n`,
-    );
+    io.stderr.write(storageFailureMessage(config.storage, err));
     return undefined;
   }
 }

@@ -2,11 +2,19 @@
 export interface Io {
   env: Record<string, string | undefined>;
   cwd: string;
+  /** What `hwc privacy-check` reads its search terms from; no input when absent. */
+  stdin?: InputStream;
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown };
   /** Where SIGTERM and SIGINT arrive (the process, in production). */
   signals: { once(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
 }
+
+/** Standard input: a stream, and on a terminal the switch that turns echo off. */
+export type InputStream = NodeJS.ReadableStream & {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+};
 
 /** Exit codes: the contract that systemd units, scripts and tests rely on. 78 is sysexits' EX_CONFIG. */
 export const EXIT = {

@@ -19,6 +19,8 @@ export interface HwcOptions {
   cwd?: string;
   /** A command to run `node` under, e.g. `inNetns(namespace)` to run it on another (namespaced) host. */
   prefix?: string[];
+  /** Written to standard input, which is then closed; without it standard input is /dev/null. */
+  input?: string;
 }
 
 export interface SpawnedHwc {
@@ -35,8 +37,11 @@ export function spawnHwc(args: string[], options: HwcOptions = {}): SpawnedHwc {
   const child = spawn(command, [...commandArgs, CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  // A command may exit before it reads its input (a refused option): EPIPE then is no failure.
+  child.stdin?.on('error', () => undefined);
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

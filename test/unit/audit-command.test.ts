@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/commands/io.js';
@@ -14,12 +15,13 @@ interface Ran {
   stderr: string;
 }
 
-async function hwc(install: TestInstall, args: string[]): Promise<Ran> {
+async function hwc(install: TestInstall, args: string[], input = ''): Promise<Ran> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
     env: install.env,
     cwd: install.dir,
+    stdin: Readable.from([input]),
     stdout: { write: (chunk: string) => (stdout += chunk) },
     stderr: { write: (chunk: string) => (stderr += chunk) },
     signals: { once: () => undefined },
@@ -155,7 +157,7 @@ describe('hwc privacy-check', () => {
 
   it('when nothing is stored, then it lists the files and forms, says nothing was found, and never prints the name', async () => {
     const install = seededInstall();
-    const run = await hwc(install, ['privacy-check', '--name', NAME, '--date', '2015-04-29']);
+    const run = await hwc(install, ['privacy-check'], `${NAME}\n2015-04-29\n`);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/hwc-watcher\.sqlite {2}\d+ bytes/);
     expect(run.stdout).toMatch(/1 name, 1 date, \d+ forms/);
@@ -167,7 +169,7 @@ describe('hwc privacy-check', () => {
     const install = seededInstall();
     const leak = join(install.storage, 'leak.log');
     writeFileSync(leak, Buffer.from(`x${NAME.toUpperCase()}y`).toString('base64'));
-    const run = await hwc(install, ['privacy-check', '--name', NAME]);
+    const run = await hwc(install, ['privacy-check'], `${NAME}\n`);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`FOUND: a searched name or date occurs in ${leak}`);
     expect(run.stdout + run.stderr).not.toMatch(/Ysolde|Brinkhorst/i);
@@ -176,7 +178,7 @@ describe('hwc privacy-check', () => {
   it('when a Dutch date is given, then it is searched in its other notations too', async () => {
     const install = seededInstall();
     writeFileSync(join(install.storage, 'notes.txt'), 'geboren 2015-04-29');
-    const run = await hwc(install, ['privacy-check', '--date', '29-4-2015']);
+    const run = await hwc(install, ['privacy-check'], '29-4-2015\n');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('notes.txt');
   });
@@ -184,9 +186,32 @@ describe('hwc privacy-check', () => {
   it('when no name or date is given, or one that cannot be searched, then the exit code is 64', async () => {
     const install = seededInstall();
     expect((await hwc(install, ['privacy-check'])).code).toBe(64);
-    const short = await hwc(install, ['privacy-check', '--name', 'Bo']);
+    const short = await hwc(install, ['privacy-check'], 'Bo\n');
     expect(short.code).toBe(64);
     expect(short.stderr).not.toContain('Bo ');
-    expect((await hwc(install, ['privacy-check', '--date', '31-02-2015'])).code).toBe(64);
+    expect((await hwc(install, ['privacy-check'], '31-02-2015\n')).code).toBe(64);
+  });
+
+  it('when --name or --date is given, then it is refused with exit 64 and told how to give them on standard input', async () => {
+    const install = seededInstall();
+    for (const args of [
+      ['--name', NAME],
+      ['--date', '2015-04-29'],
+    ]) {
+      const run = await hwc(install, ['privacy-check', ...args]);
+      expect(run.code).toBe(64);
+      expect(run.stderr).toContain('--name and --date are no longer accepted');
+      expect(run.stderr).toContain(
+        'printf \'%s\\n\' "$NAME" "$BIRTH_DATE" | hwc privacy-check --config FILE',
+      );
+      expect(run.stdout + run.stderr).not.toMatch(/Ysolde|Brinkhorst|2015-04-29/i);
+    }
+  });
+
+  it('when an empty line comes, then the input ends there and the lines after it are not read', async () => {
+    const install = seededInstall();
+    const run = await hwc(install, ['privacy-check'], `${NAME}\n\n2015-04-29\n`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/1 name, 0 dates, \d+ forms/);
   });
 });

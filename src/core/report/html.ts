@@ -244,10 +244,11 @@ hen dat zelf te doen.</li>
 const SELF_CHECK_SECTION = `<h2>Zelf controleren</h2>
 <p>Een beheerder van de school kan op de server laten zien dat dit rapport klopt:</p>
 <pre>hwc audit verify --config /etc/hwc-watcher/hwc.yaml --expect-head &lt;kop van een eerder rapport&gt;
-hwc privacy-check --config /etc/hwc-watcher/hwc.yaml --name &quot;&lt;naam&gt;&quot; --date &lt;geboortedatum&gt;</pre>
+hwc privacy-check --config /etc/hwc-watcher/hwc.yaml</pre>
 <p>De eerste berekent de hash-keten opnieuw en controleert dat een eerder gezien kop er nog in staat. De
-tweede doorzoekt elk bestand van het programma (ook vrije ruimte in de database) op een naam en
-geboortedatum in alle vormen waarin die opgeslagen kunnen zijn, en meldt alleen of er iets gevonden is.</p>`;
+tweede vraagt om een naam en geboortedatum (wat u typt wordt niet getoond), doorzoekt elk bestand van
+het programma (ook vrije ruimte in de database) op die naam en geboortedatum in alle vormen waarin die
+opgeslagen kunnen zijn, en meldt alleen of er iets gevonden is.</p>`;
 
 function signalSection(handled: AuditRow[], timezone: string): string {
   const table =
