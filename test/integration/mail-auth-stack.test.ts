@@ -113,6 +113,7 @@ describe('mail authentication in the private mail stack', () => {
     const forged = [
       'Authentication-Results: mx.school.test; dkim=pass header.d=veiligthuis.test; dmarc=pass header.from=veiligthuis.test',
       'Authentication-Results: mx.relay.test; dkim=pass header.d=veiligthuis.test',
+      'Received-SPF: pass (mx.school.test: 127.0.0.1 is permitted) client-ip=127.0.0.1; envelope-from=signaal@veiligthuis.test;',
     ];
     const received = await unsigned('signaal@veiligthuis.test', forged);
     expect(verdicts(received)).toEqual(['dkim=none', 'dmarc=fail']);
