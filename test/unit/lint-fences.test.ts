@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const eslint = new ESLint({ cwd: REPO });
@@ -14,7 +14,13 @@ async function brokenRules(file: string, code: string): Promise<(string | null)[
 const importOf = (source: string): string =>
   `import { probe } from '${source}';\nexport const used = probe;\n`;
 
-describe('lint fences', () => {
+// Loading the configuration and the TypeScript parser takes seconds on a loaded 2-core machine:
+// once, up front, and with room for each lint after it.
+describe('lint fences', { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    await brokenRules('src/core/warm-up.ts', 'export {};\n');
+  }, 120_000);
+
   it.each([
     ['src/core/recognise/probe.ts', '../../adapters/imap-mailbox.js'],
     ['src/core/probe.ts', '../adapters/sqlite-store.js'],
