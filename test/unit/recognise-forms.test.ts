@@ -36,6 +36,9 @@ describe('recognition of real forms: fixtures', () => {
       'name-parts-lines.eml',
       ['Sanne van der Berg | 2012-02-03', 'Tim Bos | 2014-09-11', 'Noor de Graaf | 2010-06-21'],
     ],
+    ['sentence-voor.eml', ['Julia Smit | 2011-07-04']],
+    ['sentence-list.eml', ['Milan Kok | 2013-01-12', 'Roos Kok | 2015-08-08']],
+    ['sentence-betreft.eml', ['Lotte Mulder | 2011-05-14']],
     [
       'name-parts-tables.eml',
       ['Jesse van Leeuwen | 2013-12-09', 'Mirthe van Leeuwen | 2016-03-30', 'Bram Dijk | 2011-05-05'],
@@ -112,4 +115,38 @@ describe('recognition of real forms: names given in parts', () => {
       'Eva Bos | 2012-02-02 | ',
     ]);
   });
+});
+
+describe('recognition of real forms: a name in running text', () => {
+  it.each(['sentence-two-names.eml', 'sentence-parent.eml'])(
+    'when %s ties more than one person to a date, then a person reviews the name',
+    async (fixture) => {
+      const result = await classifyFixture(fixture);
+      expect(result.needsReview).toBe(true);
+      expect(result.reasons).toContain(REASON.nameFromSentence);
+    },
+  );
+
+  const problems = (line: string): string[] =>
+    extractChildren([line]).children.map((c) => `${c.name} | ${c.nameProblem ?? 'sure'}`);
+
+  it.each([
+    ['Het gaat om Daan Smit, 3-3-2014', ['Daan Smit | sure']],
+    ['Leerling Daan Smit, geb. 3-3-2014, Handle with Care', ['Daan Smit | sure']],
+    [
+      'Signaal voor Eva Bos, geboren 2-2-2012 en Tim Bos, geboren 3-3-2014.',
+      ['Eva Bos | sure', 'Tim Bos | sure'],
+    ],
+    ['Moeder Karin Smit belde over haar zoon Daan Smit, geboren 3-3-2014.', ['Daan Smit | from-sentence']],
+    ['Wij melden Eva Bos en Tim Bos, geboren 2-2-2012.', ['Tim Bos | from-sentence']],
+    ['HwC voor de moeder van Eva Bos, geb. 2-2-2012', ['Eva Bos | from-sentence']],
+    ['Handle with Care voor Eva Bos Tim Bos (2-2-2012)', ['Eva Bos Tim Bos | from-sentence']],
+    ['Hierbij melden wij David Pieterse, 3-2-2006, Handle with Care', ['David Pieterse | from-sentence']],
+    ['Voor mevrouw Anja Smit, 4-7-2011', ['Anja Smit | from-sentence']],
+  ])(
+    'when the sentence is "%s", then the name is sure only if it alone is tied to its date',
+    (line, expected) => {
+      expect(problems(line)).toEqual(expected);
+    },
+  );
 });

@@ -11,6 +11,7 @@ import { findDates, type DateMatch } from './dates.js';
 import { isHeaderRow, nameColumns, splitLabels, type ColumnKind, type LabelledSegment } from './labels.js';
 import { composeName, isWhole, type NamePart, type NameParts } from './name-parts.js';
 import { cleanName, hasNameWord, looksLikeName, trailingNameRun } from './names.js';
+import { hasOtherPerson, isAnchoredName } from './sentence-name.js';
 
 /**
  * 'empty': no name at all; 'from-sentence': the name was cut from prose and may be someone else's;
@@ -307,7 +308,16 @@ class FieldExtractor {
       return;
     }
     const run = trailingNameRun(candidate);
-    if (run !== '') this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
+    if (run !== '') this.pushSentenceName(text, run);
+  }
+
+  /**
+   * A name cut from prose. It counts as sure only when the sentence ties it to its date without
+   * doubt (see sentence-name.ts); otherwise a person checks it.
+   */
+  private pushSentenceName(sentence: string, run: string): void {
+    const sure = isAnchoredName(sentence, run);
+    this.fields.push({ kind: 'name', name: run, labelled: false, ...(sure ? {} : { fromSentence: true }) });
   }
 
   /** A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)". */
@@ -341,7 +351,14 @@ class FieldExtractor {
       }
       const before = nameBefore(text.slice(previousEnd, date.start));
       if (before !== '' && looksLikeName(before)) {
-        this.fields.push({ kind: 'name', name: before, labelled: false }, dateField(date));
+        // "voor: Eva Bos, Tim Bos (2-2-2012)": two names for one date, so a person checks which.
+        const span = text.slice(previousEnd, date.start);
+        const at = span.lastIndexOf(before);
+        const doubt = at > 0 && hasOtherPerson(span.slice(0, at));
+        this.fields.push(
+          { kind: 'name', name: before, labelled: false, ...(doubt ? { fromSentence: true } : {}) },
+          dateField(date),
+        );
       } else if (before === '') {
         const after = nameAfter(text.slice(date.end, nextStart));
         if (after.name !== '' && looksLikeName(after.name)) {
@@ -370,7 +387,8 @@ class FieldExtractor {
     const codewordAfter = text.slice(date.end).includes(CODEWORD_MARK);
     const run = adjacent || codewordAfter ? trailingNameRun(before) : '';
     if (run !== '') {
-      this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true }, dateField(date));
+      this.pushSentenceName(text.slice(previousEnd, date.start), run);
+      this.fields.push(dateField(date));
     } else if (codewordAfter && hasNameWord(before)) {
       // The handbook's one-line form (name, date, codeword) with something odd where the name
       // should be: keep it as written for a person to review rather than lose the child.
