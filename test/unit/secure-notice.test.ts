@@ -5,6 +5,7 @@ import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import type { CheckDeps } from '../../src/check/context.js';
 import { runCheck } from '../../src/check/run-check.js';
+import { commandParse } from '../../src/commands/parse.js';
 import { classify, SECURE_NOTICE_REASON } from '../../src/core/classify.js';
 import { composeSecureNoticeAlert } from '../../src/core/compose.js';
 import { decideMessage, KEYWORD, type MessageEvidence } from '../../src/core/decide.js';
@@ -232,5 +233,38 @@ describe('secure-mail notices: the check', () => {
     expect(mailer.sent.filter((m) => m.kind === 'alert').map((m) => m.to[0])).toEqual(['backup@school.test']);
     expect(mailer.sent.map((m) => [m.kind, m.to[0]])).toContainEqual(['notification', 'backup@school.test']);
     expect(mailbox.folder('INBOX')[0]?.flags).toContain(KEYWORD.secureNotice);
+  });
+});
+
+describe('hwc parse shows the recognition and its reasons', () => {
+  async function parseJson(fixture: string): Promise<Record<string, unknown>> {
+    let out = '';
+    const io = {
+      env: {},
+      cwd: new URL('../fixtures/', import.meta.url).pathname,
+      stdout: { write: (chunk: string) => (out += chunk) },
+      stderr: { write: () => true },
+      signals: { once: () => undefined },
+    };
+    const code = await commandParse(fixture, { json: true }, io);
+    expect(code).toBe(0);
+    return JSON.parse(out) as Record<string, unknown>;
+  }
+
+  it('when a secure-mail notice is parsed with --json, then the kind and the fixed reason show, and nothing else', async () => {
+    const result = await parseJson('secure-zivver.eml');
+    expect(Object.keys(result)).toEqual(['kind', 'children', 'needsReview', 'reasons']);
+    expect(result).toEqual({
+      kind: 'secure-notice',
+      children: [],
+      needsReview: true,
+      reasons: [SECURE_NOTICE_REASON],
+    });
+  });
+
+  it('when a name with a missing part is parsed with --json, then the reason says which doubt, without the name', async () => {
+    const result = await parseJson('name-parts-missing.eml');
+    expect(result['reasons']).toContain('first name or surname missing');
+    expect(JSON.stringify(result['reasons'])).not.toContain('Fenna');
   });
 });
