@@ -41,6 +41,12 @@ export function planOnly(
           `message uid ${uid}: set aside for a person (${decision.reason}); alert the primary contact`,
         );
         break;
+      case 'secure-notice':
+        counts.setAside += 1;
+        plan.push(
+          `message uid ${uid}: secure-mail notice; leave it, send no receipt, alert the primary contact urgently`,
+        );
+        break;
       case 'quiet':
         counts.quietlyRemoved += 1;
         plan.push(`message uid ${uid}: ${decision.category} about our own mail; remove quietly`);

@@ -15,6 +15,7 @@ import { settleRepliesAndBounces } from './confirmations.js';
 import { advanceSignals } from './signal-steps.js';
 import { finishOrphans, forgetFinished } from './orphans.js';
 import { alertSetAside } from './set-aside-alert.js';
+import { alertSecureNotices } from './secure-notice-alert.js';
 import { planOnly } from './dry-run.js';
 
 /**
@@ -62,12 +63,18 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
  * after everything else was done, when a signal could not be passed on or a purge not verified.
  */
 async function act(ctx: CheckContext, messages: ReadMessage[]): Promise<Date | undefined> {
+  // At once, before anything else; a failed send must not hold up the signals, so it is thrown last.
+  const secureFailure = await alertSecureNotices(ctx, messages).then(
+    () => undefined,
+    (err: unknown) => err ?? new Error('secure-notice alert failed'),
+  );
   const setAside = await settleRepliesAndBounces(ctx, messages);
   const { seen, waits, stuck } = await advanceSignals(ctx, messages);
   await finishOrphans(ctx, seen);
   forgetFinished(ctx.deps);
   await alertSetAside(ctx, setAside);
 
+  if (secureFailure) throw secureFailure;
   if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
   if (!ctx.counts.purgeVerified)
     throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');

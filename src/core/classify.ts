@@ -22,8 +22,12 @@ import {
   saysNoRealChild,
 } from './recognise/not-a-signal.js';
 import { childReasons, REASON } from './recognise/plausibility.js';
+import { secureNoticeEvidence } from './recognise/secure-notice.js';
 import { stripSignature } from './recognise/signature.js';
 import type { Child, ClassifiedMail, ClassifyContext, MailFacts, NotSignalCategory } from './types.js';
+
+/** The reason of a secure-mail notice: a fixed phrase, like every reason. */
+export const SECURE_NOTICE_REASON = 'secure-mail notice: the message must be opened by hand';
 
 /** More children than this in one mail is not a real signal; the rest is not listed, and a person looks. */
 export const MAX_CHILDREN = 50;
@@ -199,6 +203,18 @@ export function classify(facts: MailFacts, ctx: ClassifyContext): ClassifiedMail
   if (classic === 'delivery-report') return notSignal('delivery-report', 'delivery report');
 
   const { reading, partsDiffer, bodyText } = readBoth(facts);
+  // A notice's wording wins even over a child in its subject: what the sender meant to send is
+  // behind the link. A service's name with a link alone (a footer) counts only when no child is read.
+  const secure = secureNoticeEvidence(`${facts.subject}\n${bodyText}`);
+  if (secure.received || (secure.serviceAndAction && reading.children.length === 0)) {
+    return {
+      kind: 'secure-notice',
+      category: 'secure-notice',
+      children: [],
+      needsReview: true,
+      reasons: [SECURE_NOTICE_REASON],
+    };
+  }
   const codewordInSubject = hasCodeword(facts.subject);
   const codewordInBody = hasCodeword(bodyText);
   const weakAuto = isWeakAutoReply(facts);

@@ -331,3 +331,43 @@ export function composeTestMail(school: string): { subject: string; text: string
     ].join('\n'),
   };
 }
+
+export interface SecureNoticeAlertInput {
+  identity: SchoolIdentity;
+  contact: Contact;
+  at: Date;
+  messageId: string;
+}
+
+/**
+ * A secure-mail notice arrived: the signal itself is behind a link that only a person can open.
+ * Urgent, and content-free like every alert: it names neither the sender nor the subject.
+ */
+export function composeSecureNoticeAlert(input: SecureNoticeAlertInput): OutgoingMail {
+  return {
+    kind: 'alert',
+    to: [input.contact.email],
+    subject: 'Dringend: beveiligd bericht in de HwC-mailbox openen',
+    text: [
+      `Beste ${input.contact.name},`,
+      '',
+      `In de Handle with Care-mailbox van ${input.identity.school} staat een bericht dat via een dienst`,
+      'voor beveiligde e-mail is verstuurd. Het eigenlijke bericht, mogelijk een Handle with Care-signaal,',
+      'zit achter een beveiligde omgeving, en hwc-watcher kan het niet lezen en niet doorgeven.',
+      '',
+      'Wat wij van u vragen:',
+      '- Open dit bericht zelf in de HwC-mailbox, vandaag nog en vóór het begin van de lessen.',
+      '- Volg daar de aanwijzingen van de dienst om het bericht te openen. Twijfelt u of het bericht echt',
+      '  van de afzender komt, bel de afzender dan eerst en klik niet op de link.',
+      '- Handel een signaal af zoals u gewend bent, en verwijder het bericht daarna zelf.',
+      '',
+      'hwc-watcher laat het bericht staan, stuurt geen ontvangstbevestiging aan de afzender en meldt',
+      'hetzelfde bericht niet nog eens.',
+      '',
+      `Gecontroleerd: ${formatMoment(input.at, input.identity.timezone)}.`,
+      'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen inhoud.',
+    ].join('\n'),
+    messageId: input.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
+  };
+}

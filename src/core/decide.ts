@@ -11,6 +11,8 @@ export const KEYWORD = {
   mdnSent: '$MDNSent',
   /** Our acknowledgement to the sender was accepted by SMTP. */
   acknowledged: '$HwcAcknowledged',
+  /** A secure-mail notice, and the urgent alert about it was accepted by SMTP: never alert again. */
+  secureNotice: '$HwcSecureNotice',
 } as const;
 
 export type MessageDecision =
@@ -18,7 +20,9 @@ export type MessageDecision =
   | { action: 'set-aside'; reason: SetAsideReason }
   | { action: 'signal'; classified: ClassifiedMail }
   | { action: 'confirmation'; role: ContactRole; ref?: OwnMessageRef; reference?: string }
-  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; ref?: OwnMessageRef };
+  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; ref?: OwnMessageRef }
+  /** A secure-mail notice from a trusted sender: left in place, a person told at once to open it. */
+  | { action: 'secure-notice' };
 
 export interface MessageEvidence {
   flags: string[];
@@ -43,6 +47,7 @@ const QUIET_CATEGORIES = new Set(['bounce', 'delivery-report', 'auto-reply', 're
  */
 export function decideMessage(evidence: MessageEvidence): MessageDecision {
   if (evidence.flags.includes(KEYWORD.setAside)) return { action: 'skip' };
+  if (evidence.flags.includes(KEYWORD.secureNotice)) return { action: 'skip' };
   if (evidence.failure) return { action: 'set-aside', reason: evidence.failure };
   const { facts, classified } = evidence;
   if (!facts || !classified) return { action: 'set-aside', reason: 'unreadable' };
@@ -81,6 +86,12 @@ export function decideMessage(evidence: MessageEvidence): MessageDecision {
     if (threadRef) return { action: 'set-aside', reason: 'unexpected-reply' };
   }
 
+  // Never acknowledged, never purged. From an unknown sender it may be phishing: the usual alert.
+  if (classified.kind === 'secure-notice') {
+    return evidence.trusted
+      ? { action: 'secure-notice' }
+      : { action: 'set-aside', reason: 'untrusted-sender' };
+  }
   if (classified.kind === 'signal') {
     return evidence.trusted
       ? { action: 'signal', classified }

@@ -36,7 +36,8 @@ export interface Child {
   birthDate: string;
 }
 
-export type MailKind = 'signal' | 'not-a-signal';
+/** 'secure-notice': a secure-mail service's notice; the signal is behind its link, for a person to open. */
+export type MailKind = 'signal' | 'not-a-signal' | 'secure-notice';
 
 /** Why a message is not a signal; drives whether a person is alerted or it is handled quietly. */
 export type NotSignalCategory =
@@ -52,7 +53,7 @@ export interface Classification {
 
 /** Classification plus the category of a non-signal, used by the check but not printed by `hwc parse`. */
 export interface ClassifiedMail extends Classification {
-  category: 'signal' | NotSignalCategory;
+  category: 'signal' | 'secure-notice' | NotSignalCategory;
 }
 
 /** What the check knows of "today" for age checks, passed in so that the core stays pure. */

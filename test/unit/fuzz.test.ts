@@ -120,9 +120,11 @@ const mutations: Record<string, (raw: Buffer, random: Random, corpus: Buffer[]) 
   },
 };
 
-const KINDS = new Set(['signal', 'not-a-signal']);
+// 'secure-notice': a secure-mail service's notice (issue 11), a defined outcome with no children.
+const KINDS = new Set(['signal', 'not-a-signal', 'secure-notice']);
 const CATEGORIES = new Set([
   'signal',
+  'secure-notice',
   'bounce',
   'auto-reply',
   'read-receipt',

@@ -8,11 +8,16 @@
 
 import { CODEWORD_MARK, removeCodewords } from './codeword.js';
 import { findDates, type DateMatch } from './dates.js';
-import { isHeaderRow, splitLabels, type LabelledSegment } from './labels.js';
+import { isHeaderRow, nameColumns, splitLabels, type ColumnKind, type LabelledSegment } from './labels.js';
+import { composeName, isWhole, type NamePart, type NameParts } from './name-parts.js';
 import { cleanName, hasNameWord, looksLikeName, trailingNameRun } from './names.js';
+import { hasOtherPerson, isAnchoredName } from './sentence-name.js';
 
-/** 'empty': no name at all; 'from-sentence': the name was cut from prose and may be someone else's. */
-export type NameProblem = 'empty' | 'from-sentence';
+/**
+ * 'empty': no name at all; 'from-sentence': the name was cut from prose and may be someone else's;
+ * 'missing-part': a name given in parts (Voornaam, Achternaam) lacks its given name or surname.
+ */
+export type NameProblem = 'empty' | 'from-sentence' | 'missing-part';
 export type DateProblem = 'missing' | 'not-exist' | 'unrecognised';
 
 /** A child before the plausibility checks; the problems never hold any of the child's data. */
@@ -34,7 +39,7 @@ export interface Extraction {
  * for review): such a name is kept even when it does not look like a name.
  */
 type Field =
-  | { kind: 'name'; name: string; labelled: boolean; fromSentence?: boolean }
+  | { kind: 'name'; name: string; labelled: boolean; fromSentence?: boolean; parts?: NameParts }
   | { kind: 'date'; iso: string; problem?: DateProblem };
 
 // Words right before a date that make it the date of an event, a mail or a deadline, not of a birth:
@@ -87,8 +92,11 @@ function pair(fields: Field[]): Extraction {
   const flush = (): void => {
     if (!current.name && !current.date) return;
     if (!current.name || !current.date) countMismatch = true;
-    const child: FoundChild = { name: current.name?.name ?? '', birthDate: current.date?.iso ?? '' };
-    if (!current.name || current.name.name === '') child.nameProblem = 'empty';
+    const composed = current.name?.parts ? composeName(current.name.parts) : undefined;
+    const name = composed?.name ?? current.name?.name ?? '';
+    const child: FoundChild = { name, birthDate: current.date?.iso ?? '' };
+    if (!current.name || name === '') child.nameProblem = 'empty';
+    else if (composed?.missing) child.nameProblem = 'missing-part';
     else if (current.name.fromSentence) child.nameProblem = 'from-sentence';
     if (!current.date) child.dateProblem = 'missing';
     else if (current.date.problem) child.dateProblem = current.date.problem;
@@ -115,15 +123,16 @@ interface WeakName {
 
 /** A name or date label whose value was empty: it is filled in by the next line, if that has no label. */
 interface Pending {
-  kind: 'name' | 'date';
+  kind: 'name' | 'date' | 'part';
   colon: boolean;
+  part?: NamePart;
 }
 
 /** The field a label stands for when nothing follows it: an empty name, or a missing date. */
-function emptyField(kind: 'name' | 'date'): Field {
-  return kind === 'name'
-    ? { kind: 'name', name: '', labelled: true }
-    : { kind: 'date', iso: '', problem: 'missing' };
+function emptyField(kind: 'name' | 'date' | 'part'): Field {
+  return kind === 'date'
+    ? { kind: 'date', iso: '', problem: 'missing' }
+    : { kind: 'name', name: '', labelled: true };
 }
 
 /**
@@ -136,16 +145,31 @@ class FieldExtractor {
   private pending: Pending | undefined;
   private weak: WeakName | undefined;
   private lastNonEmpty = -1;
+  /** The name whose parts (Voornaam:, Achternaam:) are being collected. */
+  private group: { field: Field & { kind: 'name' }; index: number; parts: NameParts } | undefined;
+  /** The columns of a table whose header splits the name over columns. */
+  private columns: ColumnKind[] | undefined;
 
   addLine(rawLine: string, lineIndex: number): void {
-    if (rawLine.trim() === '') return;
+    if (rawLine.trim() === '') {
+      // A blank line after a whole name ends it; the next Tussenvoegsel: belongs to the next child.
+      if (this.group && isWhole(this.group.parts)) this.group = undefined;
+      return;
+    }
     const line = removeCodewords(rawLine);
     if (isHeaderRow(line)) {
       this.weak = undefined;
       this.pending = undefined;
+      this.group = undefined;
+      this.columns = nameColumns(line);
       this.lastNonEmpty = lineIndex;
       return;
     }
+    if (this.columns && this.columnRow(this.columns, line)) {
+      this.lastNonEmpty = lineIndex;
+      return;
+    }
+    this.columns = undefined;
     const segments = splitLabels(line);
     const hasLabel = segments.some((s) => s.kind !== 'none');
     if (this.pending && this.fillPending(this.pending, line, hasLabel)) {
@@ -163,13 +187,54 @@ class FieldExtractor {
   }
 
   finish(): Field[] {
-    if (this.pending?.colon) this.fields.push(emptyField(this.pending.kind));
+    if (this.pending?.kind === 'part' && this.pending.part) this.addPart(this.pending.part, '');
+    else if (this.pending?.colon) this.fields.push(emptyField(this.pending.kind));
     return this.fields;
+  }
+
+  /**
+   * One part of a name. It opens a new name when there is none, when the current one has this
+   * part already, or when the current one is whole and a date or another name followed it.
+   */
+  private addPart(part: NamePart, raw: string): void {
+    const value = cleanName(raw);
+    const group = this.group;
+    const movedOn = group !== undefined && this.fields.length > group.index + 1 && isWhole(group.parts);
+    if (group === undefined || group.parts[part] !== undefined || movedOn) {
+      const field: Field & { kind: 'name' } = { kind: 'name', name: '', labelled: true, parts: {} };
+      this.group = { field, index: this.fields.length, parts: field.parts ?? {} };
+      this.fields.push(field);
+    }
+    if (this.group) this.group.parts[part] = value;
+  }
+
+  /** A row under a header that splits the name over columns. False when the row does not fit it. */
+  private columnRow(columns: ColumnKind[], line: string): boolean {
+    const cells = line.split('\t');
+    if (cells.length < 2 || cells.length > columns.length) return false;
+    const parts: NameParts = {};
+    const dates: DateMatch[] = [];
+    cells.forEach((cell, i) => {
+      const column = columns[i] ?? 'other';
+      if (column === 'date') dates.push(...findDates(cell));
+      else if (column !== 'other') parts[column] = cleanName(cell);
+    });
+    if (Object.values(parts).every((p) => p === '')) return false;
+    this.group = undefined;
+    this.fields.push({ kind: 'name', name: '', labelled: true, parts });
+    if (dates.length === 0) this.fields.push({ kind: 'date', iso: '', problem: 'missing' });
+    for (const d of dates) this.fields.push(dateField(d));
+    return true;
   }
 
   /** The line after an empty label. True when the line was its value and nothing else is left of it. */
   private fillPending(was: Pending, line: string, hasLabel: boolean): boolean {
     this.pending = undefined;
+    if (was.kind === 'part' && was.part) {
+      // An empty "Tussenvoegsel:" is followed by the next label, not by its value.
+      this.addPart(was.part, hasLabel ? '' : line);
+      return !hasLabel;
+    }
     if (hasLabel) {
       if (was.colon) this.fields.push(emptyField(was.kind));
       return false;
@@ -197,7 +262,14 @@ class FieldExtractor {
         const dates = findDates(value);
         if (dates.length > 0) this.unlabelled(value, lineIndex);
         if (nextIsDate) this.nameBeforeDateLabel(value.slice(dates[dates.length - 1]?.end ?? 0));
+      } else if (segment.kind === 'part' && segment.part) {
+        if (value.replace(/[\s,;|\ue000]/g, '') === '' && isLast) {
+          this.pending = { kind: 'part', colon: segment.colon, part: segment.part };
+        } else {
+          this.addPart(segment.part, value);
+        }
       } else if (segment.kind === 'name') {
+        this.group = undefined;
         if (value.replace(/[\s,;|\ue000]/g, '') === '') {
           if (isLast) this.pending = { kind: 'name', colon: segment.colon };
           else if (segment.colon) this.fields.push(emptyField('name'));
@@ -236,7 +308,16 @@ class FieldExtractor {
       return;
     }
     const run = trailingNameRun(candidate);
-    if (run !== '') this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true });
+    if (run !== '') this.pushSentenceName(text, run);
+  }
+
+  /**
+   * A name cut from prose. It counts as sure only when the sentence ties it to its date without
+   * doubt (see sentence-name.ts); otherwise a person checks it.
+   */
+  private pushSentenceName(sentence: string, run: string): void {
+    const sure = isAnchoredName(sentence, run);
+    this.fields.push({ kind: 'name', name: run, labelled: false, ...(sure ? {} : { fromSentence: true }) });
   }
 
   /** A "Naam:" value may carry the date as well: "Naam: David Pieterse (3-2-2006)". */
@@ -270,7 +351,14 @@ class FieldExtractor {
       }
       const before = nameBefore(text.slice(previousEnd, date.start));
       if (before !== '' && looksLikeName(before)) {
-        this.fields.push({ kind: 'name', name: before, labelled: false }, dateField(date));
+        // "voor: Eva Bos, Tim Bos (2-2-2012)": two names for one date, so a person checks which.
+        const span = text.slice(previousEnd, date.start);
+        const at = span.lastIndexOf(before);
+        const doubt = at > 0 && hasOtherPerson(span.slice(0, at));
+        this.fields.push(
+          { kind: 'name', name: before, labelled: false, ...(doubt ? { fromSentence: true } : {}) },
+          dateField(date),
+        );
       } else if (before === '') {
         const after = nameAfter(text.slice(date.end, nextStart));
         if (after.name !== '' && looksLikeName(after.name)) {
@@ -299,7 +387,8 @@ class FieldExtractor {
     const codewordAfter = text.slice(date.end).includes(CODEWORD_MARK);
     const run = adjacent || codewordAfter ? trailingNameRun(before) : '';
     if (run !== '') {
-      this.fields.push({ kind: 'name', name: run, labelled: false, fromSentence: true }, dateField(date));
+      this.pushSentenceName(text.slice(previousEnd, date.start), run);
+      this.fields.push(dateField(date));
     } else if (codewordAfter && hasNameWord(before)) {
       // The handbook's one-line form (name, date, codeword) with something odd where the name
       // should be: keep it as written for a person to review rather than lose the child.

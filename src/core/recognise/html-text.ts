@@ -252,7 +252,9 @@ class TextTree {
 
 /** Converts HTML to lines of text: blocks become lines, a data table row becomes one line with tabs. */
 export function htmlToText(html: string): string {
-  const lower = html.toLowerCase();
+  // Tags are matched case-insensitively on the original, never on a lower-cased copy: lower-casing
+  // changes the length of some text (Turkish "\u0130" becomes two code units), and an index from the
+  // copy would then cut the original in the wrong place.
   const tree = new TextTree();
   let pos = 0;
   const length = html.length;
@@ -261,25 +263,35 @@ export function htmlToText(html: string): string {
     const textEnd = lt < 0 ? length : lt;
     if (textEnd > pos) tree.text(html.slice(pos, textEnd));
     if (lt < 0) break;
-    if (lower.startsWith('<!--', lt)) {
-      const end = lower.indexOf('-->', lt + 4);
+    if (html.startsWith('<!--', lt)) {
+      const end = html.indexOf('-->', lt + 4);
       pos = end < 0 ? length : end + 3;
       continue;
     }
     const gt = html.indexOf('>', lt + 1);
     if (gt < 0) break;
-    const tag = /^<\/?\s*([a-z][a-z0-9:-]*)/.exec(lower.slice(lt, Math.min(gt + 1, lt + 40)));
+    // Without the u flag, /i folds only ASCII letters to ASCII (ECMA-262 Canonicalize), so a
+    // Kelvin sign or a long s never passes for a tag name.
+    const tag = /^<\/?\s*([a-z][a-z0-9:-]*)/i.exec(html.slice(lt, Math.min(gt + 1, lt + 40)));
     pos = gt + 1;
     if (!tag) continue;
-    const fullName = tag[1] ?? '';
+    const fullName = (tag[1] ?? '').toLowerCase();
     const name = fullName.replace(/^[a-z]+:/, '');
-    const closing = lower.charCodeAt(lt + 1) === 0x2f;
+    const closing = html.charCodeAt(lt + 1) === 0x2f;
     if (!closing && SKIP_CONTENT_TAGS.has(name)) {
-      const end = lower.indexOf(`</${fullName}`, pos);
-      pos = end < 0 ? length : end;
+      pos = indexOfIgnoringCase(html, `</${fullName}`, pos);
       continue;
     }
     tree.tag(name, closing);
   }
   return tree.finish();
+}
+
+/** The first position of an ASCII needle at or after `from`, ignoring ASCII case; the length if none. */
+function indexOfIgnoringCase(text: string, needle: string, from: number): number {
+  const escaped = needle.replace(/[-:]/g, '\\$&');
+  const re = new RegExp(escaped, 'gi');
+  re.lastIndex = from;
+  const m = re.exec(text);
+  return m ? m.index : text.length;
 }

@@ -217,6 +217,15 @@ const NAME_TOKEN = /^\p{Lu}[\p{L}\p{M}'\u2019.]*(?:-[\p{L}\p{M}'\u2019]+)*$/u;
 const PARTICLE_JOINED_TOKEN =
   /^(?:el|al|ben|bin|ait|d|l|o)['\u2019-]\p{Lu}[\p{L}\p{M}'\u2019]*(?:-[\p{L}\p{M}'\u2019]+)*$/iu;
 
+/** Whether a word (any part of a hyphenated word) is one that never occurs in a child's name. */
+export function isNotNameWord(word: string): boolean {
+  return word
+    .toLowerCase()
+    .replace(/[.:,;()]+$/u, '')
+    .split('-')
+    .some((part) => NOT_NAME_WORDS.has(part));
+}
+
 function isNameToken(token: string): boolean {
   if (NOT_NAME_WORDS.has(token.toLowerCase().replace(/[.:]$/, ''))) return false;
   return NAME_TOKEN.test(token) || PARTICLE_JOINED_TOKEN.test(token);

@@ -17,9 +17,14 @@ export const REASON = {
   nameFromSentence: 'name taken from a sentence',
   nameSingleWord: 'name has a single word',
   nameOdd: 'name does not look like a name',
+  namePartMissing: 'first name or surname missing',
   countMismatch: 'number of names does not match number of dates',
   todayInvalid: 'today is not a valid date, age not checked',
 } as const;
+
+// A label word glued to the end of a name ("Yılmaz" + "Geboortedatum") means the name was cut
+// in the wrong place: never pass it on as if it were sure.
+const GLUED_LABEL = /\p{Ll}(?:geboortedatum|geb\.?(?:datum)?|naam|leerling|codewoord|datum)$/iu;
 
 export const MIN_AGE = 2;
 export const MAX_AGE = 23;
@@ -29,6 +34,8 @@ export function childReasons(child: FoundChild, today: string): string[] {
   const reasons: string[] = [];
   if (child.nameProblem === 'empty') reasons.push(REASON.nameSentence);
   else if (child.nameProblem === 'from-sentence') reasons.push(REASON.nameFromSentence);
+  else if (child.nameProblem === 'missing-part') reasons.push(REASON.namePartMissing);
+  else if (GLUED_LABEL.test(child.name)) reasons.push(REASON.nameOdd);
   else if (isSentenceLike(child.name)) reasons.push(REASON.nameSentence);
   else if (!looksLikeName(child.name, { allowSingleWord: true })) reasons.push(REASON.nameOdd);
   else if (!looksLikeName(child.name)) reasons.push(REASON.nameSingleWord);
