@@ -1,7 +1,8 @@
 /**
  * Global setup of the integration project: starts the private mail stack (`scripts/mailstack start`)
  * and puts its connection details into `process.env` (`HWC_TEST_MAIL_HOST`, `HWC_TEST_IMAP_PORT`,
- * `HWC_TEST_SUBMISSION_PORT`, `HWC_TEST_INBOUND_PORT`, `HWC_TEST_CA_FILE`, `HWC_TEST_MAILSTACK_DIR`),
+ * `HWC_TEST_SUBMISSION_PORT`, `HWC_TEST_INBOUND_PORT`, `HWC_TEST_SENDER_PORT`, `HWC_TEST_AUTHSERV_ID`,
+ * `HWC_TEST_CA_FILE`, `HWC_TEST_MAILSTACK_DIR`),
  * which the test workers inherit, and provides them as `inject('mailstack')` too.
  *
  * Teardown stops the stack only if this setup started it; a stack that was already running (say,

@@ -1,6 +1,7 @@
 /**
  * Helpers for integration tests against the private mail stack of `scripts/mailstack`
- * (Dovecot IMAP + LMTP, Postfix inbound SMTP + submission, all on 127.0.0.1).
+ * (Dovecot IMAP + LMTP, Postfix inbound SMTP + submission + sender relay, all on 127.0.0.1; DKIM
+ * signing and verifying, DMARC: see `mail-auth.ts`).
  *
  * The vitest global setup (`test/integration/global-setup.ts`) starts the stack and puts its
  * connection details in `process.env` (`HWC_TEST_*`); outside vitest, `eval "$(scripts/mailstack env)"`
@@ -10,6 +11,7 @@
  * - `createUser(prefix?)`                a fresh mailbox in school.test; `createUserIn(domain, prefix?)`
  * - `deliver(raw, { from, to })`         raw message in through the inbound port, as from the internet
  * - `submit(user, raw, { from, to })`    raw message out through the submission port, authenticated
+ * - `sendThrough(port, raw, { from, to })` raw message in through another unauthenticated port
  * - `appendMessage(user, folder, raw)`   IMAP APPEND
  * - `listMessages(user, folder)`         every message with uid, flags, raw headers and source
  * - `waitForMessages(user, folder, n)`   polls until a folder holds at least n messages
@@ -39,6 +41,10 @@ export interface MailstackEnv {
   imapPort: number;
   submissionPort: number;
   inboundPort: number;
+  /** The senders' side: DKIM-signs for the external test domains, then relays to the inbound port. */
+  senderPort: number;
+  /** The authserv-id in the Authentication-Results that the inbound port's milters add. */
+  authservId: string;
   /** PEM file of the private CA that signed the servers' certificate. */
   caFile: string;
   /** The stack's private directory (config, logs, maildirs). */
@@ -93,6 +99,8 @@ export function mailstackEnv(): MailstackEnv {
     imapPort: Number(requireEnv('HWC_TEST_IMAP_PORT')),
     submissionPort: Number(requireEnv('HWC_TEST_SUBMISSION_PORT')),
     inboundPort: Number(requireEnv('HWC_TEST_INBOUND_PORT')),
+    senderPort: Number(requireEnv('HWC_TEST_SENDER_PORT')),
+    authservId: requireEnv('HWC_TEST_AUTHSERV_ID'),
     caFile: requireEnv('HWC_TEST_CA_FILE'),
     dir: requireEnv('HWC_TEST_MAILSTACK_DIR'),
   };
@@ -159,6 +167,11 @@ export interface Envelope {
  */
 export function deliver(raw: string | Buffer, envelope: Envelope): Promise<void> {
   return send(mailstackEnv().inboundPort, undefined, raw, envelope);
+}
+
+/** Sends a raw message through an unauthenticated port of the stack, such as `senderPort`. */
+export function sendThrough(port: number, raw: string | Buffer, envelope: Envelope): Promise<void> {
+  return send(port, undefined, raw, envelope);
 }
 
 /** Sends a raw message through the submission port, authenticated as `user` after STARTTLS. */
