@@ -17,10 +17,14 @@
 import type { MailFacts } from './types.js';
 
 /**
- * The receiving servers schools use, each with its own way of stamping (see READING_RULES):
- * - `microsoft365`: Exchange Online writes Authentication-Results without an authserv-id.
- * - `google`: Gmail and Google Workspace stamp as `mx.google.com`.
- * - `postfix`: Postfix with OpenDKIM and OpenDMARC, whose AuthservID is `trustedAuthservId`.
+ * The receiving servers schools use, each with its own way of stamping (see trustedResults):
+ * - `microsoft365`: Exchange Online writes Authentication-Results without an authserv-id
+ *   (https://learn.microsoft.com/en-us/defender-office-365/message-headers-eop-mdo#authentication-results-message-header,
+ *   https://github.com/emersion/go-msgauth/issues/64).
+ * - `google`: Gmail and Google Workspace stamp as `mx.google.com`, DKIM by header.i
+ *   (https://spfwise.com/en/article/how-to-read-authentication-results-header).
+ * - `postfix`: Postfix with OpenDKIM and OpenDMARC, whose AuthservID is `trustedAuthservId`
+ *   (http://www.opendkim.org/opendkim.conf.5.html).
  */
 export const RECEIVING_SERVERS = ['microsoft365', 'google', 'postfix'] as const;
 export type ReceivingServer = (typeof RECEIVING_SERVERS)[number];
