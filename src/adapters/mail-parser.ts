@@ -341,6 +341,17 @@ function headerValues(collected: Collected): ValuesOf {
     lines.filter((l) => l.key === key).map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1)).trim());
 }
 
+/** For each Authentication-Results line, the number of Received lines above it (top first). */
+function receivedAbove(collected: Collected): number[] {
+  const counts: number[] = [];
+  let received = 0;
+  for (const line of collected.headerLines) {
+    if (line.key === 'received') received += 1;
+    else if (line.key === 'authentication-results') counts.push(received);
+  }
+  return counts;
+}
+
 function selectedHeaders(valuesOf: ValuesOf): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of SELECTED_HEADERS) {
@@ -408,6 +419,7 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
     references: [],
     headers: selectedHeaders(valuesOf),
     authenticationResults: valuesOf('authentication-results').map((v) => v.slice(0, MAX_HEADER_VALUE)),
+    authenticationResultsReceivedAbove: receivedAbove(collected),
     contentType: 'text/plain',
   };
   const messageId = messageIdOf(raw);

@@ -16,6 +16,7 @@ import { deadlineFor, isWithin, localDate } from '../core/schedule.js';
 import type { SchoolIdentity } from '../core/compose.js';
 import type { Contact, ContactRole, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
 import type { CheckCounts } from '../core/audit-entry.js';
+import type { ReceivingServer } from '../core/trust.js';
 
 export interface CheckSettings {
   school: string;
@@ -23,6 +24,7 @@ export interface CheckSettings {
   from: { name?: string; address: string };
   senders: string[];
   trustedAuthservId?: string;
+  receivingServer?: ReceivingServer;
   contacts: Record<ContactRole, Contact>;
   /** Days on which the primary contact is away: the backup is told instead. */
   primaryAbsent: DateRange[];

@@ -49,6 +49,7 @@ async function readMessage(
   const trust = assessTrust(facts, {
     senders: settings.senders,
     ...(settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {}),
+    ...(settings.receivingServer ? { receivingServer: settings.receivingServer } : {}),
   });
   const embeddedRef = findOwnMessageRef(raw.toString('latin1'));
   const decision = decideMessage({

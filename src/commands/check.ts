@@ -60,6 +60,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       from: config.from,
       senders: config.senders,
       ...(config.trustedAuthservId ? { trustedAuthservId: config.trustedAuthservId } : {}),
+      ...(config.receivingServer ? { receivingServer: config.receivingServer } : {}),
       contacts: { primary: config.contacts.primary, backup: config.contacts.backup },
       primaryAbsent: config.contacts.primary.absent,
       notify: config.notify,

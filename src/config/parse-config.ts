@@ -8,6 +8,7 @@ import { knownKeysAt } from './known-keys.js';
 import { configSchema, toConfig, topLevelFields, DEFAULTS } from './schema.js';
 import { oauth2SecretSchemas, OAUTH2_SECRET_KEYS, secretRefSchema } from './secret-ref.js';
 import type { Config, ResolvedConfig, SecretRef, ServerConfig } from './types.js';
+import { GOOGLE_AUTHSERV_ID } from '../core/trust.js';
 
 export type ParseConfigResult = { config: Config; warnings: string[] } | { errors: string[] };
 
@@ -108,6 +109,8 @@ function crossFieldChecks(
     }
   }
 
+  receivingServerChecks(input, errors);
+
   const escalate = topLevelFields.escalateAfter.safeParse(input['escalateAfter']);
   const purge = topLevelFields.purgeAfter.safeParse(input['purgeAfter']);
   if (escalate.success && purge.success && escalate.data >= purge.data) {
@@ -115,6 +118,27 @@ function crossFieldChecks(
       typeof input['purgeAfter'] === 'string' ? input['purgeAfter'] : `${DEFAULTS.purgeAfter} (default)`;
     errors.push(
       `escalateAfter: expected less than purgeAfter (${purgeText}), got ${show(input['escalateAfter'])}; the backup must be alerted well before the signal is purged`,
+    );
+  }
+}
+
+/** A preset and an authserv-id must describe the same server (src/core/trust.ts). */
+function receivingServerChecks(input: Record<string, unknown>, errors: string[]): void {
+  const preset = topLevelFields.receivingServer.safeParse(input['receivingServer']);
+  const id = topLevelFields.trustedAuthservId.safeParse(input['trustedAuthservId']);
+  if (!preset.success || !id.success || preset.data === undefined) return;
+  const authservId = id.data?.toLowerCase();
+  if (preset.data === 'microsoft365' && authservId !== undefined) {
+    errors.push(
+      `trustedAuthservId: Exchange Online writes Authentication-Results without an authserv-id, so ${show(input['trustedAuthservId'])} never matches; remove trustedAuthservId (receivingServer: microsoft365 is enough)`,
+    );
+  } else if (preset.data === 'google' && authservId !== undefined && authservId !== GOOGLE_AUTHSERV_ID) {
+    errors.push(
+      `trustedAuthservId: Google stamps Authentication-Results as ${GOOGLE_AUTHSERV_ID}, got ${show(input['trustedAuthservId'])}; remove trustedAuthservId (receivingServer: google is enough)`,
+    );
+  } else if (preset.data === 'postfix' && authservId === undefined) {
+    errors.push(
+      'receivingServer: postfix needs trustedAuthservId, the AuthservID in opendkim.conf and opendmarc.conf (by default the host name of the mail server); add it, e.g. trustedAuthservId: mx.school.example.nl',
     );
   }
 }

@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import { show } from './errors.js';
 import { REGIONS } from '../core/holidays-nl.js';
+import { RECEIVING_SERVERS } from '../core/trust.js';
 import type { ClosedDays } from '../core/schedule.js';
 import { WEEKDAYS } from '../core/vocabulary.js';
 import { bool, expecting, field, text, type Presence } from './fields.js';
@@ -241,6 +242,14 @@ export const topLevelFields = {
     { default: undefined },
     (value) => (typeof value === 'string' && /^[^\s;]+$/.test(value.trim()) ? value.trim() : undefined),
   ).optional(),
+  receivingServer: z
+    .enum(RECEIVING_SERVERS, {
+      error: expecting(
+        `one of ${RECEIVING_SERVERS.join(', ')}`,
+        "name the server that receives the school's mail, or remove receivingServer and set trustedAuthservId",
+      ),
+    })
+    .optional(),
   contacts: z.strictObject(
     {
       primary: contact(
@@ -315,6 +324,7 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     from: o.from,
     senders: o.senders,
     ...(o.trustedAuthservId !== undefined ? { trustedAuthservId: o.trustedAuthservId } : {}),
+    ...(o.receivingServer !== undefined ? { receivingServer: o.receivingServer } : {}),
     contacts: o.contacts,
     notify: o.notify,
     schedule: o.schedule,

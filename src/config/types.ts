@@ -4,6 +4,7 @@
  */
 import type { Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
+import type { ReceivingServer } from '../core/trust.js';
 import type { ContactWithAbsence, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
 import type { Secret } from './secret.js';
 
@@ -78,6 +79,8 @@ export interface Config {
   /** Lower-cased; `@domain` or an exact address. */
   senders: string[];
   trustedAuthservId?: string;
+  /** A preset for how the receiving server stamps Authentication-Results (src/core/trust.ts). */
+  receivingServer?: ReceivingServer;
   contacts: { primary: ContactWithAbsence; backup: ContactWithAbsence };
   notify: NotifyMode;
   schedule: Schedule;

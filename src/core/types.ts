@@ -20,6 +20,11 @@ export interface MailFacts {
   headers: Record<string, string>;
   /** Every Authentication-Results header (RFC 8601), in order of appearance (topmost first). */
   authenticationResults: string[];
+  /**
+   * For each Authentication-Results header, how many Received headers stand above it: the trust
+   * rule reads only the receiving server's own stamp (src/core/trust.ts). Absent: all count as 0.
+   */
+  authenticationResultsReceivedAbove?: number[];
   /** Top-level MIME type, e.g. "multipart/report"; and its report-type parameter if any. */
   contentType: string;
   reportType?: string;

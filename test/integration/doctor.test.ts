@@ -7,7 +7,7 @@ import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { checkEntry, emptyCounts } from '../../src/core/audit-entry.js';
 import { mailstackEnv, waitForMessages } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
-import { createSchool, textOf, type School } from '../support/school.js';
+import { createSchool as createAnySchool, textOf, type School } from '../support/school.js';
 import {
   makeCertificates,
   startFakeImap,
@@ -16,6 +16,11 @@ import {
   type ServerCertificate,
   type TestCertificates,
 } from '../support/fake-mail-servers.js';
+
+/** A school that names its receiving server (the stack's MX), so that trust is not a WARN. */
+function createSchool(overrides: Record<string, unknown> = {}): Promise<School> {
+  return createAnySchool({ trustedAuthservId: mailstackEnv().authservId, ...overrides });
+}
 
 function doctor(school: School, extra: string[] = [], env: Record<string, string> = {}) {
   return runHwc(['doctor', '--config', school.install.configFile, ...extra], {
@@ -45,6 +50,7 @@ describe('hwc doctor', () => {
     for (const what of [
       'config',
       'clock',
+      'trust',
       'calendar',
       'storage',
       'audit chain',
@@ -63,6 +69,16 @@ describe('hwc doctor', () => {
     }
     expect(run.stdout + run.stderr).not.toContain(school.hwc.password);
     expect(run.stdout).not.toContain(school.zorg.address);
+  });
+
+  it('when no receiving server is named, then trust is a WARN that says the From header alone is trusted, and it exits 0', async () => {
+    const school = await createAnySchool();
+    const run = await doctor(school);
+    expect(run.code).toBe(0);
+    expect(linesWith(run.stdout, 'WARN')).toEqual([
+      'WARN  trust: no receiving server is named, so without authentication results the school trusts the From header alone (anyone can write From: Veilig Thuis); set receivingServer: microsoft365 or google, or trustedAuthservId: <authserv-id of your mail server>',
+    ]);
+    expect(run.stdout).toMatch(/^OK {4}imap login: /m);
   });
 
   it('when the IMAP port is wrong, then the TLS and the login FAIL and it exits 1', async () => {

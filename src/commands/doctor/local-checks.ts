@@ -5,6 +5,7 @@ import { DATABASE_FILE, SqliteStore } from '../../adapters/sqlite-store.js';
 import { verifyChain } from '../../core/audit-entry.js';
 import { holidayDataUntil, holidayGaps } from '../../core/holidays-nl.js';
 import { localDate, nextChecks } from '../../core/schedule.js';
+import { GOOGLE_AUTHSERV_ID } from '../../core/trust.js';
 import { checkScheduleOf } from '../schedule.js';
 import { DAY_MS, type Finding, type Report } from './finding.js';
 
@@ -13,6 +14,7 @@ const CALENDAR_WARN_DAYS = 60;
 /** What this machine holds: the clock, the school calendar, the storage and the audit log. */
 export function localChecks(config: ResolvedConfig, now: () => Date, report: Report): void {
   report(clockFinding(config, now()));
+  report(trustFinding(config));
   report(calendarFinding(config, now()));
   report(storageFinding(config.storage));
   report(auditFinding(config.storage));
@@ -47,6 +49,43 @@ function clockFinding(config: ResolvedConfig, now: Date): Finding {
     status: 'OK',
     what,
     line: `${config.timezone}: it is ${localDate(now, config.timezone)} ${local} there${nextText}`,
+  };
+}
+
+/**
+ * Which Authentication-Results decide whether a signal is trusted (src/core/trust.ts). Without a
+ * receiving server named, anyone who can reach the school's MX can write a From: of Veilig Thuis.
+ */
+export function trustFinding(config: Pick<ResolvedConfig, 'trustedAuthservId' | 'receivingServer'>): Finding {
+  const what = 'trust';
+  const id = config.trustedAuthservId;
+  switch (config.receivingServer) {
+    case 'microsoft365':
+      return {
+        status: 'OK',
+        what,
+        line: 'a signal needs an aligned DKIM or DMARC pass in the topmost Authentication-Results header, which Exchange Online writes without authserv-id',
+      };
+    case 'google':
+      return {
+        status: 'OK',
+        what,
+        line: `a signal needs an aligned DKIM or DMARC pass in the topmost Authentication-Results header of ${GOOGLE_AUTHSERV_ID}`,
+      };
+    case 'postfix':
+    case undefined:
+      if (id !== undefined) {
+        return {
+          status: 'OK',
+          what,
+          line: `a signal needs an aligned DKIM or DMARC pass in the topmost Authentication-Results of ${id}; that server must remove headers with that authserv-id from incoming mail (OpenDKIM: RemoveARAll yes)`,
+        };
+      }
+  }
+  return {
+    status: 'WARN',
+    what,
+    line: 'no receiving server is named, so without authentication results the school trusts the From header alone (anyone can write From: Veilig Thuis); set receivingServer: microsoft365 or google, or trustedAuthservId: <authserv-id of your mail server>',
   };
 }
 
