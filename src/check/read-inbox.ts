@@ -1,26 +1,66 @@
 import { createHash } from 'node:crypto';
-import type { InboxEntry, Mailbox } from '../core/ports.js';
+import type { Mailbox } from '../core/ports.js';
 import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
-import { decideMessage, KEYWORD, type MessageEvidence } from '../core/decide.js';
+import { decideMessage, type MessageDecision, type MessageEvidence } from '../core/decide.js';
 import { findOwnMessageRef } from '../core/identity.js';
+import { triage, type TriageCandidate } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 
 /**
- * Reads every INBOX message and decides what it is. Nothing is changed here; a message that is
- * too big or cannot be read is decided on without its content.
+ * Lists INBOX and \Junk on their headers (one FETCH each), triages, and reads and decides on at
+ * most maxMessagesPerCheck messages, mail from trusted senders first. Nothing is changed here; a
+ * message that is too big or cannot be read is decided on without its content.
  */
 export async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<ReadMessage[]> {
   const { settings } = deps;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
+  const plan = triage(await listCandidates(mailbox), {
+    senders: settings.senders,
+    contacts: [contacts.primary, contacts.backup],
+    limit: settings.maxMessagesPerCheck,
+  });
   const messages: ReadMessage[] = [];
-  for (const entry of await mailbox.listInbox()) {
-    const base = { flags: entry.flags, contacts, ownAddress: settings.from.address };
-    messages.push(await readMessage(deps, mailbox, entry, base, today));
+  for (const candidate of plan.read) {
+    const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
+    const message = await readMessage(deps, mailbox, candidate, base, today);
+    messages.push(candidate.folder === 'INBOX' ? message : asJunk(message));
+  }
+  for (const candidate of plan.skipped) messages.push({ ...candidate, decision: { action: 'skip' } });
+  if (plan.deferred > 0) {
+    deps.logger.warn(
+      { step: 'triage', count: plan.deferred },
+      'more messages than maxMessagesPerCheck; the rest wait for the next check',
+    );
   }
   deps.logger.info({ step: 'fetch', count: messages.length }, 'read the inbox');
   return messages;
+}
+
+/** INBOX whole, and \Junk too (a spam filter files real signals there): headers only. */
+async function listCandidates(mailbox: Mailbox): Promise<TriageCandidate[]> {
+  const folders = ['INBOX'];
+  const junk = mailbox.folders.junk;
+  if (junk && junk.toUpperCase() !== 'INBOX') folders.push(junk);
+  const candidates: TriageCandidate[] = [];
+  for (const folder of folders) {
+    const { uidValidity, entries } = await mailbox.listHeaders(folder);
+    for (const entry of entries) candidates.push({ folder, uidValidity, entry });
+  }
+  return candidates;
+}
+
+/**
+ * In \Junk only a signal is acted on, or a message from a trusted sender that a person should
+ * look at (set aside, as in INBOX: unauthenticated mail may make hwc tell more people). Replies
+ * and bounces there are not removed: Junk is not ours to empty.
+ */
+function asJunk(message: ReadMessage): ReadMessage {
+  const { action } = message.decision;
+  if (action === 'signal' || action === 'set-aside' || action === 'skip') return message;
+  const skip: MessageDecision = { action: 'skip' };
+  return { ...message, decision: skip };
 }
 
 type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
@@ -28,21 +68,21 @@ type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
 async function readMessage(
   deps: CheckDeps,
   mailbox: Mailbox,
-  entry: InboxEntry,
+  candidate: TriageCandidate,
   base: Evidence,
   today: string,
 ): Promise<ReadMessage> {
   const { settings } = deps;
-  if (entry.flags.includes(KEYWORD.setAside)) return { entry, decision: { action: 'skip' } };
+  const { entry, folder } = candidate;
   // The size limit is applied before anything is downloaded or parsed.
   if (entry.size > settings.maxMessageBytes) {
-    return { entry, decision: decideMessage({ ...base, failure: 'too-big' }) };
+    return { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) };
   }
-  const raw = await mailbox.fetchSource(entry.uid);
+  const raw = await mailbox.fetchSource(entry.uid, folder);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
     const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
-    return { entry, decision: decideMessage({ ...base, failure }) };
+    return { ...candidate, decision: decideMessage({ ...base, failure }) };
   }
   const facts = parsed.facts;
   const classified = classify(facts, { today });
@@ -59,5 +99,5 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  return { entry, facts, classified, decision, digest };
+  return { ...candidate, facts, classified, decision, digest };
 }

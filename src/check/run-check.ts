@@ -14,7 +14,7 @@ import { readInbox } from './read-inbox.js';
 import { settleRepliesAndBounces } from './confirmations.js';
 import { advanceSignals } from './signal-steps.js';
 import { finishOrphans, forgetFinished } from './orphans.js';
-import { alertSetAside } from './set-aside-alert.js';
+import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { planOnly } from './dry-run.js';
 
 /**
@@ -62,16 +62,32 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
  * after everything else was done, when a signal could not be passed on or a purge not verified.
  */
 async function act(ctx: CheckContext, messages: ReadMessage[]): Promise<Date | undefined> {
-  const setAside = await settleRepliesAndBounces(ctx, messages);
+  // Replies and bounces are settled in INBOX only: what lies in \Junk is not ours to remove.
+  const setAside = await settleRepliesAndBounces(
+    ctx,
+    messages.filter((message) => message.folder === 'INBOX'),
+  );
   const { seen, waits, stuck } = await advanceSignals(ctx, messages);
   await finishOrphans(ctx, seen);
   forgetFinished(ctx.deps);
-  await alertSetAside(ctx, setAside);
+  await alertSetAside(ctx, [{ folder: 'INBOX', reasons: setAside }, ...setAsideElsewhere(messages)]);
 
   if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
   if (!ctx.counts.purgeVerified)
     throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
   return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+}
+
+/** Mail from a trusted sender in \Junk that a person must look at, by folder. */
+function setAsideElsewhere(messages: ReadMessage[]): SetAsideBatch[] {
+  const batches = new Map<string, SetAsideBatch>();
+  for (const { folder, entry, decision } of messages) {
+    if (folder === 'INBOX' || decision.action !== 'set-aside') continue;
+    const batch = batches.get(folder) ?? { folder, reasons: new Map() };
+    batch.reasons.set(entry.uid, decision.reason);
+    batches.set(folder, batch);
+  }
+  return [...batches.values()];
 }
 
 function contextOf(

@@ -148,6 +148,13 @@ function failsFor(header: string, authservId: string, fromDomain: string): strin
   return fails;
 }
 
+/** Whether an address is in `senders`, by the same rule as assessTrust; for triage before parsing. */
+export function isListedSender(address: string, senders: string[]): boolean {
+  const normalized = address.trim().toLowerCase();
+  const domain = domainOf(normalized);
+  return domain !== undefined && matchesSender(normalized, domain, senders);
+}
+
 export function assessTrust(facts: MailFacts, policy: TrustPolicy): TrustAssessment {
   const rawFrom = facts.headers['from'];
   const address = (facts.fromAddress ?? '').trim().toLowerCase();
