@@ -4,38 +4,56 @@ import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
 import { decideMessage, type MessageDecision, type MessageEvidence } from '../core/decide.js';
 import { findOwnMessageRef } from '../core/identity.js';
-import { triage, type TriageCandidate } from '../core/triage.js';
+import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 
 /**
- * Lists INBOX and \Junk on their headers (one FETCH each), triages, and reads and decides on at
- * most maxMessagesPerCheck messages, mail from trusted senders first. Nothing is changed here; a
- * message that is too big or cannot be read is decided on without its content.
+ * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
+ * each) and chooses what this check reads, and in what order: at most maxMessagesPerCheck, mail
+ * from trusted senders first. Nothing is downloaded or changed here.
  */
-export async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<ReadMessage[]> {
+export async function triageInbox(deps: CheckDeps, mailbox: Mailbox): Promise<TriagePlan> {
   const { settings } = deps;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
-  const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const plan = triage(await listCandidates(mailbox), {
     senders: settings.senders,
-    contacts: [contacts.primary, contacts.backup],
+    contacts: [settings.contacts.primary.email, settings.contacts.backup.email],
     limit: settings.maxMessagesPerCheck,
   });
-  const messages: ReadMessage[] = [];
-  for (const candidate of plan.read) {
-    const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
-    const message = await readMessage(deps, mailbox, candidate, base, today);
-    messages.push(candidate.folder === 'INBOX' ? message : asJunk(message));
-  }
-  for (const candidate of plan.skipped) messages.push({ ...candidate, decision: { action: 'skip' } });
   if (plan.deferred > 0) {
     deps.logger.warn(
       { step: 'triage', count: plan.deferred },
       'more messages than maxMessagesPerCheck; the rest wait for the next check',
     );
   }
+  return plan;
+}
+
+/**
+ * Reads these messages and decides what each is. Nothing is changed here; a message that is too
+ * big or cannot be read is decided on without its content.
+ */
+export async function readMessages(
+  deps: CheckDeps,
+  mailbox: Mailbox,
+  candidates: TriageCandidate[],
+  now: Date,
+): Promise<ReadMessage[]> {
+  const { settings } = deps;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
+  const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
+  const messages: ReadMessage[] = [];
+  for (const candidate of candidates) {
+    const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
+    const message = await readMessage(deps, mailbox, candidate, base, today);
+    messages.push(candidate.folder === 'INBOX' ? message : asJunk(message));
+  }
   deps.logger.info({ step: 'fetch', count: messages.length }, 'read the inbox');
   return messages;
+}
+
+/** Messages already set aside for a person: known without reading them. */
+export function skippedMessages(plan: TriagePlan): ReadMessage[] {
+  return plan.skipped.map((candidate) => ({ ...candidate, decision: { action: 'skip' } }));
 }
 
 /** INBOX whole, and \Junk too (a spam filter files real signals there): headers only. */

@@ -10,9 +10,9 @@ import {
   type CheckReport,
   type ReadMessage,
 } from './context.js';
-import { readInbox } from './read-inbox.js';
+import { readMessages, skippedMessages, triageInbox } from './read-inbox.js';
 import { settleRepliesAndBounces } from './confirmations.js';
-import { advanceSignals } from './signal-steps.js';
+import { advanceSignals, type SignalsOutcome } from './signal-steps.js';
 import { finishOrphans, forgetFinished } from './orphans.js';
 import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { planOnly } from './dry-run.js';
@@ -34,11 +34,19 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
   announce(logger, mailbox, folders);
   try {
-    const messages = await readInbox(deps, mailbox, clock.now());
-    counts.messages = messages.length;
+    const triaged = await triageInbox(deps, mailbox);
+    const urgent = [
+      ...(await readMessages(deps, mailbox, triaged.read.slice(0, triaged.urgent), clock.now())),
+      ...skippedMessages(triaged),
+    ];
+    const readRest = () => readMessages(deps, mailbox, triaged.read.slice(triaged.urgent), clock.now());
+    counts.messages = urgent.length;
     step('after-fetch');
-    if (options.dryRun) plan = planOnly(deps, messages, counts, mailbox);
-    else nextDueAt = await act(contextOf(deps, mailbox, counts, step), messages);
+    if (options.dryRun) {
+      const all = [...urgent, ...(await readRest())];
+      counts.messages = all.length;
+      plan = planOnly(deps, all, counts, mailbox);
+    } else nextDueAt = await act(contextOf(deps, mailbox, counts, step), urgent, readRest);
   } catch (err) {
     failure = err;
   } finally {
@@ -58,24 +66,45 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
 }
 
 /**
- * The morning's work, in order. Resolves when the next signal that waits becomes due; throws,
- * after everything else was done, when a signal could not be passed on or a purge not verified.
+ * The morning's work, in order. Signals, and the replies and bounces that change what is due for
+ * them, come first; everything else is read only after they were passed on, so that a flood of
+ * junk costs time but never the signal. Resolves when the next signal that waits becomes due;
+ * throws, after everything else was done, when a signal could not be passed on or a purge not
+ * verified.
  */
-async function act(ctx: CheckContext, messages: ReadMessage[]): Promise<Date | undefined> {
+async function act(
+  ctx: CheckContext,
+  urgent: ReadMessage[],
+  readRest: () => Promise<ReadMessage[]>,
+): Promise<Date | undefined> {
+  const first = await settleAndAdvance(ctx, urgent);
+  const rest = await readRest();
+  ctx.counts.messages += rest.length;
+  const second = await settleAndAdvance(ctx, rest);
+  await finishOrphans(ctx, new Set([...first.seen, ...second.seen]));
+  forgetFinished(ctx.deps);
+  await alertSetAside(ctx, [...first.setAside, ...second.setAside]);
+
+  if (first.stuck || second.stuck)
+    throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
+  if (!ctx.counts.purgeVerified)
+    throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
+  const waits = [...first.waits, ...second.waits];
+  return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+}
+
+/** Replies and bounces first (a confirmation or a bounce changes what is due), then the signals. */
+async function settleAndAdvance(
+  ctx: CheckContext,
+  messages: ReadMessage[],
+): Promise<SignalsOutcome & { setAside: SetAsideBatch[] }> {
   // Replies and bounces are settled in INBOX only: what lies in \Junk is not ours to remove.
-  const setAside = await settleRepliesAndBounces(
+  const inbox = await settleRepliesAndBounces(
     ctx,
     messages.filter((message) => message.folder === 'INBOX'),
   );
-  const { seen, waits, stuck } = await advanceSignals(ctx, messages);
-  await finishOrphans(ctx, seen);
-  forgetFinished(ctx.deps);
-  await alertSetAside(ctx, [{ folder: 'INBOX', reasons: setAside }, ...setAsideElsewhere(messages)]);
-
-  if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
-  if (!ctx.counts.purgeVerified)
-    throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
-  return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+  const outcome = await advanceSignals(ctx, messages);
+  return { ...outcome, setAside: [{ folder: 'INBOX', reasons: inbox }, ...setAsideElsewhere(messages)] };
 }
 
 /** Mail from a trusted sender in \Junk that a person must look at, by folder. */

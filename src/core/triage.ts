@@ -20,6 +20,11 @@ export interface TriagePolicy {
 export interface TriagePlan {
   /** To download and decide on, in this order: signals first. */
   read: TriageCandidate[];
+  /**
+   * How many of `read`, from its start, are from a trusted sender or change what is due for a
+   * signal (a reply, a bounce): the check acts on these before it reads the rest.
+   */
+  urgent: number;
   /** Already set aside for a person (the alert was sent): never read again. */
   skipped: TriageCandidate[];
   /** Over the limit: left for the next check, untouched. */
@@ -66,8 +71,10 @@ export function triage(candidates: TriageCandidate[], policy: TriagePolicy): Tri
       a.candidate.entry.uid - b.candidate.entry.uid,
   );
   const limit = Math.max(1, Math.floor(policy.limit));
+  const read = ranked.slice(0, limit);
   return {
-    read: ranked.slice(0, limit).map((r) => r.candidate),
+    read: read.map((r) => r.candidate),
+    urgent: read.filter((r) => r.rank < 2).length,
     skipped,
     deferred: Math.max(0, ranked.length - limit),
   };

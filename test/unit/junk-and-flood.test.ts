@@ -87,7 +87,10 @@ describe('runCheck and the Junk folder', () => {
 
   it('when a trusted sender in Junk sent something that is not a signal, then a person is told and it is marked in Junk, never deleted', async () => {
     const { mailbox, mailer, deps } = setup();
-    mailbox.add('Junk', signalMail({ id: 'news@veiligthuis.test', body: ['Onze nieuwsbrief van november.'] }));
+    mailbox.add(
+      'Junk',
+      signalMail({ id: 'news@veiligthuis.test', body: ['Onze nieuwsbrief van november.'] }),
+    );
     await runCheck(deps, { dryRun: false });
     expect(mailer.sent.map((m) => m.kind)).toEqual(['alert']);
     expect(mailbox.folder('Junk').map((m) => m.flags)).toEqual([[KEYWORD.setAside]]);
@@ -138,7 +141,12 @@ describe('runCheck in a flood', () => {
     for (let i = 0; i < 2_000; i += 1) mailbox.add('INBOX', junkMail(i));
     mailbox.add('INBOX', signal());
     const report = await runCheck(deps, { dryRun: false });
-    expect(mailer.sent.map((m) => m.kind)).toEqual(['notification', 'notification', 'acknowledgement', 'alert']);
+    expect(mailer.sent.map((m) => m.kind)).toEqual([
+      'notification',
+      'notification',
+      'acknowledgement',
+      'alert',
+    ]);
     const fetches = mailbox.calls.filter((c) => c.startsWith('fetch'));
     expect(fetches).toHaveLength(100);
     expect(fetches[0]).toBe(`fetch INBOX ${2_001}`);
@@ -150,6 +158,22 @@ describe('runCheck in a flood', () => {
     expect(report.counts.setAside).toBe(99);
     expect(logs()).toContain('maxMessagesPerCheck');
   }, 30_000);
+
+  it('when junk comes before the signal, then the signal is passed on before any junk is downloaded', async () => {
+    const { mailbox, mailer, deps } = setup(100);
+    for (let i = 0; i < 30; i += 1) mailbox.add('INBOX', junkMail(i));
+    mailbox.add('INBOX', signal());
+    const fetchesAtSend: number[] = [];
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (mail) => {
+      fetchesAtSend.push(mailbox.calls.filter((c) => c.startsWith('fetch')).length);
+      return send(mail);
+    };
+    await runCheck(deps, { dryRun: false });
+    // notification, notification, acknowledgement: only the signal itself was read by then.
+    expect(fetchesAtSend.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(fetchesAtSend.at(-1)).toBe(31);
+  });
 
   it('when a flood is larger than the bound, then each later check makes progress on the rest and alerts about each message once', async () => {
     const { mailbox, mailer, deps } = setup(150);

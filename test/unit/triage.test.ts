@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { triage, type TriageCandidate } from '../../src/core/triage.js';
 import { KEYWORD } from '../../src/core/decide.js';
 
-const policy = { senders: ['@veiligthuis.test'], contacts: ['zorg@school.test', 'backup@school.test'], limit: 3 };
+const policy = {
+  senders: ['@veiligthuis.test'],
+  contacts: ['zorg@school.test', 'backup@school.test'],
+  limit: 3,
+};
 
 function candidate(uid: number, from: string[], options: { folder?: string; flags?: string[] } = {}) {
   return {
@@ -26,6 +30,7 @@ describe('triage', () => {
       { ...policy, limit: 10 },
     );
     expect(uids(plan.read)).toEqual(['INBOX:4', 'INBOX:2', 'INBOX:1', 'INBOX:3']);
+    expect(plan.urgent).toBe(2);
     expect(plan.deferred).toBe(0);
   });
 
