@@ -42,13 +42,26 @@ export async function readMessages(
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const messages: ReadMessage[] = [];
+  const inboxCopies = new Set<string>();
   for (const candidate of candidates) {
     const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
-    const message = await readMessage(deps, mailbox, candidate, base, today);
-    messages.push(candidate.folder === 'INBOX' ? message : asJunk(message));
+    const { message, copyKey } = await readMessage(deps, mailbox, candidate, base, today);
+    if (candidate.folder === 'INBOX') {
+      if (copyKey) inboxCopies.add(copyKey);
+      messages.push(message);
+    } else {
+      // A copy in Junk of a signal that is also in INBOX is that signal: the INBOX copy is handled,
+      // and its purge removes this one too. Same Message-ID and same body, not the Message-ID alone.
+      messages.push(copyKey && inboxCopies.has(copyKey) ? skip(message) : asJunk(message));
+    }
   }
   deps.logger.info({ step: 'fetch', count: messages.length }, 'read the inbox');
   return messages;
+}
+
+function skip(message: ReadMessage): ReadMessage {
+  const decision: MessageDecision = { action: 'skip' };
+  return { ...message, decision };
 }
 
 /** Messages already set aside for a person: known without reading them. */
@@ -77,8 +90,7 @@ async function listCandidates(mailbox: Mailbox): Promise<TriageCandidate[]> {
 function asJunk(message: ReadMessage): ReadMessage {
   const { action } = message.decision;
   if (action === 'signal' || action === 'set-aside' || action === 'skip') return message;
-  const skip: MessageDecision = { action: 'skip' };
-  return { ...message, decision: skip };
+  return skip(message);
 }
 
 type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
@@ -89,18 +101,18 @@ async function readMessage(
   candidate: TriageCandidate,
   base: Evidence,
   today: string,
-): Promise<ReadMessage> {
+): Promise<{ message: ReadMessage; copyKey?: string }> {
   const { settings } = deps;
   const { entry, folder } = candidate;
   // The size limit is applied before anything is downloaded or parsed.
   if (entry.size > settings.maxMessageBytes) {
-    return { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) };
+    return { message: { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) } };
   }
   const raw = await mailbox.fetchSource(entry.uid, folder);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
     const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
-    return { ...candidate, decision: decideMessage({ ...base, failure }) };
+    return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
   const classified = classify(facts, { today });
@@ -117,5 +129,13 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  return { ...candidate, facts, classified, decision, digest };
+  const message = { ...candidate, facts, classified, decision, digest };
+  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${bodyDigest(raw)}` } : { message };
+}
+
+/** The body's digest: a server that delivers or copies a message adds headers, never body bytes. */
+function bodyDigest(raw: Buffer): string {
+  const end = raw.indexOf('\r\n\r\n');
+  const body = end >= 0 ? raw.subarray(end + 4) : raw.subarray(raw.indexOf('\n\n') + 1);
+  return createHash('sha256').update(body).digest('hex');
 }

@@ -56,6 +56,17 @@ describe('runCheck and the Junk folder', () => {
     expect(logs()).not.toContain('Quirijn');
   });
 
+  it('when the same signal lies in INBOX and, with an added header, in Junk, then it is handled once and both copies go', async () => {
+    const { mailbox, mailer, deps } = setup();
+    mailbox.add('INBOX', `Received: from mx.school.test\r\n${signal()}`);
+    mailbox.add('Junk', signal());
+    const report = await runCheck(deps, { dryRun: false });
+    expect(mailer.sent.map((m) => m.kind)).toEqual(['notification', 'notification', 'acknowledgement']);
+    expect(report.counts).toMatchObject({ signals: 1, purged: 1, purgeVerified: true });
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(mailbox.folder('Junk')).toHaveLength(0);
+  });
+
   it('when Junk holds a newsletter and a look-alike sender, then they stay untouched: no flag, no alert, not read', async () => {
     const { mailbox, mailer, deps } = setup();
     mailbox.add('Junk', junkMail(1));
