@@ -1,5 +1,12 @@
 import type { ListResponse } from 'imapflow';
-import type { InboxEntry, MailProvider, Mailbox, MailboxFolders, MailboxOpener } from '../core/ports.js';
+import type {
+  FolderListing,
+  InboxEntry,
+  MailProvider,
+  Mailbox,
+  MailboxFolders,
+  MailboxOpener,
+} from '../core/ports.js';
 import { MailboxError, PurgeError } from '../core/errors.js';
 import { OAuth2Error } from './oauth2-token.js';
 import { connectImap, imapFailureCode, type ImapFlow, type ImapSettings } from './imap-client.js';
@@ -155,18 +162,39 @@ class ImapMailbox implements Mailbox {
     });
   }
 
-  async fetchSource(uid: number): Promise<Buffer | undefined> {
-    return this.inFolder('INBOX', async () => {
+  async listHeaders(folder = 'INBOX'): Promise<FolderListing> {
+    return this.inFolder(folder, async () => {
+      const mailbox = this.client.mailbox;
+      const uidValidity = mailbox ? String(mailbox.uidValidity) : '0';
+      const entries: InboxEntry[] = [];
+      if (!mailbox || mailbox.exists === 0) return { uidValidity, entries };
+      // One FETCH for the whole folder (UID FLAGS RFC822.SIZE ENVELOPE): a flood of thousands costs
+      // one round trip here, and no message is downloaded before triage chose it.
+      const query = { uid: true, flags: true, size: true, envelope: true };
+      for await (const message of this.client.fetch('1:*', query)) {
+        const from = (message.envelope?.from ?? [])
+          .map((address) => address.address?.toLowerCase())
+          .filter((address): address is string => typeof address === 'string' && address !== '');
+        entries.push({ uid: message.uid, size: message.size ?? 0, flags: [...(message.flags ?? [])], from });
+      }
+      return { uidValidity, entries };
+    });
+  }
+
+  async fetchSource(uid: number, folder = 'INBOX'): Promise<Buffer | undefined> {
+    return this.inFolder(folder, async () => {
       // imapflow fetches the source with BODY.PEEK[] (RFC 3501 6.4.5), so \Seen is not set.
       const message = await this.client.fetchOne(String(uid), { source: true }, { uid: true });
       return message ? message.source : undefined;
     });
   }
 
-  async addKeywords(uid: number, keywords: string[]): Promise<void> {
-    if (this.readOnly) return;
-    await this.inFolder('INBOX', async () => {
-      const ok = await this.client.messageFlagsAdd(String(uid), keywords, { uid: true });
+  async addKeywords(uid: number | readonly number[], keywords: string[], folder = 'INBOX'): Promise<void> {
+    const uids = typeof uid === 'number' ? [uid] : uid;
+    if (this.readOnly || uids.length === 0) return;
+    await this.inFolder(folder, async () => {
+      // One UID STORE for the whole batch.
+      const ok = await this.client.messageFlagsAdd(uids.join(','), keywords, { uid: true });
       if (!ok) throw new MailboxError('IMAP_STORE_FAILED', 'IMAP server refused to set a keyword');
     });
   }

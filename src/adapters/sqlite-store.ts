@@ -67,6 +67,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
    WHEN NOT EXISTS (SELECT 1 FROM audit_prune_permit WHERE OLD.id BETWEEN from_id AND to_id)
    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+  // The folder a signal was found in, when not INBOX (a spam filter filed it under \Junk): its
+  // UID and UIDVALIDITY are that folder's. NULL, as in every row written before, is INBOX.
+  `ALTER TABLE signals ADD COLUMN folder TEXT;`,
 ];
 
 interface AuditHead {
@@ -95,6 +98,7 @@ interface SignalRow {
   purge_verified: number | null;
   needs_review: number;
   children: number;
+  folder: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -183,8 +187,8 @@ export class SqliteStore implements StateStore, AuditLog {
       .prepare(
         `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children)
-         ON CONFLICT(key) DO UPDATE SET uid_validity = excluded.uid_validity, uid = excluded.uid,
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder)
+         ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
            acknowledged_at = excluded.acknowledged_at, mdn_sent_at = excluded.mdn_sent_at,
@@ -297,6 +301,7 @@ function toRow(record: SignalRecord): SignalRow {
     purge_verified: record.purgeVerified === undefined ? null : Number(record.purgeVerified),
     needs_review: Number(record.needsReview),
     children: record.children,
+    folder: orNull(record.folder),
   };
 }
 
@@ -317,6 +322,7 @@ function fromRow(row: SignalRow): SignalRecord {
     children: row.children,
   };
   const optional: Partial<SignalRecord> = {
+    folder: orUndefined(row.folder),
     acknowledgedAt: orUndefined(row.acknowledged_at),
     mdnSentAt: orUndefined(row.mdn_sent_at),
     confirmedAt: orUndefined(row.confirmed_at),

@@ -33,6 +33,8 @@ export interface CheckSettings {
   purgeAfterMs: number;
   schedule: { checks: string[]; days: Weekday[]; deadline: string };
   maxMessageBytes: number;
+  /** The most messages whose content one check downloads; the rest wait for the next check. */
+  maxMessagesPerCheck: number;
   version: string;
 }
 
@@ -59,8 +61,12 @@ export interface CheckReport {
   nextDueAt?: Date;
 }
 
-/** One INBOX message as read and decided on; the raw bytes themselves go out of scope. */
+/** One message as read and decided on; the raw bytes themselves go out of scope. */
 export interface ReadMessage {
+  /** INBOX, or the \Junk folder for mail from a trusted sender that a spam filter filed there. */
+  folder: string;
+  /** The UIDVALIDITY of `folder`, under which `entry.uid` names this message. */
+  uidValidity: string;
   entry: InboxEntry;
   facts?: MailFacts;
   /** Identifies a signal without a Message-ID. */
@@ -84,6 +90,8 @@ export interface CheckContext {
 /** One signal while its steps are taken: its mail, as read, and its workflow row, as stored. */
 export interface SignalInProgress {
   key: string;
+  /** The folder the signal is in: INBOX, or \Junk. */
+  folder: string;
   uid: number;
   facts: MailFacts;
   classified: ClassifiedMail;

@@ -30,7 +30,7 @@ export function planOnly(
     .join(', ');
   for (const message of messages) {
     const { decision } = message;
-    const uid = message.entry.uid;
+    const uid = message.folder === 'INBOX' ? message.entry.uid : `${message.entry.uid} in ${message.folder}`;
     switch (decision.action) {
       case 'skip':
         plan.push(`message uid ${uid}: already set aside for a person; leave it`);

@@ -1,4 +1,5 @@
 import { ownMessageIds } from '../core/identity.js';
+import type { Mailbox } from '../core/ports.js';
 import type { CheckContext, CheckDeps } from './context.js';
 import { finishSignal, purge } from './purge.js';
 
@@ -14,9 +15,10 @@ export async function finishOrphans(ctx: CheckContext, seen: Set<string>): Promi
   const { deps, mailbox, counts } = ctx;
   const open = deps.store.allSignals().filter((record) => !record.purgedAt && !seen.has(record.key));
   if (open.length === 0) return;
-  const inbox = new Set((await mailbox.listInbox()).map((entry) => entry.uid));
+  const present = presence(mailbox);
   for (const record of open) {
-    if (record.uidValidity === mailbox.uidValidity && inbox.has(record.uid)) continue;
+    const where = await present(record.folder ?? 'INBOX');
+    if (record.uidValidity === where.uidValidity && where.uids.has(record.uid)) continue;
     const handled = Boolean(record.notified.primary || record.notified.backup);
     if (!handled) {
       // Someone removed it by hand before anyone was told: nothing to notify from; say so.
@@ -36,6 +38,35 @@ export async function finishOrphans(ctx: CheckContext, seen: Set<string>): Promi
     counts.purged += 1;
     if (!verified) counts.purgeVerified = false;
   }
+}
+
+interface Presence {
+  uidValidity: string;
+  uids: Set<number>;
+}
+
+/**
+ * Which UIDs each folder holds, listed once per folder. A row without a folder is an INBOX row;
+ * a folder that is no longer found (the \Junk folder renamed away) holds nothing.
+ */
+function presence(mailbox: Mailbox): (folder: string) => Promise<Presence> {
+  const listed = new Map<string, Presence>();
+  return async (folder) => {
+    const known = listed.get(folder);
+    if (known) return known;
+    let found: Presence = { uidValidity: '', uids: new Set() };
+    if (folder === 'INBOX') {
+      found = {
+        uidValidity: mailbox.uidValidity,
+        uids: new Set((await mailbox.listInbox()).map((entry) => entry.uid)),
+      };
+    } else if (folder === mailbox.folders.junk) {
+      const listing = await mailbox.listHeaders(folder);
+      found = { uidValidity: listing.uidValidity, uids: new Set(listing.entries.map((entry) => entry.uid)) };
+    }
+    listed.set(folder, found);
+    return found;
+  };
 }
 
 /**

@@ -6,8 +6,9 @@ import type { CheckDeps } from './context.js';
 /**
  * Removes a handled signal and every copy of it and of our own mails about it, then looks again.
  * \Sent, \Trash, \Junk and \All by Message-ID, because servers such as Microsoft 365 and Gmail keep
- * copies of submitted and deleted mail there; INBOX last, so that a purge cut short by a crash is
- * found again, whole, by the next check. Resolves whether nothing was found afterwards.
+ * copies of submitted and deleted mail there; the signal's own folder (INBOX, or \Junk) last, so
+ * that a purge cut short by a crash is found again, whole, by the next check. Resolves whether
+ * nothing was found afterwards.
  */
 export async function purge(
   deps: CheckDeps,
@@ -15,6 +16,7 @@ export async function purge(
   messageIds: string[],
   inboxUid: number | undefined,
   step: (name: string) => void,
+  folder = 'INBOX',
 ): Promise<boolean> {
   const { folders } = mailbox;
   const others = [folders.sent, folders.trash, folders.junk, folders.all].filter(
@@ -29,13 +31,14 @@ export async function purge(
       folders.trash,
     );
   }
-  for (const folder of [...others, 'INBOX']) {
-    const uids = await mailbox.findByMessageId(folder, messageIds);
-    await mailbox.deleteUids(folder, uids);
+  const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX']), folder];
+  for (const each of order) {
+    const uids = await mailbox.findByMessageId(each, messageIds);
+    await mailbox.deleteUids(each, uids);
   }
   step('mid-purge');
-  if (inboxUid !== undefined) await mailbox.deleteUids('INBOX', [inboxUid]);
-  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others);
+  if (inboxUid !== undefined) await mailbox.deleteUids(folder, [inboxUid]);
+  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others, folder);
   deps.logger[verified ? 'info' : 'error'](
     { step: 'purge', outcome: verified ? 'verified' : 'not-verified', folders: ['INBOX', ...others] },
     verified ? 'signal purged and verified' : 'purge could not be verified',
@@ -49,9 +52,11 @@ async function verifyPurged(
   messageIds: string[],
   inboxUid: number | undefined,
   others: string[],
+  folder: string,
 ): Promise<boolean> {
-  const leftInInbox =
-    inboxUid !== undefined && (await mailbox.listInbox()).some((entry) => entry.uid === inboxUid);
+  const listed = async () =>
+    folder === 'INBOX' ? mailbox.listInbox() : (await mailbox.listHeaders(folder)).entries;
+  const leftInInbox = inboxUid !== undefined && (await listed()).some((entry) => entry.uid === inboxUid);
   const leftElsewhere: string[] = [];
   for (const folder of ['INBOX', ...others]) {
     if ((await mailbox.findByMessageId(folder, messageIds)).length > 0) leftElsewhere.push(folder);

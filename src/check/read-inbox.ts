@@ -1,26 +1,96 @@
 import { createHash } from 'node:crypto';
-import type { InboxEntry, Mailbox } from '../core/ports.js';
+import type { Mailbox } from '../core/ports.js';
 import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
-import { decideMessage, KEYWORD, type MessageEvidence } from '../core/decide.js';
+import { decideMessage, type MessageDecision, type MessageEvidence } from '../core/decide.js';
 import { findOwnMessageRef } from '../core/identity.js';
+import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 
 /**
- * Reads every INBOX message and decides what it is. Nothing is changed here; a message that is
- * too big or cannot be read is decided on without its content.
+ * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
+ * each) and chooses what this check reads, and in what order: at most maxMessagesPerCheck, mail
+ * from trusted senders first. Nothing is downloaded or changed here.
  */
-export async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): Promise<ReadMessage[]> {
+export async function triageInbox(deps: CheckDeps, mailbox: Mailbox): Promise<TriagePlan> {
+  const { settings } = deps;
+  const plan = triage(await listCandidates(mailbox), {
+    senders: settings.senders,
+    contacts: [settings.contacts.primary.email, settings.contacts.backup.email],
+    limit: settings.maxMessagesPerCheck,
+  });
+  if (plan.deferred > 0) {
+    deps.logger.warn(
+      { step: 'triage', count: plan.deferred },
+      'more messages than maxMessagesPerCheck; the rest wait for the next check',
+    );
+  }
+  return plan;
+}
+
+/**
+ * Reads these messages and decides what each is. Nothing is changed here; a message that is too
+ * big or cannot be read is decided on without its content.
+ */
+export async function readMessages(
+  deps: CheckDeps,
+  mailbox: Mailbox,
+  candidates: TriageCandidate[],
+  now: Date,
+): Promise<ReadMessage[]> {
   const { settings } = deps;
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const messages: ReadMessage[] = [];
-  for (const entry of await mailbox.listInbox()) {
-    const base = { flags: entry.flags, contacts, ownAddress: settings.from.address };
-    messages.push(await readMessage(deps, mailbox, entry, base, today));
+  const inboxCopies = new Set<string>();
+  for (const candidate of candidates) {
+    const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
+    const { message, copyKey } = await readMessage(deps, mailbox, candidate, base, today);
+    if (candidate.folder === 'INBOX') {
+      if (copyKey) inboxCopies.add(copyKey);
+      messages.push(message);
+    } else {
+      // A copy in Junk of a signal that is also in INBOX is that signal: the INBOX copy is handled,
+      // and its purge removes this one too. Same Message-ID and same body, not the Message-ID alone.
+      messages.push(copyKey && inboxCopies.has(copyKey) ? skip(message) : asJunk(message));
+    }
   }
   deps.logger.info({ step: 'fetch', count: messages.length }, 'read the inbox');
   return messages;
+}
+
+function skip(message: ReadMessage): ReadMessage {
+  const decision: MessageDecision = { action: 'skip' };
+  return { ...message, decision };
+}
+
+/** Messages already set aside for a person: known without reading them. */
+export function skippedMessages(plan: TriagePlan): ReadMessage[] {
+  return plan.skipped.map((candidate) => ({ ...candidate, decision: { action: 'skip' } }));
+}
+
+/** INBOX whole, and \Junk too (a spam filter files real signals there): headers only. */
+async function listCandidates(mailbox: Mailbox): Promise<TriageCandidate[]> {
+  const folders = ['INBOX'];
+  const junk = mailbox.folders.junk;
+  if (junk && junk.toUpperCase() !== 'INBOX') folders.push(junk);
+  const candidates: TriageCandidate[] = [];
+  for (const folder of folders) {
+    const { uidValidity, entries } = await mailbox.listHeaders(folder);
+    for (const entry of entries) candidates.push({ folder, uidValidity, entry });
+  }
+  return candidates;
+}
+
+/**
+ * In \Junk only a signal is acted on, or a message from a trusted sender that a person should
+ * look at (set aside, as in INBOX: unauthenticated mail may make hwc tell more people). Replies
+ * and bounces there are not removed: Junk is not ours to empty.
+ */
+function asJunk(message: ReadMessage): ReadMessage {
+  const { action } = message.decision;
+  if (action === 'signal' || action === 'set-aside' || action === 'skip') return message;
+  return skip(message);
 }
 
 type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
@@ -28,21 +98,21 @@ type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
 async function readMessage(
   deps: CheckDeps,
   mailbox: Mailbox,
-  entry: InboxEntry,
+  candidate: TriageCandidate,
   base: Evidence,
   today: string,
-): Promise<ReadMessage> {
+): Promise<{ message: ReadMessage; copyKey?: string }> {
   const { settings } = deps;
-  if (entry.flags.includes(KEYWORD.setAside)) return { entry, decision: { action: 'skip' } };
+  const { entry, folder } = candidate;
   // The size limit is applied before anything is downloaded or parsed.
   if (entry.size > settings.maxMessageBytes) {
-    return { entry, decision: decideMessage({ ...base, failure: 'too-big' }) };
+    return { message: { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) } };
   }
-  const raw = await mailbox.fetchSource(entry.uid);
+  const raw = await mailbox.fetchSource(entry.uid, folder);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
     const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
-    return { entry, decision: decideMessage({ ...base, failure }) };
+    return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
   const classified = classify(facts, { today });
@@ -60,5 +130,13 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  return { entry, facts, classified, decision, digest };
+  const message = { ...candidate, facts, classified, decision, digest };
+  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${bodyDigest(raw)}` } : { message };
+}
+
+/** The body's digest: a server that delivers or copies a message adds headers, never body bytes. */
+function bodyDigest(raw: Buffer): string {
+  const end = raw.indexOf('\r\n\r\n');
+  const body = end >= 0 ? raw.subarray(end + 4) : raw.subarray(raw.indexOf('\n\n') + 1);
+  return createHash('sha256').update(body).digest('hex');
 }

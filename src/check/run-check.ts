@@ -10,11 +10,11 @@ import {
   type CheckReport,
   type ReadMessage,
 } from './context.js';
-import { readInbox } from './read-inbox.js';
+import { readMessages, skippedMessages, triageInbox } from './read-inbox.js';
 import { settleRepliesAndBounces } from './confirmations.js';
-import { advanceSignals } from './signal-steps.js';
+import { advanceSignals, type SignalsOutcome } from './signal-steps.js';
 import { finishOrphans, forgetFinished } from './orphans.js';
-import { alertSetAside } from './set-aside-alert.js';
+import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { alertSecureNotices } from './secure-notice-alert.js';
 import { planOnly } from './dry-run.js';
 
@@ -35,11 +35,19 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
   announce(logger, mailbox, folders);
   try {
-    const messages = await readInbox(deps, mailbox, clock.now());
-    counts.messages = messages.length;
+    const triaged = await triageInbox(deps, mailbox);
+    const urgent = [
+      ...(await readMessages(deps, mailbox, triaged.read.slice(0, triaged.urgent), clock.now())),
+      ...skippedMessages(triaged),
+    ];
+    const readRest = () => readMessages(deps, mailbox, triaged.read.slice(triaged.urgent), clock.now());
+    counts.messages = urgent.length;
     step('after-fetch');
-    if (options.dryRun) plan = planOnly(deps, messages, counts, mailbox);
-    else nextDueAt = await act(contextOf(deps, mailbox, counts, step), messages);
+    if (options.dryRun) {
+      const all = [...urgent, ...(await readRest())];
+      counts.messages = all.length;
+      plan = planOnly(deps, all, counts, mailbox);
+    } else nextDueAt = await act(contextOf(deps, mailbox, counts, step), urgent, readRest);
   } catch (err) {
     failure = err;
   } finally {
@@ -59,26 +67,70 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
 }
 
 /**
- * The morning's work, in order. Resolves when the next signal that waits becomes due; throws,
- * after everything else was done, when a signal could not be passed on or a purge not verified.
+ * The morning's work, in order. Signals, and the replies and bounces that change what is due for
+ * them, come first; everything else is read only after they were passed on, so that a flood of
+ * junk costs time but never the signal. Resolves when the next signal that waits becomes due;
+ * throws, after everything else was done, when a signal could not be passed on or a purge not
+ * verified.
  */
-async function act(ctx: CheckContext, messages: ReadMessage[]): Promise<Date | undefined> {
-  // At once, before anything else; a failed send must not hold up the signals, so it is thrown last.
-  const secureFailure = await alertSecureNotices(ctx, messages).then(
+async function act(
+  ctx: CheckContext,
+  urgent: ReadMessage[],
+  readRest: () => Promise<ReadMessage[]>,
+): Promise<Date | undefined> {
+  // Secure-mail notices are alerted at once, before anything else; a failed alert must not hold
+  // up the signals, so it is thrown last.
+  let secureFailure = await alertSecure(ctx, urgent);
+  const first = await settleAndAdvance(ctx, urgent);
+  const rest = await readRest();
+  ctx.counts.messages += rest.length;
+  secureFailure ??= await alertSecure(ctx, rest);
+  const second = await settleAndAdvance(ctx, rest);
+  await finishOrphans(ctx, new Set([...first.seen, ...second.seen]));
+  forgetFinished(ctx.deps);
+  await alertSetAside(ctx, [...first.setAside, ...second.setAside]);
+
+  if (secureFailure) throw secureFailure;
+  if (first.stuck || second.stuck)
+    throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
+  if (!ctx.counts.purgeVerified)
+    throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
+  const waits = [...first.waits, ...second.waits];
+  return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+}
+
+/** The secure-mail notices among these messages, alerted; resolves to the error of a failed alert. */
+function alertSecure(ctx: CheckContext, messages: ReadMessage[]): Promise<unknown> {
+  return alertSecureNotices(ctx, messages).then(
     () => undefined,
     (err: unknown) => err ?? new Error('secure-notice alert failed'),
   );
-  const setAside = await settleRepliesAndBounces(ctx, messages);
-  const { seen, waits, stuck } = await advanceSignals(ctx, messages);
-  await finishOrphans(ctx, seen);
-  forgetFinished(ctx.deps);
-  await alertSetAside(ctx, setAside);
+}
 
-  if (secureFailure) throw secureFailure;
-  if (stuck) throw new MailerError('CONTACTS_UNREACHABLE', 'no contact accepted the notification');
-  if (!ctx.counts.purgeVerified)
-    throw new PurgeError('PURGE_NOT_VERIFIED', 'a purged message was still found');
-  return waits.length > 0 ? new Date(Math.min(...waits.map((d) => d.getTime()))) : undefined;
+/** Replies and bounces first (a confirmation or a bounce changes what is due), then the signals. */
+async function settleAndAdvance(
+  ctx: CheckContext,
+  messages: ReadMessage[],
+): Promise<SignalsOutcome & { setAside: SetAsideBatch[] }> {
+  // Replies and bounces are settled in INBOX only: what lies in \Junk is not ours to remove.
+  const inbox = await settleRepliesAndBounces(
+    ctx,
+    messages.filter((message) => message.folder === 'INBOX'),
+  );
+  const outcome = await advanceSignals(ctx, messages);
+  return { ...outcome, setAside: [{ folder: 'INBOX', reasons: inbox }, ...setAsideElsewhere(messages)] };
+}
+
+/** Mail from a trusted sender in \Junk that a person must look at, by folder. */
+function setAsideElsewhere(messages: ReadMessage[]): SetAsideBatch[] {
+  const batches = new Map<string, SetAsideBatch>();
+  for (const { folder, entry, decision } of messages) {
+    if (folder === 'INBOX' || decision.action !== 'set-aside') continue;
+    const batch = batches.get(folder) ?? { folder, reasons: new Map() };
+    batch.reasons.set(entry.uid, decision.reason);
+    batches.set(folder, batch);
+  }
+  return [...batches.values()];
 }
 
 function contextOf(

@@ -36,7 +36,11 @@ export async function alertSecureNotices(ctx: CheckContext, messages: ReadMessag
     counts.alertsSent += 1;
     counts.setAside += 1;
     // $HwcSetAside too, so that every later check passes the notice by before reading it.
-    await ctx.mailbox.addKeywords(message.entry.uid, [KEYWORD.secureNotice, KEYWORD.setAside]);
+    await ctx.mailbox.addKeywords(
+      message.entry.uid,
+      [KEYWORD.secureNotice, KEYWORD.setAside],
+      message.folder,
+    );
     deps.logger.warn({ step: 'secure-notice' }, 'secure-mail notice left for a person; urgent alert sent');
   }
 }

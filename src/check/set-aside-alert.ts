@@ -5,16 +5,30 @@ import { KEYWORD } from '../core/decide.js';
 import { isPrimaryAbsent, type CheckContext } from './context.js';
 import { sendOrFail } from './send-or-fail.js';
 
+/** The messages of one folder that are left for a person: uid -> why. */
+export interface SetAsideBatch {
+  folder: string;
+  reasons: Map<number, SetAsideReason>;
+}
+
+// UIDs per STORE command: one command per batch, and no command line a server would refuse.
+const STORE_BATCH = 500;
+
 /**
  * One content-free alert about every message left for a person, with a count per reason. The
- * messages are marked only after the alert was accepted: if SMTP is down, the next check alerts again.
+ * messages are marked only after the alert was accepted: if SMTP is down, the next check alerts
+ * again. Marking goes in batches of UIDs (one STORE each), so that what was alerted about in a
+ * flood is recorded at once and never read again: each check makes progress.
  */
-export async function alertSetAside(ctx: CheckContext, setAside: Map<number, SetAsideReason>): Promise<void> {
-  if (setAside.size === 0) return;
+export async function alertSetAside(ctx: CheckContext, batches: SetAsideBatch[]): Promise<void> {
+  const total = batches.reduce((sum, batch) => sum + batch.reasons.size, 0);
+  if (total === 0) return;
   const { deps, counts } = ctx;
   const { settings, clock } = deps;
   const tally: Partial<Record<SetAsideReason, number>> = {};
-  for (const reason of setAside.values()) tally[reason] = (tally[reason] ?? 0) + 1;
+  for (const batch of batches) {
+    for (const reason of batch.reasons.values()) tally[reason] = (tally[reason] ?? 0) + 1;
+  }
   await sendOrFail(
     deps.mailer,
     composeAlert({
@@ -27,7 +41,12 @@ export async function alertSetAside(ctx: CheckContext, setAside: Map<number, Set
     }),
   );
   counts.alertsSent += 1;
-  for (const uid of setAside.keys()) await ctx.mailbox.addKeywords(uid, [KEYWORD.setAside]);
-  counts.setAside += setAside.size;
-  deps.logger.info({ step: 'set-aside', count: setAside.size }, 'messages left for a person; alert sent');
+  for (const { folder, reasons } of batches) {
+    const uids = [...reasons.keys()];
+    for (let i = 0; i < uids.length; i += STORE_BATCH) {
+      await ctx.mailbox.addKeywords(uids.slice(i, i + STORE_BATCH), [KEYWORD.setAside], folder);
+    }
+  }
+  counts.setAside += total;
+  deps.logger.info({ step: 'set-aside', count: total }, 'messages left for a person; alert sent');
 }

@@ -48,7 +48,7 @@ function openSignal(
   classified: ClassifiedMail,
   secret: Buffer,
 ): SignalInProgress {
-  const { deps, mailbox, counts } = ctx;
+  const { deps, counts } = ctx;
   const key = signalKey(secret, facts.messageId, message.digest ?? '');
   counts.signals += 1;
   counts.children += classified.children.length;
@@ -56,7 +56,7 @@ function openSignal(
 
   let record: SignalRecord = deps.store.getSignal(key) ?? {
     key,
-    uidValidity: mailbox.uidValidity,
+    uidValidity: message.uidValidity,
     uid: message.entry.uid,
     receivedAt: deps.clock.now().toISOString(),
     notified: {},
@@ -69,9 +69,25 @@ function openSignal(
     const { purgedAt, purgeVerified, ...rest } = record;
     record = rest;
   }
-  record = { ...record, uidValidity: mailbox.uidValidity, uid: message.entry.uid };
+  // Where it is now: a signal a person moved from Junk to INBOX is tracked in INBOX from here on.
+  record = { ...record, folder: placeOf(message), uidValidity: message.uidValidity, uid: message.entry.uid };
+  if (record.folder === undefined) delete record.folder;
   deps.store.putSignal(record);
-  return { key, uid: message.entry.uid, facts, classified, record, keywords: [...message.entry.flags] };
+  const { folder } = message;
+  return {
+    key,
+    folder,
+    uid: message.entry.uid,
+    facts,
+    classified,
+    record,
+    keywords: [...message.entry.flags],
+  };
+}
+
+/** The folder a workflow row names: none for INBOX, so that rows written before \Junk still read. */
+function placeOf(message: ReadMessage): string | undefined {
+  return message.folder === 'INBOX' ? undefined : message.folder;
 }
 
 /**

@@ -81,7 +81,7 @@ const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _ste
     }),
   );
   save(ctx, signal, { acknowledgedAt: now.toISOString() });
-  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.acknowledged]);
+  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.acknowledged], signal.folder);
   signal.keywords.push(KEYWORD.acknowledged);
   ctx.counts.acknowledgementsSent += 1;
   ctx.step('after-acknowledge');
@@ -101,7 +101,7 @@ const mdn: StepHandler<StepOf<'mdn'>> = async (ctx, signal, _step, now) => {
     }),
   );
   save(ctx, signal, { mdnSentAt: now.toISOString() });
-  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.mdnSent]);
+  await ctx.mailbox.addKeywords(signal.uid, [KEYWORD.mdnSent], signal.folder);
   signal.keywords.push(KEYWORD.mdnSent);
   ctx.counts.mdnsSent += 1;
   ctx.step('after-mdn');
@@ -132,7 +132,7 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
   const ids = [...(facts.messageId ? [facts.messageId] : []), ...ownMessageIds(signal.key, ctx.domain)];
-  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step);
+  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder);
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;
   if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;

@@ -68,6 +68,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       purgeAfterMs: config.purgeAfterMs,
       schedule: checkScheduleSettings(config),
       maxMessageBytes: config.maxMessageBytes,
+      maxMessagesPerCheck: config.maxMessagesPerCheck,
       version: packageVersion(),
     },
     opener,

@@ -37,6 +37,7 @@ export const DEFAULTS = {
   purgeAfter: '8h',
   checkTimeout: '5m',
   maxMessageBytes: 5 * 1024 * 1024,
+  maxMessagesPerCheck: 200,
   auditKeep: '2y',
 } as const;
 
@@ -283,6 +284,18 @@ export const topLevelFields = {
       return bytes;
     },
   ),
+  maxMessagesPerCheck: field(
+    'a whole number of messages, such as 200',
+    { default: DEFAULTS.maxMessagesPerCheck },
+    (value, fail) => {
+      if (typeof value !== 'number' || !Number.isInteger(value)) return undefined;
+      if (value < 1) {
+        fail(`expected at least 1 message, got ${show(value)}; the default is 200`);
+        return undefined;
+      }
+      return value;
+    },
+  ),
   storage: text(
     'the path of a directory',
     'add the directory for the state database, e.g. storage: /var/lib/hwc-watcher',
@@ -332,6 +345,7 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     purgeAfterMs: o.purgeAfter,
     checkTimeoutMs: o.checkTimeout,
     maxMessageBytes: o.maxMessageBytes,
+    maxMessagesPerCheck: o.maxMessagesPerCheck,
     storage: o.storage,
     auditKeepDays: o.audit,
   };

@@ -88,6 +88,8 @@ export interface Config {
   purgeAfterMs: number;
   checkTimeoutMs: number;
   maxMessageBytes: number;
+  /** The most messages whose content one check reads; mail from trusted senders first. */
+  maxMessagesPerCheck: number;
   /** As written in the file; loadConfig makes it absolute against the config file's directory. */
   storage: string;
   auditKeepDays: number;

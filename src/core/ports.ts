@@ -20,11 +20,24 @@ export interface MailboxFolders {
   all?: string;
 }
 
-/** What the listing step knows of an INBOX message before its content is fetched. */
+/** What the listing step knows of a message before its content is fetched. */
 export interface InboxEntry {
   uid: number;
   size: number;
   flags: string[];
+  /**
+   * The From addresses of the ENVELOPE (RFC 3501 7.4.2), lower-cased, when the listing fetched it:
+   * for triage only (which message to read first, which Junk message to read at all). Whether a
+   * sender is trusted is decided on the parsed message (trust.ts), never on this.
+   */
+  from?: string[];
+}
+
+/** One folder's messages, as one batched FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE lists them. */
+export interface FolderListing {
+  /** The folder's UIDVALIDITY (RFC 3501 2.3.1.1). */
+  uidValidity: string;
+  entries: InboxEntry[];
 }
 
 /**
@@ -39,8 +52,12 @@ export interface Mailbox {
   readonly folders: MailboxFolders;
   readonly provider: MailProvider;
   listInbox(): Promise<InboxEntry[]>;
-  fetchSource(uid: number): Promise<Buffer | undefined>;
-  addKeywords(uid: number, keywords: string[]): Promise<void>;
+  /** Every message in `folder` with its envelope From, in one FETCH command; INBOX when omitted. */
+  listHeaders(folder?: string): Promise<FolderListing>;
+  /** One message's source from `folder` (INBOX when omitted), without setting \Seen. */
+  fetchSource(uid: number, folder?: string): Promise<Buffer | undefined>;
+  /** Sets keywords on one UID or a batch of UIDs in one STORE, in `folder` (INBOX when omitted). */
+  addKeywords(uid: number | readonly number[], keywords: string[], folder?: string): Promise<void>;
   /** UIDs in `folder` whose Message-ID header is exactly one of `messageIds` (checked header by header). */
   findByMessageId(folder: string, messageIds: string[]): Promise<number[]>;
   /** Deletes exactly these UIDs with UID EXPUNGE (RFC 4315); never a plain EXPUNGE. */
@@ -91,6 +108,9 @@ export interface Mailer {
  */
 export interface SignalRecord {
   key: string;
+  /** The folder the signal was found in, when not INBOX (a spam filter filed it under \Junk). */
+  folder?: string;
+  /** UIDVALIDITY of the signal's folder. */
   uidValidity: string;
   uid: number;
   receivedAt: string;

@@ -250,6 +250,13 @@ export function alignedPass(results: AuthResult[], domain: string): 'dmarc' | 'd
   return dkim ? 'dkim' : undefined;
 }
 
+/** Whether an address is in `senders`, by the same rule as assessTrust; for triage before parsing. */
+export function isListedSender(address: string, senders: string[]): boolean {
+  const normalized = address.trim().toLowerCase();
+  const domain = domainOf(normalized);
+  return domain !== undefined && matchesSender(normalized, domain, senders);
+}
+
 /** Whether the policy names a receiving server whose Authentication-Results are read. */
 export function readsAuthenticationResults(policy: Omit<TrustPolicy, 'senders'>): boolean {
   return policy.receivingServer !== undefined || (policy.trustedAuthservId ?? '').trim() !== '';

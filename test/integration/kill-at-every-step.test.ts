@@ -5,6 +5,7 @@ import {
   listMessages,
   submit,
   waitForMessages,
+  withImap,
   type MailUser,
 } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
@@ -34,13 +35,14 @@ interface Outcome {
   lost: boolean;
 }
 
-async function killAndRecover(step: string): Promise<Outcome> {
+async function killAndRecover(step: string, options: { junk?: boolean } = {}): Promise<Outcome> {
   const s = await createSchool({ notify: 'both' });
   const id = `kill-${step}@veiligthuis.test`;
   const raw = signalMail(s.vt.address, s.hwc.address, { id, mdn: true });
   await deliver(raw, { from: s.vt.address, to: [s.hwc.address] });
   await waitForMessages(s.hwc, 'INBOX', 1, 30_000);
   await appendMessage(s.hwc, 'Trash', raw);
+  if (options.junk) await moveToJunk(s.hwc);
 
   const killed = await runHwc(['check', '--config', s.install.configFile], {
     env: { ...s.install.env, HWC_TEST_KILL_AT: step },
@@ -49,7 +51,7 @@ async function killAndRecover(step: string): Promise<Outcome> {
   for (let i = 0; i < 3; i += 1) {
     const again = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
     expect(again.code, again.stdout + again.stderr).toBe(0);
-    if ((await listMessages(s.hwc, 'INBOX')).length === 0) break;
+    if ((await listMessages(s.hwc, options.junk ? 'Junk' : 'INBOX')).length === 0) break;
   }
   await waitForMessages(s.zorg, 'INBOX', 1, 30_000);
   return tally(s, step, killed.signal === 'SIGKILL');
@@ -62,7 +64,8 @@ async function tally(s: School, step: string, killed: boolean): Promise<Outcome>
   await new Promise((resolve) => setTimeout(resolve, 500));
   const vtMail = await listMessages(s.vt, 'INBOX');
   const contentType = (m: { source: Buffer }) => headerOf(m.source, 'Content-Type') ?? '';
-  const left = (await listMessages(s.hwc, 'INBOX')).length + (await listMessages(s.hwc, 'Trash')).length;
+  let left = 0;
+  for (const folder of ['INBOX', 'Trash', 'Junk']) left += (await listMessages(s.hwc, folder)).length;
   const primary = (await listMessages(s.zorg, 'INBOX')).length;
   const backup = (await listMessages(s.backup, 'INBOX')).length;
   return {
@@ -94,6 +97,21 @@ describe('kill at every step', () => {
     }
   }, 600_000);
 
+  it('when a signal filed under Junk is being handled and the check is SIGKILLed at any step boundary, then the next checks still notify, acknowledge and purge it from Junk: 0 lost, at most 1 duplicate', async () => {
+    const outcomes: Outcome[] = [];
+    for (const step of STEPS) outcomes.push(await killAndRecover(step, { junk: true }));
+    console.table(outcomes);
+    for (const outcome of outcomes) {
+      expect(outcome.killed, outcome.step).toBe(true);
+      expect(outcome.lost, outcome.step).toBe(false);
+      expect(outcome.notificationsPrimary + outcome.notificationsBackup, outcome.step).toBeLessThanOrEqual(3);
+      expect(outcome.notificationsBackup, outcome.step).toBeGreaterThanOrEqual(1);
+      expect(outcome.acknowledgements, outcome.step).toBe(1);
+      expect(outcome.mdns, outcome.step).toBe(1);
+      expect(outcome.leftInHwc, outcome.step).toBe(0);
+    }
+  }, 600_000);
+
   it('when escalation is on and the check is SIGKILLed at any step, before or after the confirmation, then the signal is still handled once confirmed: 0 lost, 1 receipt, no escalation', async () => {
     const outcomes: Outcome[] = [];
     for (const step of STEPS.filter((name) => name !== 'after-notify-backup')) {
@@ -112,6 +130,18 @@ describe('kill at every step', () => {
     }
   }, 600_000);
 });
+
+/** Moves the signal from INBOX to Junk (RFC 6851 MOVE), as a spam filter files it on delivery. */
+function moveToJunk(user: MailUser): Promise<void> {
+  return withImap(user, async (client) => {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      await client.messageMove('1:*', 'Junk');
+    } finally {
+      lock.release();
+    }
+  });
+}
 
 /** The primary contact replies to the first notification it received, as a person would. */
 async function confirm(s: School, contact: MailUser): Promise<void> {

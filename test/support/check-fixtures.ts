@@ -25,6 +25,7 @@ export function checkSettings(overrides: Partial<CheckSettings> = {}): CheckSett
       deadline: '08:15',
     },
     maxMessageBytes: 5_000_000,
+    maxMessagesPerCheck: 200,
     version: '0.0.0-test',
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  FolderListing,
   InboxEntry,
   MailProvider,
   Mailbox,
@@ -30,6 +31,19 @@ interface StoredMessage {
 
 const messageIdOf = (raw: Buffer): string | undefined =>
   /^message-id:\s*<([^>]+)>/im.exec(raw.toString('latin1').split(/\r?\n\r?\n/)[0] ?? '')?.[1];
+
+/** The addresses of the From header, as a server's ENVELOPE would give them. */
+const fromOf = (raw: Buffer): string[] => {
+  const header = /^from:(.*)$/im.exec(raw.toString('latin1').split(/\r?\n\r?\n/)[0] ?? '')?.[1] ?? '';
+  return [...header.matchAll(/[^\s<>,"]+@[^\s<>,"]+/g)].map((m) => m[0].toLowerCase());
+};
+
+const entryOf = (m: StoredMessage): InboxEntry => ({
+  uid: m.uid,
+  size: m.raw.length,
+  flags: [...m.flags],
+  from: fromOf(m.raw),
+});
 
 /** An in-memory mailbox behind the project's own Mailbox port, for unit tests of the use case. */
 export class FakeMailbox implements Mailbox, MailboxOpener {
@@ -64,17 +78,29 @@ export class FakeMailbox implements Mailbox, MailboxOpener {
     return this;
   }
 
+  /** Every call of a listing, fetch or store, so that tests can count the work of one check. */
+  readonly calls: string[] = [];
+
   async listInbox(): Promise<InboxEntry[]> {
     return this.folder('INBOX').map((m) => ({ uid: m.uid, size: m.raw.length, flags: [...m.flags] }));
   }
 
-  async fetchSource(uid: number): Promise<Buffer | undefined> {
-    return this.folder('INBOX').find((m) => m.uid === uid)?.raw;
+  async listHeaders(folder = 'INBOX'): Promise<FolderListing> {
+    this.calls.push(`list ${folder}`);
+    return { uidValidity: this.uidValidity, entries: this.folder(folder).map(entryOf) };
   }
 
-  async addKeywords(uid: number, keywords: string[]): Promise<void> {
-    const message = this.folder('INBOX').find((m) => m.uid === uid);
-    if (message) message.flags.push(...keywords.filter((k) => !message.flags.includes(k)));
+  async fetchSource(uid: number, folder = 'INBOX'): Promise<Buffer | undefined> {
+    this.calls.push(`fetch ${folder} ${uid}`);
+    return this.folder(folder).find((m) => m.uid === uid)?.raw;
+  }
+
+  async addKeywords(uid: number | readonly number[], keywords: string[], folder = 'INBOX'): Promise<void> {
+    const uids = typeof uid === 'number' ? [uid] : uid;
+    this.calls.push(`store ${folder} ${uids.length} ${keywords.join(',')}`);
+    for (const message of this.folder(folder).filter((m) => uids.includes(m.uid))) {
+      message.flags.push(...keywords.filter((k) => !message.flags.includes(k)));
+    }
   }
 
   async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
@@ -140,11 +166,21 @@ export class GmailLikeMailbox implements Mailbox, MailboxOpener {
   async listInbox(): Promise<InboxEntry[]> {
     return this.in('INBOX').map((m) => ({ uid: m.id, size: m.raw.length, flags: [...m.flags] }));
   }
-  async fetchSource(uid: number): Promise<Buffer | undefined> {
-    return this.in('INBOX').find((m) => m.id === uid)?.raw;
+  async listHeaders(folder = 'INBOX'): Promise<FolderListing> {
+    const entries = this.in(folder).map((m) => ({
+      uid: m.id,
+      size: m.raw.length,
+      flags: [...m.flags],
+      from: fromOf(m.raw),
+    }));
+    return { uidValidity: this.uidValidity, entries };
   }
-  async addKeywords(uid: number, keywords: string[]): Promise<void> {
-    this.messages.find((m) => m.id === uid)?.flags.push(...keywords);
+  async fetchSource(uid: number, folder = 'INBOX'): Promise<Buffer | undefined> {
+    return this.in(folder).find((m) => m.id === uid)?.raw;
+  }
+  async addKeywords(uid: number | readonly number[], keywords: string[]): Promise<void> {
+    const uids = typeof uid === 'number' ? [uid] : uid;
+    for (const message of this.messages.filter((m) => uids.includes(m.id))) message.flags.push(...keywords);
   }
   async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
     const wanted = new Set(messageIds.map((id) => id.toLowerCase()));

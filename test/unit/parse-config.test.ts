@@ -569,4 +569,18 @@ describe('Secret', () => {
     expect(inspect({ pass: secret }, { showHidden: true, depth: 5 })).not.toContain('hunter2');
     expect(JSON.stringify({ ...secret })).not.toContain('hunter2');
   });
+
+  it('when maxMessagesPerCheck is absent, a whole number, or not, then it defaults to 200, is kept, or is named with the fix', () => {
+    expect(ok(withValue('maxMessagesPerCheck', undefined)).config.maxMessagesPerCheck).toBe(200);
+    expect(ok(withValue('maxMessagesPerCheck', 50)).config.maxMessagesPerCheck).toBe(50);
+    expect(errorsOf(withValue('maxMessagesPerCheck', 0))).toEqual([
+      'maxMessagesPerCheck: expected at least 1 message, got 0; the default is 200',
+    ]);
+    expect(errorsOf(withValue('maxMessagesPerCheck', 'many'))).toEqual([
+      'maxMessagesPerCheck: expected a whole number of messages, such as 200, got "many"',
+    ]);
+    expect(errorsOf(withValue('maxMessagesPerCheck', 2.5))).toEqual([
+      'maxMessagesPerCheck: expected a whole number of messages, such as 200, got 2.5',
+    ]);
+  });
 });

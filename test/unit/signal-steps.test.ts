@@ -45,6 +45,7 @@ async function oneSignal(): Promise<{
   };
   const signal: SignalInProgress = {
     key: 'ab'.repeat(32),
+    folder: 'INBOX',
     uid,
     facts: parsed.facts,
     classified,
