@@ -3,8 +3,10 @@ import type { InboxEntry, Mailbox } from '../core/ports.js';
 import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
 import { decideMessage, KEYWORD, type MessageEvidence } from '../core/decide.js';
-import { findOwnMessageRef } from '../core/identity.js';
+import { findOwnMail } from '../core/identity.js';
+import { domainOf } from '../core/compose.js';
 import type { CheckDeps, ReadMessage } from './context.js';
+import { ownMailIndex } from './confirmations.js';
 
 /**
  * Reads every INBOX message and decides what it is. Nothing is changed here; a message that is
@@ -15,15 +17,17 @@ export async function readInbox(deps: CheckDeps, mailbox: Mailbox, now: Date): P
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const messages: ReadMessage[] = [];
+  const own = ownMailIndex(deps, domainOf(settings.from.address));
+  const authserv = settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {};
   for (const entry of await mailbox.listInbox()) {
-    const base = { flags: entry.flags, contacts, ownAddress: settings.from.address };
+    const base = { flags: entry.flags, contacts, ownAddress: settings.from.address, own, ...authserv };
     messages.push(await readMessage(deps, mailbox, entry, base, today));
   }
   deps.logger.info({ step: 'fetch', count: messages.length }, 'read the inbox');
   return messages;
 }
 
-type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
+type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress' | 'own' | 'trustedAuthservId'>;
 
 async function readMessage(
   deps: CheckDeps,
@@ -50,7 +54,7 @@ async function readMessage(
     senders: settings.senders,
     ...(settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {}),
   });
-  const embeddedRef = findOwnMessageRef(raw.toString('latin1'));
+  const embeddedRef = findOwnMail(raw.toString('latin1'), base.own);
   const decision = decideMessage({
     ...base,
     facts,

@@ -183,3 +183,38 @@ export function countAddresses(raw: string): number {
   const withoutQuoted = stripComments(raw).replace(/"(?:[^"\\]|\\.)*"/g, '""');
   return (withoutQuoted.match(/@/g) ?? []).length;
 }
+
+/**
+ * An aligned pass from the trusted server for `domain` (the From domain of the mail): dkim=pass
+ * with header.d or header.i for that domain (or a parent or subdomain: relaxed alignment), or
+ * dmarc=pass with header.from for it. For each method only the topmost header of the trusted server
+ * that reports it is read: the server prepends its own, so a copy an outsider wrote lower down
+ * (RFC 8601 5 asks the server to remove such copies as well) cannot turn a fail or a none into a pass.
+ */
+export function authenticatedDomainPass(facts: MailFacts, authservId: string, domain: string): boolean {
+  const trusted = authservId.trim().toLowerCase();
+  if (trusted === '' || domain === '') return false;
+  const decided = new Set<string>();
+  for (const header of facts.authenticationResults) {
+    const clean = stripComments(header).trim();
+    const id = /^[^\s;]+/.exec(clean)?.[0] ?? '';
+    if (id.toLowerCase() !== trusted) continue;
+    const results = splitResults(clean)
+      .slice(1)
+      .map(parseResult)
+      .filter((info): info is ResultInfo => info !== undefined);
+    for (const method of ['dkim', 'dmarc']) {
+      const reported = results.filter((info) => info.method === method);
+      if (decided.has(method) || reported.length === 0) continue;
+      decided.add(method);
+      const keys = method === 'dkim' ? ['header.d', 'header.i'] : ['header.from'];
+      const pass = reported.some(
+        (info) =>
+          info.result === 'pass' &&
+          keys.some((key) => (info.properties.get(key) ?? []).some((value) => relatesTo(value, domain))),
+      );
+      if (pass) return true;
+    }
+  }
+  return false;
+}
