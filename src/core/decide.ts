@@ -8,7 +8,7 @@ import {
   type OwnMailIndex,
   type OwnMailRef,
 } from './identity.js';
-import { authenticatedDomainPass, countAddresses } from './trust.js';
+import { authenticatedDomainFail, authenticatedDomainPass, countAddresses } from './trust.js';
 import { htmlToText } from './recognise/html-text.js';
 import type { SignalRecord } from './ports.js';
 
@@ -170,6 +170,8 @@ export function replyProof(
   authservId: string | undefined,
   from: string,
 ): 'code' | 'authenticated' | undefined {
+  // The school's own server says this mail is not from the contact's domain: nothing outweighs that.
+  if (authservId && authenticatedDomainFail(facts, authservId, domainOf(from))) return undefined;
   if (code !== undefined) {
     const html = facts.html ? htmlToText(facts.html) : '';
     if (containsCode(`${facts.subject}\n${facts.text}\n${html}`, code)) return 'code';

@@ -218,3 +218,9 @@ export function authenticatedDomainPass(facts: MailFacts, authservId: string, do
   }
   return false;
 }
+
+/** An explicit dkim=fail or dmarc=fail from the trusted server for `domain` (see failsFor). */
+export function authenticatedDomainFail(facts: MailFacts, authservId: string, domain: string): boolean {
+  if (authservId.trim() === '' || domain === '') return false;
+  return facts.authenticationResults.some((header) => failsFor(header, authservId, domain).length > 0);
+}

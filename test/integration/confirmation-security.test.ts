@@ -180,6 +180,39 @@ describe('confirmations and bounces are security decisions (real mail stack, tes
     }
   });
 
+  it('when the trusted server stamped dmarc=fail on a reply, then even a reply with the code does not confirm and the backup is told', async () => {
+    const s = await createSchool();
+    await withSignal(s, 'dmarc-fail-1@veiligthuis.test');
+    const clock = new FixedClock(MORNING);
+    const check = inProcessCheck(s, clock, { trustedAuthservId: 'mx.school.test' });
+    try {
+      await runCheck(check.deps, { dryRun: false });
+      const notification = await firstMail(s.zorg);
+      const code = /Bevestigingscode: ([A-Z0-9-]+)/.exec(await textOf(notification))?.[1] ?? '';
+      expect(code).not.toBe('');
+      // A hand-written header in the form OpenDMARC stamps; the test stack has no milter here.
+      await forge(s, [
+        'Authentication-Results: mx.school.test; dmarc=fail (p=reject dis=none) header.from=school.test',
+        `From: ${s.zorg.address}`,
+        `To: ${s.hwc.address}`,
+        `Subject: Re: ${headerOf(notification.source, 'Subject')}`,
+        `In-Reply-To: ${headerOf(notification.source, 'Message-ID')}`,
+        `Message-ID: <dmarc-fail-${Date.now()}@example.test>`,
+        '',
+        `Gezien. ${code}`,
+      ]);
+      await waitForMessages(s.hwc, 'INBOX', 2, 10_000);
+      const report = await runCheck(check.deps, { dryRun: false });
+      expect(report.counts.confirmations).toBe(0);
+      clock.advance(minutes(21));
+      await runCheck(check.deps, { dryRun: false });
+      await firstMail(s.backup);
+      noCanaries(s, check);
+    } finally {
+      check.close();
+    }
+  });
+
   it('when a forged bounce of the notifications arrives before escalation, then it changes nothing and the backup is still told', async () => {
     const s = await createSchool();
     await withSignal(s, 'forge-bounce-1@veiligthuis.test');

@@ -376,6 +376,13 @@ describe('the pure rules', () => {
     expect(
       replyProof(baseFacts({ subject: 'Re: [HWC-ABCDEF]' }), code, undefined, 'zorg@school.test'),
     ).toBeUndefined();
+    // The school's own server stamped a fail for the contact's domain: not even the code outweighs it.
+    const failed = baseFacts({
+      text: `> Bevestigingscode: ${code}`,
+      authenticationResults: ['mx.school.test; dkim=none; dmarc=fail header.from=school.test'],
+    });
+    expect(replyProof(failed, code, 'mx.school.test', 'zorg@school.test')).toBeUndefined();
+    expect(replyProof(failed, code, undefined, 'zorg@school.test')).toBe('code');
   });
 
   it('when the backup notification bounced after it was sent, then the escalation is not complete; an SMTP refusal of the backup still completes it', () => {
