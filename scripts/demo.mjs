@@ -178,8 +178,13 @@ check(
   'hwc check: notify the zorgcoördinator, acknowledge to Veilig Thuis (JSON log lines: counts and steps only)',
 );
 
-// The zorgcoördinator confirms by replying to the notification, as a person would.
+// The zorgcoördinator confirms by replying to the notification, as a person would: the mail
+// client quotes it, and so the reply carries the confirmation code from the notification's body.
 const [notification] = await waitFor(zorg, 1);
+const quoted = ((await simpleParser(notification.source)).text ?? '')
+  .split(/\r?\n/)
+  .map((line) => `> ${line}`)
+  .join('\n');
 const notificationId = headerOf(notification, 'Message-ID');
 const submission = nodemailer.createTransport({
   host: env.host,
@@ -195,7 +200,7 @@ await submission.sendMail({
   subject: `Re: ${headerOf(notification, 'Subject')}`,
   inReplyTo: notificationId,
   references: [notificationId],
-  text: 'Gezien, ik zorg ervoor.',
+  text: `Gezien, ik zorg ervoor.\n\n${quoted}\n`,
 });
 submission.close();
 await waitFor(hwc, 2);

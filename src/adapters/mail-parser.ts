@@ -8,6 +8,7 @@
 import { MailParser } from 'mailparser';
 import type { AddressObject, AttachmentStream, HeaderValue, MessageText, StructuredHeader } from 'mailparser';
 import type { MailFacts } from '../core/types.js';
+import { readDeliveryStatus } from './delivery-status.js';
 import type { MailParser as MailParserPort, ParseFailureReason, ParseResult } from '../core/ports.js';
 
 export type { ParseFailureReason, ParseResult } from '../core/ports.js';
@@ -431,6 +432,10 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   const dnt = firstAddress(collected.headers.get('disposition-notification-to'));
   if (dnt !== undefined) facts.dispositionNotificationTo = dnt;
   addDate(facts, valuesOf);
+  if (facts.reportType === 'delivery-status') {
+    const recipients = readDeliveryStatus(raw, valuesOf('content-type')[0] ?? '');
+    if (recipients !== undefined) facts.deliveryStatus = recipients;
+  }
   return facts;
 }
 

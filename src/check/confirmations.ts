@@ -1,7 +1,16 @@
-import type { ContactRole, SetAsideReason } from '../core/vocabulary.js';
-import type { MessageDecision } from '../core/decide.js';
-import { referenceOf } from '../core/identity.js';
+import type { SetAsideReason } from '../core/vocabulary.js';
+import type { BounceClaim, MessageDecision } from '../core/decide.js';
+import { indexOwnMail, type OwnMailIndex } from '../core/identity.js';
 import type { CheckContext, CheckDeps, ReadMessage } from './context.js';
+
+/**
+ * Our mails about every signal the state still knows (open ones, and purged ones for a week, so
+ * that a late confirmation is recognised), computed from their keys: few signals, a few HMACs each.
+ */
+export function ownMailIndex(deps: CheckDeps, domain: string): OwnMailIndex {
+  const keys = deps.store.allSignals().map((record) => record.key);
+  return indexOwnMail(deps.store.secret(), keys, domain);
+}
 
 /**
  * Replies and bounces come first, because a confirmation or a bounce changes what is due for its
@@ -16,16 +25,16 @@ export async function settleRepliesAndBounces(
   const removeQuietly: number[] = [];
   for (const message of messages) {
     const { decision } = message;
-    if (decision.action === 'set-aside') setAside.set(message.entry.uid, decision.reason);
+    const uid = message.entry.uid;
+    if (decision.action === 'set-aside') setAside.set(uid, decision.reason);
     if (decision.action === 'quiet') {
-      if (decision.ref?.kind === 'notify-primary' || decision.ref?.kind === 'notify-backup') {
-        recordBounce(
-          deps,
-          decision.ref.keyPrefix,
-          decision.ref.kind === 'notify-primary' ? 'primary' : 'backup',
-        );
+      // A bounce that cannot count (for a notification never sent, or of the backup's without
+      // authenticated evidence) is not ours to delete either: a person looks at it.
+      if (decision.bounce && !recordBounce(deps, decision.bounce)) {
+        setAside.set(uid, 'unexpected-reply');
+        continue;
       }
-      removeQuietly.push(message.entry.uid);
+      removeQuietly.push(uid);
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
@@ -34,8 +43,8 @@ export async function settleRepliesAndBounces(
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
       // A reply that does not count (from a contact who was not sent it, or about a signal we do
       // not know) is not ours to delete: a person looks at it.
-      if (outcome === 'not-counted') setAside.set(message.entry.uid, 'unexpected-reply');
-      else removeQuietly.push(message.entry.uid);
+      if (outcome === 'not-counted') setAside.set(uid, 'unexpected-reply');
+      else removeQuietly.push(uid);
     }
   }
   if (removeQuietly.length > 0) await ctx.mailbox.deleteUids('INBOX', removeQuietly);
@@ -48,9 +57,7 @@ function recordConfirmation(
   now: Date,
 ): 'recorded' | 'already-confirmed' | 'not-counted' {
   const { store } = deps;
-  const record = decision.ref
-    ? store.findSignalByKeyPrefix(decision.ref.keyPrefix)
-    : store.allSignals().find((signal) => referenceOf(signal.key) === decision.reference);
+  const record = store.getSignal(decision.key);
   // Only a reply from a contact who was sent the notification counts.
   if (!record?.notified[decision.role]) return 'not-counted';
   if (record.confirmedAt) return 'already-confirmed';
@@ -63,14 +70,27 @@ function recordConfirmation(
       data: { event: 'confirmed', confirmedBy: decision.role, minutesToConfirm: minutes },
     });
   });
-  deps.logger.info({ step: 'confirm', role: decision.role }, 'a contact confirmed a signal');
+  deps.logger.info(
+    { step: 'confirm', role: decision.role, reason: decision.proof },
+    'a contact confirmed a signal',
+  );
   return 'recorded';
 }
 
-/** A bounce of our notification: that contact cannot be reached, which is a reason to escalate. */
-function recordBounce(deps: CheckDeps, keyPrefix: string, role: ContactRole): void {
-  const record = deps.store.findSignalByKeyPrefix(keyPrefix);
-  if (!record || record.purgedAt || record.refused[role]) return;
+/**
+ * A bounce of our notification: that contact cannot be reached, which is a reason to escalate.
+ * It counts only for a notification that was really sent, and a bounce may only ever make hwc
+ * tell more people: of the primary's notification it escalates at once; of the backup's (which
+ * keeps the signal until a confirmation or purgeAfter) it counts only with authenticated evidence.
+ * Resolves whether the bounce counted (or had already been recorded).
+ */
+function recordBounce(deps: CheckDeps, claim: BounceClaim): boolean {
+  const { role } = claim;
+  const record = deps.store.getSignal(claim.key);
+  if (!record?.notified[role]) return false;
+  if (role === 'backup' && !claim.authenticated) return false;
+  if (record.purgedAt || record.refused[role]) return true;
   deps.store.putSignal({ ...record, refused: { ...record.refused, [role]: deps.clock.now().toISOString() } });
   deps.logger.warn({ step: 'bounce', role }, 'a notification bounced');
+  return true;
 }

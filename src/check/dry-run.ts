@@ -1,5 +1,6 @@
 import type { Mailbox } from '../core/ports.js';
 import type { CheckCounts } from '../core/audit-entry.js';
+import { mdnRecipient } from '../core/decide.js';
 import {
   isPrimaryAbsent,
   type CheckDeps,
@@ -59,7 +60,7 @@ export function planOnly(
         counts.signals += 1;
         counts.children += decision.classified.children.length;
         if (decision.classified.needsReview) counts.needsReview += 1;
-        const mdn = message.facts?.dispositionNotificationTo ? ', send a read receipt (MDN)' : '';
+        const mdn = message.facts && mdnRecipient(message.facts).send ? ', send a read receipt (MDN)' : '';
         plan.push(
           `message uid ${uid}: signal with ${decision.classified.children.length} child(ren)` +
             `${decision.classified.needsReview ? ' that needs review' : ''}; ${whoToNotify(deps.settings, deps.clock.now())}` +

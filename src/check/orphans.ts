@@ -30,7 +30,7 @@ export async function finishOrphans(ctx: CheckContext, seen: Set<string>): Promi
     const verified = await purge(
       deps,
       mailbox,
-      ownMessageIds(record.key, ctx.domain),
+      ownMessageIds(deps.store.secret(), record.key, ctx.domain),
       undefined,
       () => undefined,
     );

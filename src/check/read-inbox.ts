@@ -3,9 +3,11 @@ import type { Mailbox } from '../core/ports.js';
 import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
 import { decideMessage, type MessageDecision, type MessageEvidence } from '../core/decide.js';
-import { findOwnMessageRef } from '../core/identity.js';
+import { findOwnMail } from '../core/identity.js';
+import { domainOf } from '../core/compose.js';
 import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
+import { ownMailIndex } from './confirmations.js';
 
 /**
  * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
@@ -42,9 +44,17 @@ export async function readMessages(
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const messages: ReadMessage[] = [];
+  const own = ownMailIndex(deps, domainOf(settings.from.address));
+  const authserv = settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {};
   const inboxCopies = new Set<string>();
   for (const candidate of candidates) {
-    const base = { flags: candidate.entry.flags, contacts, ownAddress: settings.from.address };
+    const base = {
+      flags: candidate.entry.flags,
+      contacts,
+      ownAddress: settings.from.address,
+      own,
+      ...authserv,
+    };
     const { message, copyKey } = await readMessage(deps, mailbox, candidate, base, today);
     if (candidate.folder === 'INBOX') {
       if (copyKey) inboxCopies.add(copyKey);
@@ -93,7 +103,7 @@ function asJunk(message: ReadMessage): ReadMessage {
   return skip(message);
 }
 
-type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress'>;
+type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress' | 'own' | 'trustedAuthservId'>;
 
 async function readMessage(
   deps: CheckDeps,
@@ -121,7 +131,7 @@ async function readMessage(
     ...(settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {}),
     ...(settings.receivingServer ? { receivingServer: settings.receivingServer } : {}),
   });
-  const embeddedRef = findOwnMessageRef(raw.toString('latin1'));
+  const embeddedRef = findOwnMail(raw.toString('latin1'), base.own);
   const decision = decideMessage({
     ...base,
     facts,

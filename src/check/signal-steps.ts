@@ -1,6 +1,6 @@
 import type { ClassifiedMail, MailFacts } from '../core/types.js';
 import type { SignalRecord } from '../core/ports.js';
-import { nextSignalStep } from '../core/decide.js';
+import { mdnRecipient, nextSignalStep } from '../core/decide.js';
 import { signalKey } from '../core/identity.js';
 import { HwcError } from '../core/errors.js';
 import { policyFor, type CheckContext, type ReadMessage, type SignalInProgress } from './context.js';
@@ -101,7 +101,12 @@ export async function advanceSignal(
 ): Promise<SignalTurn> {
   const { deps } = ctx;
   const policy = policyFor(deps.settings, signal.record, deps.clock.now());
-  const flags = { mdnRequested: Boolean(signal.facts.dispositionNotificationTo), keywords: signal.keywords };
+  const mdn = mdnRecipient(signal.facts);
+  // RFC 8098 2.1: a read receipt asked for another address than the sender's is not sent; say so.
+  if (!mdn.send && mdn.reason && !signal.record.mdnSentAt) {
+    deps.logger.warn({ step: 'mdn', reason: mdn.reason }, 'read receipt not sent: not the sender address');
+  }
+  const flags = { mdnRequested: mdn.send, keywords: signal.keywords };
   for (let taken = 0; taken < MAX_STEPS_PER_SIGNAL; taken += 1) {
     const now = deps.clock.now();
     const next = nextSignalStep(signal.record, flags, policy, now);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SignalStep } from '../core/decide.js';
-import { KEYWORD } from '../core/decide.js';
+import { KEYWORD, mdnRecipient } from '../core/decide.js';
 import { composeAcknowledgement, composeMdn, composeNotification, composeReminder } from '../core/compose.js';
-import { ownMessageId, ownMessageIds, referenceOf } from '../core/identity.js';
+import { confirmationCode, ownMessageId, ownMessageIds, referenceOf } from '../core/identity.js';
 import { MailerError } from '../core/errors.js';
 import { save, type CheckContext, type SignalInProgress } from './context.js';
 import { finishSignal, purge } from './purge.js';
@@ -28,6 +28,7 @@ export type StepHandlers = { [K in ActionKind]: StepHandler<StepOf<K>> };
 const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => {
   const { deps, counts } = ctx;
   const { classified, record } = signal;
+  const secret = deps.store.secret();
   const result = await deps.mailer.send(
     composeNotification({
       identity: ctx.identity,
@@ -36,7 +37,8 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
       children: classified.children,
       receivedAt: new Date(record.receivedAt),
       reference: referenceOf(signal.key),
-      messageId: ownMessageId(`notify-${step.role}`, signal.key, ctx.domain),
+      confirmationCode: confirmationCode(secret, signal.key, step.role),
+      messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
       needsReview: classified.needsReview,
       reviewReasons: classified.reasons,
       ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
@@ -77,7 +79,7 @@ const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _ste
       ...(facts.messageId ? { originalMessageId: facts.messageId } : {}),
       originalReferences: facts.references,
       receivedAt: new Date(signal.record.receivedAt),
-      messageId: ownMessageId('ack', signal.key, ctx.domain),
+      messageId: ownMessageId(ctx.deps.store.secret(), 'ack', signal.key, ctx.domain),
     }),
   );
   save(ctx, signal, { acknowledgedAt: now.toISOString() });
@@ -90,13 +92,16 @@ const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _ste
 /** The read receipt (RFC 8098) the sender asked for; $MDNSent guards against a second. */
 const mdn: StepHandler<StepOf<'mdn'>> = async (ctx, signal, _step, now) => {
   const { facts } = signal;
+  const recipient = mdnRecipient(facts);
+  // decide.ts asks for an MDN only when it may be sent; this guards the handler on its own too.
+  if (!recipient.send) throw new MailerError('MDN_NOT_ALLOWED', 'no MDN may be sent for this message');
   await sendOrFail(
     ctx.deps.mailer,
     composeMdn({
       identity: ctx.identity,
-      to: facts.dispositionNotificationTo ?? '',
+      to: recipient.to,
       ...(facts.messageId ? { originalMessageId: facts.messageId } : {}),
-      messageId: ownMessageId('mdn', signal.key, ctx.domain),
+      messageId: ownMessageId(ctx.deps.store.secret(), 'mdn', signal.key, ctx.domain),
       reportingUa: `hwc-watcher; hwc-watcher ${ctx.deps.settings.version}`,
     }),
   );
@@ -131,7 +136,8 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
 const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
-  const ids = [...(facts.messageId ? [facts.messageId] : []), ...ownMessageIds(signal.key, ctx.domain)];
+  const own = ownMessageIds(deps.store.secret(), signal.key, ctx.domain);
+  const ids = [...(facts.messageId ? [facts.messageId] : []), ...own];
   const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder);
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;

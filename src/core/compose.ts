@@ -56,6 +56,8 @@ export interface NotificationInput {
   children: Child[];
   receivedAt: Date;
   reference: string;
+  /** The code that proves a reply comes from this contact (identity.ts confirmationCode); body only. */
+  confirmationCode: string;
   messageId: string;
   needsReview: boolean;
   reviewReasons: string[];
@@ -105,6 +107,7 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
     'Wat wij van u vragen:',
     '- Zorg dat de leerling vandaag de steun krijgt die nodig is. Vertel niemand waarom, ook de leerling niet.',
     '- Bevestig dat u dit gelezen heeft door op deze e-mail te antwoorden. Wat u terugschrijft maakt niet uit.',
+    `- Bevestigingscode: ${input.confirmationCode} (laat deze code in uw antwoord staan, of typ hem over als uw antwoord de melding niet citeert).`,
     '- Verwijder deze e-mail na het lezen, ook uit Verwijderde items. Maak geen aantekeningen.',
     '',
     `Referentie: ${input.reference}`,

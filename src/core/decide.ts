@@ -1,6 +1,15 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
 import type { ContactRole, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
-import { findOwnMessageRef, findReference, type OwnMessageRef } from './identity.js';
+import {
+  containsCode,
+  findOwnMail,
+  findReference,
+  looksOwn,
+  type OwnMailIndex,
+  type OwnMailRef,
+} from './identity.js';
+import { authenticatedDomainFail, authenticatedDomainPass, countAddresses } from './trust.js';
+import { htmlToText } from './recognise/html-text.js';
 import type { SignalRecord } from './ports.js';
 
 /** IMAP keywords (RFC 3501 2.3.2) that make each side effect safe to repeat after a crash. */
@@ -15,12 +24,20 @@ export const KEYWORD = {
   secureNotice: '$HwcSecureNotice',
 } as const;
 
+/** A bounce of one contact's notification, in the structure of a real DSN. */
+export interface BounceClaim {
+  key: string;
+  role: ContactRole;
+  /** An aligned pass from the trusted server for the bounce's own domain, which is the contact's. */
+  authenticated: boolean;
+}
+
 export type MessageDecision =
   | { action: 'skip' }
   | { action: 'set-aside'; reason: SetAsideReason }
   | { action: 'signal'; classified: ClassifiedMail }
-  | { action: 'confirmation'; role: ContactRole; ref?: OwnMessageRef; reference?: string }
-  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; ref?: OwnMessageRef }
+  | { action: 'confirmation'; role: ContactRole; key: string; proof: 'code' | 'authenticated' }
+  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; bounce?: BounceClaim }
   /** A secure-mail notice from a trusted sender: left in place, a person told at once to open it. */
   | { action: 'secure-notice' };
 
@@ -31,10 +48,14 @@ export interface MessageEvidence {
   failure?: 'too-big' | 'unreadable';
   classified?: ClassifiedMail;
   trusted?: boolean;
-  /** One of our Message-IDs found anywhere in the raw message (a bounce returns our headers). */
-  embeddedRef?: OwnMessageRef;
+  /** One of our known mails named anywhere in the raw message (a bounce returns our headers). */
+  embeddedRef?: OwnMailRef;
   contacts: Record<ContactRole, string>;
   ownAddress: string;
+  /** Our mails about the signals we know, and the confirmation code each contact was sent. */
+  own: OwnMailIndex;
+  /** The school's receiving server, whose Authentication-Results can prove who sent a reply. */
+  trustedAuthservId?: string;
 }
 
 const QUIET_CATEGORIES = new Set(['bounce', 'delivery-report', 'auto-reply', 'read-receipt']);
@@ -49,42 +70,22 @@ export function decideMessage(evidence: MessageEvidence): MessageDecision {
   if (evidence.flags.includes(KEYWORD.setAside)) return { action: 'skip' };
   if (evidence.flags.includes(KEYWORD.secureNotice)) return { action: 'skip' };
   if (evidence.failure) return { action: 'set-aside', reason: evidence.failure };
-  const { facts, classified } = evidence;
+  const { facts, classified, own } = evidence;
   if (!facts || !classified) return { action: 'set-aside', reason: 'unreadable' };
 
   const from = facts.fromAddress?.toLowerCase();
   // Our own mail delivered back to us (a contact who is also the HwC address, a loop): leave it.
-  if (from && from === evidence.ownAddress.toLowerCase() && findOwnMessageRef(facts.messageId ?? '')) {
+  if (from && from === evidence.ownAddress.toLowerCase() && looksOwn(facts.messageId ?? '', own.domain)) {
     return { action: 'skip' };
   }
 
-  const threadRef = findOwnMessageRef([facts.inReplyTo ?? '', ...facts.references].join(' '));
-  const subjectRef = findReference(facts.subject);
-  const isQuietKind = QUIET_CATEGORIES.has(classified.category);
-
-  if (isQuietKind) {
-    // A bounce or auto-reply names our Message-ID in its headers or in the returned message.
-    const aboutUs =
-      threadRef ?? evidence.embeddedRef ?? findOwnMessageRef(`${facts.text}\n${facts.html ?? ''}`);
-    if (aboutUs) {
-      return {
-        action: 'quiet',
-        category: classified.category === 'auto-reply' ? 'auto-reply' : 'bounce',
-        ref: aboutUs,
-      };
-    }
-  } else if (threadRef || subjectRef) {
-    const role = roleOf(from, evidence.contacts);
-    if (role && (threadRef === undefined || threadRef.kind.startsWith('notify'))) {
-      return {
-        action: 'confirmation',
-        role,
-        ...(threadRef ? { ref: threadRef } : {}),
-        ...(subjectRef ? { reference: subjectRef } : {}),
-      };
-    }
-    if (threadRef) return { action: 'set-aside', reason: 'unexpected-reply' };
-  }
+  const thread = [facts.inReplyTo ?? '', ...facts.references].join(' ');
+  const threadRef = findOwnMail(thread, own);
+  const inOurThread = threadRef !== undefined || looksOwn(thread, own.domain);
+  const decided = QUIET_CATEGORIES.has(classified.category)
+    ? decideMachineMail(evidence, facts, classified, threadRef)
+    : decideReply(evidence, facts, threadRef, inOurThread);
+  if (decided) return decided;
 
   // Never acknowledged, never purged. From an unknown sender it may be phishing: the usual alert.
   if (classified.kind === 'secure-notice') {
@@ -100,11 +101,124 @@ export function decideMessage(evidence: MessageEvidence): MessageDecision {
   return { action: 'set-aside', reason: 'not-a-signal' };
 }
 
+const roleOfKind = (ref: OwnMailRef): ContactRole | undefined =>
+  ref.kind === 'notify-primary' ? 'primary' : ref.kind === 'notify-backup' ? 'backup' : undefined;
+
+/**
+ * A bounce, delivery report or auto-reply about one of our mails. Only a failed DSN (RFC 3464) for
+ * the very contact whose notification it names is a bounce claim; anything else about a
+ * notification that says it bounced is left for a person, and nothing in it changes a signal.
+ */
+function decideMachineMail(
+  evidence: MessageEvidence,
+  facts: MailFacts,
+  classified: ClassifiedMail,
+  threadRef: OwnMailRef | undefined,
+): MessageDecision | undefined {
+  const aboutUs =
+    threadRef ?? evidence.embeddedRef ?? findOwnMail(`${facts.text}\n${facts.html ?? ''}`, evidence.own);
+  if (!aboutUs) return undefined;
+  if (classified.category === 'auto-reply') return { action: 'quiet', category: 'auto-reply' };
+  const role = roleOfKind(aboutUs);
+  if (classified.category !== 'bounce' || !role) return { action: 'quiet', category: 'bounce' };
+  const contact = evidence.contacts[role].toLowerCase();
+  if (!dsnFailedFor(facts, contact)) return { action: 'set-aside', reason: 'unexpected-reply' };
+  const authenticated = bounceAuthenticated(facts, evidence.trustedAuthservId, contact);
+  return { action: 'quiet', category: 'bounce', bounce: { key: aboutUs.key, role, authenticated } };
+}
+
+/** RFC 3464 2.3: a per-recipient group with Action: failed for exactly this address. */
+export function dsnFailedFor(facts: MailFacts, address: string): boolean {
+  if (facts.contentType !== 'multipart/report' || facts.reportType !== 'delivery-status') return false;
+  return (facts.deliveryStatus ?? []).some(
+    (recipient) => recipient.action === 'failed' && recipient.finalRecipient === address.toLowerCase(),
+  );
+}
+
+const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+const related = (a: string, b: string): boolean => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+
+/** The bounce comes, with an aligned pass from the trusted server, from the contact's own domain. */
+function bounceAuthenticated(facts: MailFacts, authservId: string | undefined, contact: string): boolean {
+  const from = facts.fromAddress;
+  if (!authservId || !from) return false;
+  const domain = domainOf(from);
+  return related(domain, domainOf(contact)) && authenticatedDomainPass(facts, authservId, domain);
+}
+
+/**
+ * A reply in the thread of our mail, or with a reference in its subject. It counts as a
+ * confirmation only from a contact, about a notification we know, and with proof that the contact
+ * wrote it: their code from the notification's body (a quoting reply carries it), or an aligned
+ * DKIM/DMARC pass from the trusted server. Anything else about our mail goes to a person.
+ */
+function decideReply(
+  evidence: MessageEvidence,
+  facts: MailFacts,
+  threadRef: OwnMailRef | undefined,
+  inOurThread: boolean,
+): MessageDecision | undefined {
+  const reference = findReference(facts.subject);
+  if (!inOurThread && !reference) return undefined;
+  const from = facts.fromAddress?.toLowerCase();
+  const role = roleOf(from, evidence.contacts);
+  const notifyRef = threadRef && roleOfKind(threadRef) ? threadRef : undefined;
+  if (role && from && (threadRef === undefined || notifyRef)) {
+    const key = notifyRef?.key ?? (reference ? evidence.own.byReference.get(reference) : undefined);
+    const code = key ? evidence.own.codes.get(key)?.[role] : undefined;
+    const proof = key ? replyProof(facts, code, evidence.trustedAuthservId, from) : undefined;
+    if (key && proof) return { action: 'confirmation', role, key, proof };
+    return { action: 'set-aside', reason: 'unexpected-reply' };
+  }
+  if (inOurThread) return { action: 'set-aside', reason: 'unexpected-reply' };
+  return undefined;
+}
+
+/** What proves that the contact wrote this reply, if anything. */
+export function replyProof(
+  facts: MailFacts,
+  code: string | undefined,
+  authservId: string | undefined,
+  from: string,
+): 'code' | 'authenticated' | undefined {
+  // The school's own server says this mail is not from the contact's domain: nothing outweighs that.
+  if (authservId && authenticatedDomainFail(facts, authservId, domainOf(from))) return undefined;
+  if (code !== undefined) {
+    const html = facts.html ? htmlToText(facts.html) : '';
+    if (containsCode(`${facts.subject}\n${facts.text}\n${html}`, code)) return 'code';
+  }
+  if (authservId && authenticatedDomainPass(facts, authservId, domainOf(from))) return 'authenticated';
+  return undefined;
+}
+
 function roleOf(address: string | undefined, contacts: Record<ContactRole, string>): ContactRole | undefined {
   if (!address) return undefined;
   if (address === contacts.primary.toLowerCase()) return 'primary';
   if (address === contacts.backup.toLowerCase()) return 'backup';
   return undefined;
+}
+
+const bareAddress = (value: string): string => value.trim().replace(/^<|>$/g, '').trim().toLowerCase();
+
+/**
+ * RFC 8098 2.1: an MDN is sent automatically only to the address the message came from. Here that
+ * means one Disposition-Notification-To address, equal to the From address and, where the
+ * delivering server recorded one, to the Return-Path (the envelope sender); otherwise none is sent.
+ */
+export function mdnRecipient(
+  facts: MailFacts,
+): { send: true; to: string } | { send: false; reason?: 'mdn-address-mismatch' } {
+  const to = facts.dispositionNotificationTo?.toLowerCase();
+  if (!to) return { send: false };
+  const mismatch = { send: false, reason: 'mdn-address-mismatch' } as const;
+  const raw = facts.headers['disposition-notification-to'];
+  if (raw !== undefined && countAddresses(raw) !== 1) return mismatch;
+  if (to !== facts.fromAddress?.toLowerCase()) return mismatch;
+  const returnPath = facts.headers['return-path'];
+  if (returnPath !== undefined && (countAddresses(returnPath) !== 1 || bareAddress(returnPath) !== to)) {
+    return mismatch;
+  }
+  return { send: true, to };
 }
 
 /** The part of a signal's workflow row that decides its next step: times and roles, never content. */
@@ -197,7 +311,10 @@ export function nextSignalStep(
   if (policy.mode === 'both') return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
-  const backupDone = Boolean(progress.notified.backup || progress.refused.backup);
+  // The escalation is complete when the backup was told, or SMTP refused the backup outright. A
+  // bounce of a notification that was sent (refused after notified) keeps the signal here: a
+  // bounce can only make hwc wait longer or tell more people, never fewer.
+  const backupDone = progress.notified.backup ? !progress.refused.backup : Boolean(progress.refused.backup);
   if (backupDone && progress.reminderSentAt) return { step: 'purge', why: 'escalation-complete' };
 
   const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];

@@ -353,3 +353,27 @@ export function countAddresses(raw: string): number {
   const withoutQuoted = stripComments(raw).replace(/"(?:[^"\\]|\\.)*"/g, '""');
   return (withoutQuoted.match(/@/g) ?? []).length;
 }
+
+/**
+ * An aligned pass from the trusted server for `domain` (the From domain of a reply or a bounce),
+ * read by the same rule as for signals: only the server's own topmost stamp counts.
+ */
+export function authenticatedDomainPass(facts: MailFacts, authservId: string, domain: string): boolean {
+  if (domain === '') return false;
+  return authenticatedFor(facts, { trustedAuthservId: authservId }, domain);
+}
+
+/**
+ * An explicit dkim=fail or dmarc=fail from the trusted server about `domain`. A verdict that names
+ * no domain counts for it: DMARC is always about the From domain, and a DKIM fail without one is
+ * too doubtful to ignore.
+ */
+export function authenticatedDomainFail(facts: MailFacts, authservId: string, domain: string): boolean {
+  if (authservId.trim() === '' || domain === '') return false;
+  const d = domain.toLowerCase();
+  return trustedResults(facts, { senders: [], trustedAuthservId: authservId }).some((r) => {
+    if ((r.method !== 'dkim' && r.method !== 'dmarc') || r.result !== 'fail') return false;
+    const named = ['header.d', 'header.from', 'header.i'].flatMap((key) => r.properties.get(key) ?? []);
+    return named.length === 0 || named.some((value) => sameOrganization(propertyDomain(value), d));
+  });
+}

@@ -32,6 +32,18 @@ export interface MailFacts {
   dispositionNotificationTo?: string;
   /** ISO date-time from the Date header, if parseable. */
   date?: string;
+  /**
+   * The per-recipient fields of a delivery status notification (RFC 3464 2.3), read only from a
+   * message/delivery-status part of a top-level multipart/report; absent for anything else.
+   */
+  deliveryStatus?: DeliveryStatusRecipient[];
+}
+
+export interface DeliveryStatusRecipient {
+  /** The address of Final-Recipient ("rfc822; a@b"), lower-case. */
+  finalRecipient?: string;
+  /** Action: failed, delayed, delivered, relayed or expanded, lower-case. */
+  action?: string;
 }
 
 /** One child as recognised in a signal. Held in memory only. */

@@ -55,7 +55,7 @@ describe('hwc check against the real Dovecot and Postfix', () => {
     );
     db.close();
     const domain = s.hwc.address.split('@')[1] ?? '';
-    const [notifyId] = ownMessageIds(signalKey(secret, signalId, ''), domain);
+    const [notifyId] = ownMessageIds(secret, signalKey(secret, signalId, ''), domain);
     await appendMessage(
       s.hwc,
       'Sent',

@@ -37,10 +37,14 @@ async function replyTo(contact: MailUser, s: School, options: { headers: boolean
     `Subject: Re: ${subject}`,
     ...(options.headers ? [`In-Reply-To: ${id}`, `References: ${id}`] : []),
     `Message-ID: <reply-${Date.now()}@school.test>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
     '',
     'Gezien, ik zorg ervoor.',
     '',
-    `> Leerling: ${CANARY.name}`,
+    // A quoting reply, as mail clients send it: the child, and the confirmation code.
+    ...(await textOf(notification)).split(/\r?\n/).map((line) => `> ${line}`),
     '',
   ].join('\r\n');
   await submit(contact, raw, { from: contact.address, to: [s.hwc.address] });

@@ -9,7 +9,7 @@ import {
   type MailUser,
 } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
-import { createSchool, headerOf, signalMail, type School } from '../support/school.js';
+import { createSchool, headerOf, signalMail, textOf, type School } from '../support/school.js';
 
 // The step boundaries at which the check calls its onStep hook; HWC_TEST_KILL_AT makes the
 // process SIGKILL itself there, as a power cut or the OOM killer would.
@@ -154,8 +154,14 @@ async function confirm(s: School, contact: MailUser): Promise<void> {
     `Subject: Re: ${headerOf(notification!.source, 'Subject')}`,
     `In-Reply-To: ${id}`,
     `Message-ID: <confirm-${Date.now()}@school.test>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
     '',
     'Gezien.',
+    '',
+    // A quoting reply, as mail clients send it: it carries the confirmation code.
+    ...(await textOf(notification)).split(/\r?\n/).map((line) => `> ${line}`),
     '',
   ].join('\r\n');
   await submit(contact, raw, { from: contact.address, to: [s.hwc.address] });

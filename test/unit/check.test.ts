@@ -6,6 +6,7 @@ import { verifyChain } from '../../src/core/audit-entry.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
+import type { OutgoingMail } from '../../src/core/ports.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
 import { checkSettings, signalMail } from '../support/check-fixtures.js';
 
@@ -149,6 +150,8 @@ describe('runCheck', () => {
         'Message-ID: <reply-1@school.test>',
         '',
         `Gezien. > Leerling: ${CANARY_NAME} > Geboortedatum: ${CANARY_DATE} > Codewoord: Handle with Care`,
+        // A quoting reply carries the confirmation code from the notification's body.
+        ...(notification?.text ?? '').split('\n').map((line) => `> ${line}`),
         '',
       ].join('\r\n'),
     );
@@ -191,15 +194,18 @@ describe('runCheck with escalation (notify: escalate)', () => {
   }
   const kinds = (mailer: FakeMailer) => mailer.sent.map((m) => `${m.kind}:${m.to[0]?.split('@')[0]}`);
 
-  function reply(from: string, notificationId: string | undefined): string {
+  /** A reply that quotes the notification, as mail clients do: so it carries the confirmation code. */
+  function reply(from: string, notification: OutgoingMail | undefined): string {
     return [
       `From: ${from}`,
       'To: hwc@school.test',
       'Subject: Re: Handle with Care-signaal',
-      `In-Reply-To: <${notificationId}>`,
+      `In-Reply-To: <${notification?.messageId}>`,
       `Message-ID: <reply-${Math.random()}@school.test>`,
       '',
       'Gezien.',
+      '',
+      ...(notification?.text ?? '').split('\n').map((line) => `> ${line}`),
       '',
     ].join('\r\n');
   }
@@ -236,7 +242,7 @@ describe('runCheck with escalation (notify: escalate)', () => {
     mailbox.add('INBOX', signal());
     await runCheck(deps, { dryRun: false });
     clock.advance(5 * 60_000);
-    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]?.messageId));
+    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]));
     await runCheck(deps, { dryRun: false });
     clock.advance(60 * 60_000);
     await runCheck(deps, { dryRun: false });
@@ -248,7 +254,7 @@ describe('runCheck with escalation (notify: escalate)', () => {
     const { mailbox, mailer, deps } = escalating();
     mailbox.add('INBOX', signal());
     await runCheck(deps, { dryRun: false });
-    mailbox.add('INBOX', reply('backup@school.test', mailer.sent[0]?.messageId));
+    mailbox.add('INBOX', reply('backup@school.test', mailer.sent[0]));
     const report = await runCheck(deps, { dryRun: false });
     expect(report.counts.confirmations).toBe(0);
     expect(mailbox.folder('INBOX')).toHaveLength(2);
@@ -260,7 +266,7 @@ describe('runCheck with escalation (notify: escalate)', () => {
     const { mailbox, mailer, clock, deps, store } = escalating();
     mailbox.add('INBOX', signal());
     await runCheck(deps, { dryRun: false });
-    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]?.messageId));
+    mailbox.add('INBOX', reply('zorg@school.test', mailer.sent[0]));
     await runCheck(deps, { dryRun: false });
     expect(store.allSignals()).toHaveLength(1);
     clock.advance(8 * 24 * 3_600_000);

@@ -26,6 +26,7 @@ describe('Dutch texts', () => {
       ],
       receivedAt: at,
       reference: 'HWC-ABCDEF',
+      confirmationCode: 'K7P2Q-9XMRT',
       messageId: 'hwc.notify-primary.x@school.test',
       needsReview: false,
       reviewReasons: [],
@@ -38,6 +39,8 @@ describe('Dutch texts', () => {
     expect(mail.text).toContain('antwoorden');
     expect(mail.subject).toBe('Handle with Care-signaal [HWC-ABCDEF]');
     expect(mail.subject).not.toContain('Anouk');
+    expect(mail.text).toContain('Bevestigingscode: K7P2Q-9XMRT');
+    expect(mail.subject).not.toContain('K7P2Q');
   });
 
   it('when a signal needs review, then the notification says what to check and quotes the original', () => {
@@ -48,6 +51,7 @@ describe('Dutch texts', () => {
       children: [{ name: 'Anouk', birthDate: '' }],
       receivedAt: at,
       reference: 'HWC-ABCDEF',
+      confirmationCode: 'K7P2Q-9XMRT',
       messageId: 'x@school.test',
       needsReview: true,
       reviewReasons: ['birth date does not exist'],

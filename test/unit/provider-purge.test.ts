@@ -31,6 +31,7 @@ describe('provider-aware purge', () => {
     mailbox.add(['INBOX'], SIGNAL);
     // Gmail saves submitted mail in Sent Mail: a copy of our own notification, found by its derived Message-ID.
     const [notifyId] = ownMessageIds(
+      store.secret(),
       signalKey(store.secret(), 'gmail-sig@veiligthuis.test', ''),
       'school.test',
     );

@@ -10,6 +10,7 @@ import { classify, SECURE_NOTICE_REASON } from '../../src/core/classify.js';
 import { composeSecureNoticeAlert } from '../../src/core/compose.js';
 import { decideMessage, KEYWORD, type MessageEvidence } from '../../src/core/decide.js';
 import type { ClassifiedMail } from '../../src/core/types.js';
+import { indexOwnMail } from '../../src/core/identity.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { checkSettings } from '../support/check-fixtures.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
@@ -127,6 +128,7 @@ describe('secure-mail notices: decision and alert', () => {
       trusted: true,
       contacts: { primary: 'zorg@school.test', backup: 'backup@school.test' },
       ownAddress: 'hwc@school.test',
+      own: indexOwnMail(Buffer.alloc(32), [], 'school.test'),
       ...over,
     };
   };
