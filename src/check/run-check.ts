@@ -16,12 +16,14 @@ import { advanceSignals } from './signal-steps.js';
 import { finishOrphans, forgetFinished } from './orphans.js';
 import { alertSetAside } from './set-aside-alert.js';
 import { planOnly } from './dry-run.js';
+import { recordedMailer } from './recorded-mailer.js';
 
 /**
  * One morning check: read → decide → act → purge → audit. Nothing from a mail leaves memory,
  * except in the notification to a contact; the purge comes only after SMTP accepted that.
  */
-export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): Promise<CheckReport> {
+export async function runCheck(given: CheckDeps, options: { dryRun: boolean }): Promise<CheckReport> {
+  const deps: CheckDeps = { ...given, mailer: recordedMailer(given.mailer, given.logger) };
   const { logger, clock } = deps;
   const startedAt = clock.now();
   const counts = emptyCounts();

@@ -152,6 +152,29 @@ async function deadManAlarm(
   }
 }
 
+/** A server that said "not now" (4xx) is asked again soon, not only at the next scheduled time. */
+const DEFERRED_RETRY_MS = 5 * 60_000;
+
+/**
+ * The daemon after a failed check: the dead-man alarm is tried again if it is due and still owed
+ * (it may have been deferred at the deadline), and a deferred send gets a follow-up check. A
+ * refused login does not: trying it again would only count towards a lockout.
+ */
+async function afterFailedCheck(
+  failure: Error,
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+): Promise<{ nextDueAt?: Date }> {
+  if (deadManDue({ clock: systemClock, store }, deadManSettings(config))) {
+    await deadManAlarm(config, store, logger, systemClock);
+  }
+  const code = (failure as { code?: unknown }).code;
+  return code === 'SMTP_DEFERRED'
+    ? { nextDueAt: new Date(systemClock.now().getTime() + DEFERRED_RETRY_MS) }
+    : {};
+}
+
 function scheduleOf(config: LoadedConfig): CheckSchedule {
   return checkScheduleOf(config);
 }
@@ -234,7 +257,8 @@ export async function commandRun(
       const wiring = wire(current, logger, { dryRun: false }, io);
       try {
         const result = await checkOnce(wiring, current, false);
-        return result instanceof Error ? {} : result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
+        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
+        return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {
         wiring.deps.mailer.close();
         wiring.store.close();
