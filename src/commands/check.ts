@@ -8,6 +8,12 @@ import { mailParser } from '../adapters/mail-parser.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
+import {
+  CHECK_LOCK_FILE,
+  DAEMON_LOCK_FILE,
+  StorageLock,
+  type LockAttempt,
+} from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
@@ -95,6 +101,50 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
   }
 }
 
+/**
+ * Takes the storage's check lock, waiting for another check (a manual one, or the daemon's) for
+ * up to checkTimeout, as apt waits for its lock: then this check runs after that one, and sees
+ * what it did. Says who holds it when the wait runs out.
+ */
+async function checkLock(config: LoadedConfig, logger: Logger, io: Io): Promise<StorageLock | number> {
+  let attempt: LockAttempt;
+  try {
+    attempt = await StorageLock.acquire(config.storage, CHECK_LOCK_FILE, {
+      waitMs: config.checkTimeoutMs,
+      onWait: (pid) =>
+        logger.warn(
+          { step: 'lock', outcome: 'waiting', ...(pid ? { pid } : {}) },
+          'another hwc process is checking this storage; waiting for it to finish',
+        ),
+    });
+  } catch (err) {
+    return (
+      openOrExplain(
+        () => {
+          throw err;
+        },
+        config,
+        io,
+      ) ?? EXIT.runError
+    );
+  }
+  if ('held' in attempt) return attempt.held;
+  const holder = attempt.heldBy ? `pid ${attempt.heldBy}` : 'another process';
+  logger.error(
+    {
+      step: 'lock',
+      outcome: 'timeout',
+      code: 'STORAGE_LOCKED',
+      ...(attempt.heldBy ? { pid: attempt.heldBy } : {}),
+    },
+    'another hwc process held the storage for longer than checkTimeout; this check did not run',
+  );
+  io.stderr.write(
+    `hwc: ${holder} still holds ${config.storage}/${CHECK_LOCK_FILE} after waiting ${Math.round(config.checkTimeoutMs / 1000)} s (checkTimeout); this check did not run, try again later\n`,
+  );
+  return EXIT.locked;
+}
+
 /** Runs one check under the watchdog (see check/watchdog.ts), with this config's time budget. */
 function checkOnce(wiring: Wiring, config: LoadedConfig, dryRun: boolean) {
   return guardedCheck(wiring.deps, { dryRun, timeoutMs: config.checkTimeoutMs });
@@ -108,8 +158,14 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
+  // A dry run changes nothing, so it needs no lock and never waits.
+  const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
+  if (typeof lock === 'number') return lock;
   const wiring = openOrExplain(() => wire(config, logger, options, io), config, io);
-  if (!wiring) return EXIT.runError;
+  if (!wiring) {
+    lock?.release();
+    return EXIT.runError;
+  }
   try {
     const result = await checkOnce(wiring, config, options.dryRun);
     if (result instanceof Error) {
@@ -125,6 +181,7 @@ export async function commandCheck(
   } finally {
     wiring.deps.mailer.close();
     wiring.store.close();
+    lock?.release();
   }
 }
 
@@ -192,6 +249,45 @@ export async function commandRun(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
+  const daemonLock = await daemonLockOrExplain(config, io);
+  if (typeof daemonLock === 'number') return daemonLock;
+  try {
+    return await runDaemon(configPath, config, options, io, logger);
+  } finally {
+    daemonLock.release();
+  }
+}
+
+/** One daemon per storage directory: a second one refuses to start and names the first. */
+async function daemonLockOrExplain(config: LoadedConfig, io: Io): Promise<StorageLock | number> {
+  let attempt: LockAttempt;
+  try {
+    attempt = await StorageLock.acquire(config.storage, DAEMON_LOCK_FILE, { waitMs: 0 });
+  } catch (err) {
+    return (
+      openOrExplain(
+        () => {
+          throw err;
+        },
+        config,
+        io,
+      ) ?? EXIT.runError
+    );
+  }
+  if ('held' in attempt) return attempt.held;
+  io.stderr.write(
+    `hwc run: another hwc run (${attempt.heldBy ? `pid ${attempt.heldBy}` : 'pid unknown'}) already uses the storage directory ${config.storage}; stop it first (systemctl stop hwc-watcher)\n`,
+  );
+  return EXIT.locked;
+}
+
+async function runDaemon(
+  configPath: string,
+  config: LoadedConfig,
+  options: { acceptBrokenChain: boolean },
+  io: Io,
+  logger: ReturnType<typeof createLogger>,
+): Promise<number> {
   const store = openOrExplain(() => SqliteStore.open(config.storage), config, io);
   if (!store) return EXIT.runError;
   logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
@@ -254,6 +350,9 @@ export async function commandRun(
           { event: 'config', outcome: 'invalid' },
           'the config file became invalid; using the last good one',
         );
+      // A manual hwc check may be running beside the daemon: this check waits for it.
+      const lock = await checkLock(current, logger, io);
+      if (typeof lock === 'number') return {};
       const wiring = wire(current, logger, { dryRun: false }, io);
       try {
         const result = await checkOnce(wiring, current, false);
@@ -262,6 +361,7 @@ export async function commandRun(
       } finally {
         wiring.deps.mailer.close();
         wiring.store.close();
+        lock.release();
       }
     },
   });
