@@ -21,6 +21,7 @@ import { mailAuth } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
+import { testStepHook } from './test-hooks.js';
 import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
@@ -57,7 +58,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
   });
   const mailer = smtpMailer(config);
-  const killAt = io.env.HWC_TEST_KILL_AT;
+  const testHook = testStepHook(io.env, config.storage);
   const deps: CheckDeps = {
     settings: {
       school: config.school,
@@ -80,10 +81,8 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     clock: systemClock,
     logger,
     parser: mailParser,
-    // Fault injection for the kill-at-every-step tests; inert unless the variable is set.
-    ...(killAt
-      ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) }
-      : {}),
+    // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
+    ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
 }
