@@ -45,6 +45,7 @@ Exit codes:
   1   run error (a server unreachable, a purge not verified, a broken audit chain)
   2   bad input file (hwc parse)
   64  bad command line
+  75  another hwc process holds the storage (a check waited checkTimeout, or a second hwc run)
   78  invalid configuration
 `;
 

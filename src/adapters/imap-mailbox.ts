@@ -87,7 +87,11 @@ export class ImapMailboxOpener implements MailboxOpener {
     this.clients.clear();
   }
 
-  /** A server that is restarting, or a login that fails once, gets a few more tries with backoff. */
+  /**
+   * A server that is restarting or a network that drops gets a few more tries with backoff. A
+   * refused login does not: the password is wrong or changed, and every further try counts towards
+   * an account lockout (Microsoft 365 smart lockout) or a fail2ban ban, morning after morning.
+   */
   async open(options: { readOnly: boolean }): Promise<Mailbox> {
     const sleep = this.retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt += 1) {
@@ -95,7 +99,7 @@ export class ImapMailboxOpener implements MailboxOpener {
         return await this.openOnce(options);
       } catch (err) {
         const delay = this.retry.delaysMs[attempt];
-        if (delay === undefined || this.aborted || !(err instanceof MailboxError)) throw err;
+        if (delay === undefined || this.aborted || !isRetryable(err)) throw err;
         this.retry.onRetry?.(attempt + 1, err.code, delay);
         await sleep(delay);
       }
@@ -130,6 +134,11 @@ export class ImapMailboxOpener implements MailboxOpener {
       throw new MailboxError(imapFailureCode(err), 'IMAP server failed while opening INBOX');
     }
   }
+}
+
+/** Only a connection that failed is worth another try; a server that said no means no. */
+function isRetryable(err: unknown): err is MailboxError {
+  return err instanceof MailboxError && err.code !== 'IMAP_AUTH_FAILED';
 }
 
 class ImapMailbox implements Mailbox {

@@ -12,6 +12,27 @@ export type SmtpSettings = SmtpTransportSettings & { from: { name?: string; addr
 
 const angle = (id: string): string => `<${id}>`;
 
+const isTransient = (code: unknown): boolean => typeof code === 'number' && code >= 400 && code < 500;
+
+/**
+ * Splits the refused recipients by the server's reply to each: 5yz is permanent, anything else
+ * (4yz, or no code at all) is only deferred, because calling a contact unreachable on a maybe
+ * would tell fewer people, or tell them later, for good.
+ */
+function refusals(rejected: string[], errors: unknown): { rejected: string[]; deferred: string[] } {
+  const permanent = new Set<string>();
+  for (const error of Array.isArray(errors) ? errors : []) {
+    const e = error as { recipient?: unknown; responseCode?: unknown };
+    if (typeof e.recipient === 'string' && typeof e.responseCode === 'number' && e.responseCode >= 500) {
+      permanent.add(e.recipient.toLowerCase());
+    }
+  }
+  return {
+    rejected: rejected.filter((to) => permanent.has(to.toLowerCase())),
+    deferred: rejected.filter((to) => !permanent.has(to.toLowerCase())),
+  };
+}
+
 export class SmtpMailer implements Mailer {
   private readonly transport: SmtpTransport;
 
@@ -22,19 +43,42 @@ export class SmtpMailer implements Mailer {
   async send(mail: OutgoingMail): Promise<SendResult> {
     try {
       const info = mail.disposition ? await this.sendReport(mail) : await this.sendPlain(mail);
-      return {
-        accepted: (info.accepted as unknown[]).map(String),
-        rejected: (info.rejected as unknown[]).map(String),
-      };
+      const accepted = (info.accepted as unknown[]).map(String);
+      return { accepted, ...refusals((info.rejected as unknown[]).map(String), info.rejectedErrors) };
     } catch (err) {
-      const e = err as { code?: string; rejected?: unknown[] };
-      // Every recipient refused at RCPT time: the server answered, it just will not take this address.
+      const e = err as {
+        code?: string;
+        rejected?: unknown[];
+        rejectedErrors?: unknown;
+        responseCode?: unknown;
+      };
+      // Every recipient refused at RCPT time: the server answered, it just will not take these
+      // addresses now (4yz) or ever (5yz).
       if (e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0) {
-        return { accepted: [], rejected: mail.to };
+        return { accepted: [], ...refusals(e.rejected.map(String), e.rejectedErrors) };
       }
+      // A 4yz to MAIL FROM or DATA, or a 421 closing the session: nothing was delivered, and the
+      // server asks to be tried again later (RFC 5321 4.2.1).
+      if (isTransient(e.responseCode)) return { accepted: [], rejected: [], deferred: [...mail.to] };
       // The OAuth2 sign-in failed: the transport's error names the fix.
       if (err instanceof MailerError) throw err;
       throw new MailerError(smtpFailureCode(err), `SMTP server did not accept the ${mail.kind}`);
+    }
+  }
+
+  /** Signs in without sending (SMTP AUTH, then QUIT): for the daily check that sending still works. */
+  async verify(): Promise<void> {
+    try {
+      await this.transport.verify();
+    } catch (err) {
+      if (err instanceof MailerError) throw err;
+      const code = smtpFailureCode(err);
+      throw new MailerError(
+        code,
+        code === 'SMTP_AUTH_FAILED'
+          ? 'SMTP server refused the login; check smtp.auth'
+          : 'SMTP server could not be reached or signed in to; check smtp.host and smtp.port',
+      );
     }
   }
 

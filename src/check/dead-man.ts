@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, Logger, Mailer, StateStore } from '../core/ports.js';
+import type { Clock, Logger, Mailer, SendResult, StateStore } from '../core/ports.js';
 import { composeDeadManAlarm, domainOf, type SchoolIdentity } from '../core/compose.js';
 import type { Contact } from '../core/vocabulary.js';
 import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
@@ -31,28 +31,63 @@ export function deadManDue(ports: Pick<DeadManPorts, 'clock' | 'store'>, setting
   );
 }
 
+/** Which contacts (by their place in the list, never an address) were told today; "DATE i,j". */
+function toldToday(value: string | undefined, today: string): Set<number> {
+  const [date, list = ''] = (value ?? '').split(' ');
+  if (date !== today) return new Set();
+  return new Set(list.split(',').filter(Boolean).map(Number));
+}
+
 /**
  * The dead-man alarm: when no check succeeded by the deadline on a school day, both contacts are
- * told to look at the mailbox by hand. Once a day; content-free. Resolves false if it could not
- * be sent either, so that the caller exits non-zero and systemd's OnFailure= can act.
+ * told to look at the mailbox by hand. Content-free, and once a day to each contact: it counts
+ * as sent to a contact only when SMTP accepted it for that contact. One that was deferred (4yz)
+ * is tried again at the next opportunity (the next failed check, or the daemon's next try);
+ * only when nobody is left to try is the day's alarm done. Resolves false when nobody could be
+ * told, so that the caller exits non-zero and systemd's OnFailure= can act.
  */
 export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSettings): Promise<boolean> {
-  const { logger } = ports;
+  const { logger, store } = ports;
   const now = ports.clock.now();
+  const today = localDate(now, settings.identity.timezone);
+  const told = toldToday(store.getMeta('dead_man_told'), today);
+  const pending = settings.contacts.map((_, i) => i).filter((i) => !told.has(i));
+  if (pending.length === 0) return true;
+  let result: SendResult;
   try {
-    await ports.mailer.send(
+    result = await ports.mailer.send(
       composeDeadManAlarm({
         identity: settings.identity,
-        contacts: settings.contacts,
+        contacts: pending.map((i) => settings.contacts[i] as Contact),
         at: now,
         messageId: `hwc.deadman.${randomUUID()}@${domainOf(settings.identity.fromAddress)}`,
       }),
     );
-    ports.store.setMeta('dead_man_sent_on', localDate(now, settings.identity.timezone));
-    logger.warn({ event: 'dead-man', outcome: 'sent' }, 'dead-man alarm sent to both contacts');
-    return true;
   } catch (err) {
     logger.error({ event: 'dead-man', outcome: 'failed', err }, 'dead-man alarm could not be sent');
+    return told.size > 0;
+  }
+  const answered = (list: string[] | undefined) => new Set((list ?? []).map((to) => to.toLowerCase()));
+  const accepted = answered(result.accepted);
+  const deferred = answered(result.deferred);
+  const emailOf = (i: number) => (settings.contacts[i] as Contact).email.toLowerCase();
+  for (const i of pending) if (accepted.has(emailOf(i))) told.add(i);
+  const waiting = pending.filter((i) => deferred.has(emailOf(i))).length;
+  store.setMeta('dead_man_told', `${today} ${[...told].sort().join(',')}`);
+  if (waiting === 0 && told.size > 0) store.setMeta('dead_man_sent_on', today);
+  const counts = { accepted: accepted.size, refused: result.rejected.length, deferred: waiting };
+  if (told.size === 0) {
+    logger.error(
+      { event: 'dead-man', outcome: waiting > 0 ? 'deferred' : 'refused', counts },
+      'dead-man alarm could not be sent: SMTP accepted it for nobody; it is tried again at the next check',
+    );
     return false;
   }
+  logger.warn(
+    { event: 'dead-man', outcome: waiting > 0 ? 'partly-sent' : 'sent', counts },
+    waiting > 0
+      ? 'dead-man alarm sent; SMTP deferred it for a contact, who is tried again at the next check'
+      : 'dead-man alarm sent to both contacts',
+  );
+  return true;
 }

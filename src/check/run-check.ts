@@ -1,7 +1,7 @@
 import type { Logger, Mailbox } from '../core/ports.js';
 import { domainOf } from '../core/compose.js';
 import { checkEntry, emptyCounts, type CheckCounts } from '../core/audit-entry.js';
-import { MailerError, PurgeError } from '../core/errors.js';
+import { MailerError, PurgeError, StateError } from '../core/errors.js';
 import { PROVIDER_RETENTION } from '../core/provider-retention.js';
 import {
   identityOf,
@@ -17,12 +17,15 @@ import { finishOrphans, forgetFinished } from './orphans.js';
 import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { alertSecureNotices } from './secure-notice-alert.js';
 import { planOnly } from './dry-run.js';
+import { recordedMailer } from './recorded-mailer.js';
+import { ensureStateWritable, verifySmtpOncePerDay } from './preflight.js';
 
 /**
  * One morning check: read → decide → act → purge → audit. Nothing from a mail leaves memory,
  * except in the notification to a contact; the purge comes only after SMTP accepted that.
  */
-export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): Promise<CheckReport> {
+export async function runCheck(given: CheckDeps, options: { dryRun: boolean }): Promise<CheckReport> {
+  const deps: CheckDeps = { ...given, mailer: recordedMailer(given.mailer, given.logger) };
   const { logger, clock } = deps;
   const startedAt = clock.now();
   const counts = emptyCounts();
@@ -31,10 +34,12 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
   let nextDueAt: Date | undefined;
   let failure: unknown;
 
+  if (!options.dryRun) ensureStateWritable(deps, startedAt);
   const mailbox = await deps.opener.open({ readOnly: options.dryRun });
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
   announce(logger, mailbox, folders);
   try {
+    if (!options.dryRun) await verifySmtpOncePerDay(deps, startedAt);
     const triaged = await triageInbox(deps, mailbox);
     const urgent = [
       ...(await readMessages(deps, mailbox, triaged.read.slice(0, triaged.urgent), clock.now())),
@@ -60,7 +65,16 @@ export async function runCheck(deps: CheckDeps, options: { dryRun: boolean }): P
     logger.info({ step: 'dry-run', outcome, counts, durationMs }, 'dry run finished; nothing was changed');
   } else {
     step('before-audit');
-    audit(deps, { startedAt, counts, outcome, durationMs, provider: mailbox.provider });
+    try {
+      audit(deps, { startedAt, counts, outcome, durationMs, provider: mailbox.provider });
+    } catch (err) {
+      // The log is then the only trace of this check (the disk may be full): say so, and fail.
+      logger.error(
+        { step: 'audit', outcome: 'failed', err },
+        'the audit row of this check could not be written',
+      );
+      failure ??= new StateError('STATE_UNWRITABLE', 'the audit row of this check could not be written');
+    }
   }
   if (failure) throw failure;
   return { dryRun: options.dryRun, outcome, counts, plan, folders, ...(nextDueAt ? { nextDueAt } : {}) };

@@ -6,7 +6,7 @@ import { confirmationCode, ownMessageId, ownMessageIds, referenceOf } from '../c
 import { MailerError } from '../core/errors.js';
 import { save, type CheckContext, type SignalInProgress } from './context.js';
 import { finishSignal, purge } from './purge.js';
-import { sendOrFail } from './send-or-fail.js';
+import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
 
 /** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
 export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'done' }>;
@@ -24,7 +24,10 @@ export type StepHandler<S extends ActionStep> = (
 /** One handler per step kind: a new kind in SignalStep does not compile until it has one. */
 export type StepHandlers = { [K in ActionKind]: StepHandler<StepOf<K>> };
 
-/** Tells one contact, with the child's data; a refusal is recorded, so that the backup is told. */
+/**
+ * Tells one contact, with the child's data. A permanent refusal (5yz) is recorded, so that the
+ * backup is told; a temporary one (4yz) records nothing and fails the check, to be sent again.
+ */
 const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => {
   const { deps, counts } = ctx;
   const { classified, record } = signal;
@@ -45,8 +48,19 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
       ...(step.escalation ? { escalation: step.escalation } : {}),
     }),
   );
+  // The one moment when a notification went out but is not recorded yet (the disk-full test).
+  ctx.step(`sent-notify-${step.role}`);
   const stamp = now.toISOString();
-  if (result.accepted.length > 0) {
+  const outcome = outcomeOf(result);
+  if (outcome === 'deferred') {
+    // Only "not now": the contact is not unreachable, so nobody is told instead of them.
+    deps.logger.warn(
+      { step: 'notify', role: step.role, outcome, reason: 'smtp-deferred' },
+      'SMTP deferred the notification (4xx); it is sent at the next check',
+    );
+    throw deferredError('notification');
+  }
+  if (outcome === 'accepted') {
     save(ctx, signal, {
       notified: { ...record.notified, [step.role]: stamp },
       ...(step.escalation ? { escalatedAt: stamp, escalationReason: step.escalation } : {}),
@@ -60,7 +74,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   } else {
     save(ctx, signal, { refused: { ...record.refused, [step.role]: stamp } });
     deps.logger.warn(
-      { step: 'notify', role: step.role, reason: 'recipient-refused' },
+      { step: 'notify', role: step.role, outcome, reason: 'recipient-refused' },
       'SMTP refused a contact',
     );
   }
@@ -117,7 +131,7 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
   const { deps } = ctx;
   for (const role of ['primary', 'backup'] as const) {
     if (!signal.record.notified[role]) continue;
-    await deps.mailer.send(
+    const result = await deps.mailer.send(
       composeReminder({
         identity: ctx.identity,
         contact: deps.settings.contacts[role],
@@ -126,7 +140,9 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
         messageId: `hwc.remind.${randomUUID()}@${ctx.domain}`,
       }),
     );
-    ctx.counts.remindersSent += 1;
+    // Deferred: not recorded as reminded, so the next check reminds again.
+    if (outcomeOf(result) === 'deferred') throw deferredError('reminder');
+    if (outcomeOf(result) === 'accepted') ctx.counts.remindersSent += 1;
   }
   save(ctx, signal, { reminderSentAt: now.toISOString() });
   deps.logger.warn({ step: 'remind' }, 'nobody confirmed by the deadline; reminder sent');

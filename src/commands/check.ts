@@ -9,6 +9,12 @@ import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
 import { storageFailureMessage } from '../adapters/storage-dir.js';
+import {
+  CHECK_LOCK_FILE,
+  DAEMON_LOCK_FILE,
+  StorageLock,
+  type LockAttempt,
+} from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
@@ -16,6 +22,7 @@ import { mailAuth } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
+import { testStepHook } from './test-hooks.js';
 import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
@@ -52,7 +59,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
   });
   const mailer = smtpMailer(config);
-  const killAt = io.env.HWC_TEST_KILL_AT;
+  const testHook = testStepHook(io.env, config.storage);
   const deps: CheckDeps = {
     settings: {
       school: config.school,
@@ -77,10 +84,8 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     clock: systemClock,
     logger,
     parser: mailParser,
-    // Fault injection for the kill-at-every-step tests; inert unless the variable is set.
-    ...(killAt
-      ? { onStep: (step: string) => (step === killAt ? process.kill(process.pid, 'SIGKILL') : undefined) }
-      : {}),
+    // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
+    ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
 }
@@ -93,6 +98,50 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
     io.stderr.write(storageFailureMessage(config.storage, err));
     return undefined;
   }
+}
+
+/**
+ * Takes the storage's check lock, waiting for another check (a manual one, or the daemon's) for
+ * up to checkTimeout, as apt waits for its lock: then this check runs after that one, and sees
+ * what it did. Says who holds it when the wait runs out.
+ */
+async function checkLock(config: LoadedConfig, logger: Logger, io: Io): Promise<StorageLock | number> {
+  let attempt: LockAttempt;
+  try {
+    attempt = await StorageLock.acquire(config.storage, CHECK_LOCK_FILE, {
+      waitMs: config.checkTimeoutMs,
+      onWait: (pid) =>
+        logger.warn(
+          { step: 'lock', outcome: 'waiting', ...(pid ? { pid } : {}) },
+          'another hwc process is checking this storage; waiting for it to finish',
+        ),
+    });
+  } catch (err) {
+    return (
+      openOrExplain(
+        () => {
+          throw err;
+        },
+        config,
+        io,
+      ) ?? EXIT.runError
+    );
+  }
+  if ('held' in attempt) return attempt.held;
+  const holder = attempt.heldBy ? `pid ${attempt.heldBy}` : 'another process';
+  logger.error(
+    {
+      step: 'lock',
+      outcome: 'timeout',
+      code: 'STORAGE_LOCKED',
+      ...(attempt.heldBy ? { pid: attempt.heldBy } : {}),
+    },
+    'another hwc process held the storage for longer than checkTimeout; this check did not run',
+  );
+  io.stderr.write(
+    `hwc: ${holder} still holds ${config.storage}/${CHECK_LOCK_FILE} after waiting ${Math.round(config.checkTimeoutMs / 1000)} s (checkTimeout); this check did not run, try again later\n`,
+  );
+  return EXIT.locked;
 }
 
 /** Runs one check under the watchdog (see check/watchdog.ts), with this config's time budget. */
@@ -108,8 +157,14 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
+  // A dry run changes nothing, so it needs no lock and never waits.
+  const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
+  if (typeof lock === 'number') return lock;
   const wiring = openOrExplain(() => wire(config, logger, options, io), config, io);
-  if (!wiring) return EXIT.runError;
+  if (!wiring) {
+    lock?.release();
+    return EXIT.runError;
+  }
   try {
     const result = await checkOnce(wiring, config, options.dryRun);
     if (result instanceof Error) {
@@ -125,6 +180,7 @@ export async function commandCheck(
   } finally {
     wiring.deps.mailer.close();
     wiring.store.close();
+    lock?.release();
   }
 }
 
@@ -152,6 +208,29 @@ async function deadManAlarm(
   }
 }
 
+/** A server that said "not now" (4xx) is asked again soon, not only at the next scheduled time. */
+const DEFERRED_RETRY_MS = 5 * 60_000;
+
+/**
+ * The daemon after a failed check: the dead-man alarm is tried again if it is due and still owed
+ * (it may have been deferred at the deadline), and a deferred send gets a follow-up check. A
+ * refused login does not: trying it again would only count towards a lockout.
+ */
+async function afterFailedCheck(
+  failure: Error,
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+): Promise<{ nextDueAt?: Date }> {
+  if (deadManDue({ clock: systemClock, store }, deadManSettings(config))) {
+    await deadManAlarm(config, store, logger, systemClock);
+  }
+  const code = (failure as { code?: unknown }).code;
+  return code === 'SMTP_DEFERRED'
+    ? { nextDueAt: new Date(systemClock.now().getTime() + DEFERRED_RETRY_MS) }
+    : {};
+}
+
 function scheduleOf(config: LoadedConfig): CheckSchedule {
   return checkScheduleOf(config);
 }
@@ -169,6 +248,45 @@ export async function commandRun(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = createLogger();
+  const daemonLock = await daemonLockOrExplain(config, io);
+  if (typeof daemonLock === 'number') return daemonLock;
+  try {
+    return await runDaemon(configPath, config, options, io, logger);
+  } finally {
+    daemonLock.release();
+  }
+}
+
+/** One daemon per storage directory: a second one refuses to start and names the first. */
+async function daemonLockOrExplain(config: LoadedConfig, io: Io): Promise<StorageLock | number> {
+  let attempt: LockAttempt;
+  try {
+    attempt = await StorageLock.acquire(config.storage, DAEMON_LOCK_FILE, { waitMs: 0 });
+  } catch (err) {
+    return (
+      openOrExplain(
+        () => {
+          throw err;
+        },
+        config,
+        io,
+      ) ?? EXIT.runError
+    );
+  }
+  if ('held' in attempt) return attempt.held;
+  io.stderr.write(
+    `hwc run: another hwc run (${attempt.heldBy ? `pid ${attempt.heldBy}` : 'pid unknown'}) already uses the storage directory ${config.storage}; stop it first (systemctl stop hwc-watcher)\n`,
+  );
+  return EXIT.locked;
+}
+
+async function runDaemon(
+  configPath: string,
+  config: LoadedConfig,
+  options: { acceptBrokenChain: boolean },
+  io: Io,
+  logger: ReturnType<typeof createLogger>,
+): Promise<number> {
   const store = openOrExplain(() => SqliteStore.open(config.storage), config, io);
   if (!store) return EXIT.runError;
   logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
@@ -231,13 +349,18 @@ export async function commandRun(
           { event: 'config', outcome: 'invalid' },
           'the config file became invalid; using the last good one',
         );
+      // A manual hwc check may be running beside the daemon: this check waits for it.
+      const lock = await checkLock(current, logger, io);
+      if (typeof lock === 'number') return {};
       const wiring = wire(current, logger, { dryRun: false }, io);
       try {
         const result = await checkOnce(wiring, current, false);
-        return result instanceof Error ? {} : result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
+        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
+        return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {
         wiring.deps.mailer.close();
         wiring.store.close();
+        lock.release();
       }
     },
   });

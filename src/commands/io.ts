@@ -16,11 +16,15 @@ export type InputStream = NodeJS.ReadableStream & {
   setRawMode?(mode: boolean): unknown;
 };
 
-/** Exit codes: the contract that systemd units, scripts and tests rely on. 78 is sysexits' EX_CONFIG. */
+/**
+ * Exit codes: the contract that systemd units, scripts and tests rely on. 78 is sysexits'
+ * EX_CONFIG; 75 is EX_TEMPFAIL: another hwc process holds the storage, try again later.
+ */
 export const EXIT = {
   ok: 0,
   runError: 1,
   badInput: 2,
   usage: 64,
+  locked: 75,
   config: 78,
 } as const;

@@ -24,3 +24,6 @@ export class PurgeError extends HwcError {}
 
 /** The whole check ran past its budget. Exit code 1. */
 export class CheckTimeoutError extends HwcError {}
+
+/** The state database cannot be written (a full disk, a read-only mount). Exit code 1. */
+export class StateError extends HwcError {}

@@ -34,6 +34,7 @@ export const LOG_FIELDS = [
   'warning',
   'version',
   'signal',
+  'pid',
 ] as const;
 
 export type LogField = (typeof LOG_FIELDS)[number];

@@ -92,13 +92,26 @@ export interface OutgoingMail {
   };
 }
 
+/**
+ * What the SMTP server said about each recipient, as it said it (RFC 5321 4.2.1): a 2yz reply
+ * accepted it, a 5yz refused it for good, a 4yz only "not now". Only `rejected` may ever count as
+ * a contact that cannot be reached; a deferred recipient is tried again at the next check.
+ */
 export interface SendResult {
   accepted: string[];
+  /** Refused permanently (5yz). */
   rejected: string[];
+  /** Refused for now (4yz), at RCPT, MAIL or DATA; absent means none. */
+  deferred?: string[];
 }
 
 export interface Mailer {
   send(mail: OutgoingMail): Promise<SendResult>;
+  /**
+   * Connects and signs in, sending nothing: a wrong password is found on a quiet morning, not on
+   * the one a signal needs it. Throws a MailerError whose code says what failed.
+   */
+  verify?(): Promise<void>;
   close(): void;
 }
 

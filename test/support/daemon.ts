@@ -1,6 +1,8 @@
 import { spawnHwc, type HwcOptions, type HwcRun } from './hwc.js';
 
 export interface RunningHwc {
+  /** The process id, as another process's message names it. */
+  pid: number | undefined;
   /** Everything the process wrote so far. */
   output(): { stdout: string; stderr: string };
   /** Resolves once stdout matches `pattern`; rejects after `timeoutMs` or if the process exits first. */
@@ -19,6 +21,7 @@ export function startHwc(args: string[], options: HwcOptions = {}): RunningHwc {
   );
 
   return {
+    pid: child.pid,
     output,
     async waitForOutput(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

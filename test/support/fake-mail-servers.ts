@@ -5,6 +5,9 @@
  *
  * - `makeCertificates()`     a private CA and server certificates for 127.0.0.1/localhost
  * - `startFakeImap(options)` a scripted IMAP server on a free port, or on a socket made elsewhere
+ * - `startFakeSmtp(options)` a scripted SMTP server on loopback that answers RCPT or DATA as told
+ *                            (a 451 at RCPT, say), for the transient answers Postfix cannot be
+ *                            made to give on cue
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -256,4 +259,105 @@ function imapSession(plain: Socket, context: SecureContext, options: FakeImapOpt
   };
   plain.on('data', onData);
   send('* OK fake IMAP server ready');
+}
+
+export interface FakeSmtpOptions {
+  /** The reply to RCPT TO for this address (lower case), e.g. '451 4.7.1 try again later'; default 250. */
+  rcpt?: (address: string) => string | undefined;
+  /** The reply after the message data, e.g. '451 4.3.0 queue full'; default 250. */
+  data?: string;
+}
+
+export interface FakeSmtpServer {
+  port: number;
+  /** The envelope recipients of every message whose data was accepted. */
+  delivered: string[][];
+  /** Every RCPT TO address, in order, whatever the answer. */
+  rcpts: string[];
+  close: () => Promise<void>;
+}
+
+/**
+ * Plain SMTP on 127.0.0.1 (loopback: no STARTTLS needed), any AUTH accepted, no PIPELINING so
+ * that every RCPT gets its own reply; keeps nothing but envelope addresses.
+ */
+export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<FakeSmtpServer> {
+  const delivered: string[][] = [];
+  const rcpts: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    smtpSession(socket, options, delivered, rcpts);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('fake SMTP server has no port');
+  return {
+    port: address.port,
+    delivered,
+    rcpts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function smtpSession(socket: Socket, options: FakeSmtpOptions, delivered: string[][], rcpts: string[]): void {
+  let buffer = '';
+  let inData = false;
+  let envelope: string[] = [];
+  const send = (line: string): void => {
+    socket.write(`${line}\r\n`);
+  };
+  const onLine = (line: string): void => {
+    const verb = line.split(/[ :]/)[0]?.toUpperCase() ?? '';
+    if (verb === 'EHLO') {
+      socket.write('250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n');
+    } else if (verb === 'HELO') send('250 fake.test');
+    else if (verb === 'AUTH') send('235 2.7.0 authenticated');
+    else if (verb === 'MAIL') {
+      envelope = [];
+      send('250 2.1.0 ok');
+    } else if (verb === 'RCPT') {
+      const to = (/<([^>]*)>/.exec(line)?.[1] ?? '').toLowerCase();
+      rcpts.push(to);
+      const reply = options.rcpt?.(to) ?? '250 2.1.5 ok';
+      if (reply.startsWith('2')) envelope.push(to);
+      send(reply);
+    } else if (verb === 'DATA') {
+      inData = true;
+      send('354 go ahead');
+    } else if (verb === 'RSET') {
+      envelope = [];
+      send('250 2.0.0 ok');
+    } else if (verb === 'QUIT') {
+      send('221 2.0.0 bye');
+      socket.end();
+    } else send('250 ok');
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('latin1');
+    for (;;) {
+      if (inData) {
+        const end = buffer.indexOf('\r\n.\r\n');
+        if (end < 0) return;
+        buffer = buffer.slice(end + 5);
+        inData = false;
+        const reply = options.data ?? '250 2.0.0 queued';
+        if (reply.startsWith('2')) delivered.push(envelope);
+        send(reply);
+        continue;
+      }
+      const end = buffer.indexOf('\r\n');
+      if (end < 0) return;
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      onLine(line);
+    }
+  });
+  send('220 fake.test ESMTP');
 }

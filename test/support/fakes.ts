@@ -216,6 +216,8 @@ export class FakeMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
   down = false;
   refuse = new Set<string>();
+  /** Recipients answered with a 4yz: neither accepted nor refused for good. */
+  defer = new Set<string>();
   /** Fail after this many successful sends (a server that goes away mid-check). */
   failAfter = Number.POSITIVE_INFINITY;
 
@@ -224,9 +226,10 @@ export class FakeMailer implements Mailer {
       throw new MailerError('SMTP_ECONNREFUSED', `SMTP server did not accept the ${mail.kind}`);
     }
     const rejected = mail.to.filter((to) => this.refuse.has(to));
-    const accepted = mail.to.filter((to) => !this.refuse.has(to));
+    const deferred = mail.to.filter((to) => this.defer.has(to) && !this.refuse.has(to));
+    const accepted = mail.to.filter((to) => !this.refuse.has(to) && !this.defer.has(to));
     if (accepted.length > 0) this.sent.push(mail);
-    return { accepted, rejected };
+    return { accepted, rejected, deferred };
   }
 
   close(): void {}

@@ -1,0 +1,120 @@
+/**
+ * One process at a time on a storage directory. The lock is SQLite's own: a connection to a
+ * small database file of its own holds `BEGIN EXCLUSIVE`, which SQLite takes as a POSIX fcntl
+ * lock on that file. The kernel drops the lock when the process ends in any way (SIGKILL, a power
+ * cut only ends everything anyway), so a dead holder never blocks the next check. The pid beside
+ * it is only for the message that names the holder; it decides nothing.
+ */
+import {
+  chmodSync,
+  constants,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Held by every check (hwc check, and each check of hwc run) while it runs. */
+export const CHECK_LOCK_FILE = 'hwc.lock';
+/** Held by hwc run for as long as it runs: there is one daemon per storage directory. */
+export const DAEMON_LOCK_FILE = 'hwc-run.lock';
+
+export interface LockWait {
+  /** How long to wait for the holder; 0 tries once. */
+  waitMs: number;
+  pollMs?: number;
+  /** Called once, when the lock is held by another process and the wait begins. */
+  onWait?: (holderPid: number | undefined) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type LockAttempt = { held: StorageLock } | { heldBy: number | undefined };
+
+export class StorageLock {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly pidFile: string,
+  ) {}
+
+  /** Takes the lock, waiting up to `waitMs` for another process to let go of it. */
+  static async acquire(storageDir: string, name: string, wait: LockWait): Promise<LockAttempt> {
+    mkdirSync(storageDir, { recursive: true, mode: 0o700 });
+    const file = join(storageDir, name);
+    refuseSymlink(file);
+    const db = new Database(file, { timeout: 0 });
+    chmodSync(file, 0o600);
+    const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const pidFile = `${file}.pid`;
+    const until = Date.now() + wait.waitMs;
+    for (let tries = 0; ; tries += 1) {
+      if (tryExclusive(db)) {
+        writePid(pidFile);
+        return { held: new StorageLock(db, pidFile) };
+      }
+      if (tries === 0) wait.onWait?.(readPid(pidFile));
+      if (Date.now() >= until) {
+        db.close();
+        return { heldBy: readPid(pidFile) };
+      }
+      await sleep(Math.min(wait.pollMs ?? 250, Math.max(1, until - Date.now())));
+    }
+  }
+
+  release(): void {
+    if (!this.db.open) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.close();
+  }
+}
+
+function tryExclusive(db: Database.Database): boolean {
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+    throw err;
+  }
+}
+
+/** A lock file that someone replaced with a symlink would lock (and create) a file elsewhere. */
+function refuseSymlink(file: string): void {
+  try {
+    if (lstatSync(file).isSymbolicLink()) {
+      throw Object.assign(new Error('lock file is a symlink'), { code: 'ELOOP' });
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Best effort: a full disk must not stop a check that holds the lock. */
+function writePid(pidFile: string): void {
+  try {
+    const fd = openSync(
+      pidFile,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The pid only names the holder in another process's message.
+  }
+}
+
+function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
