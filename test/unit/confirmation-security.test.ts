@@ -11,10 +11,14 @@ import { checkSettings, signalMail } from '../support/check-fixtures.js';
 import { mailFacts as baseFacts } from '../support/mail-facts.js';
 
 const CANARY_NAME = 'Quirijn Zwartveld-Oosterbeek';
+// The school's server vouches for the signal, so that it is acted on where trustedAuthservId is
+// set (the trust rule fails closed); without trustedAuthservId the header is not read.
+const SIGNAL_PASS = 'Authentication-Results: mx.school.test; dmarc=pass header.from=veiligthuis.test';
+
 const signal = (extra: string[] = []): string =>
   signalMail({ body: [`${CANARY_NAME}, 17-9-2014, Handle with Care`] }).replace(
     'Subject: Handle with Care\r\n',
-    ['Subject: Handle with Care', ...extra, ''].join('\r\n'),
+    ['Subject: Handle with Care', SIGNAL_PASS, ...extra, ''].join('\r\n'),
   );
 
 function escalating(trustedAuthservId?: string) {
