@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, Logger, Mailer, StateStore } from '../core/ports.js';
+import type { AuditLog, Clock, Logger, Mailer, StateStore } from '../core/ports.js';
+import { alarmEntry } from '../core/audit-entry.js';
 import { composeDeadManAlarm, domainOf, type SchoolIdentity } from '../core/compose.js';
 import type { Contact } from '../core/vocabulary.js';
 import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
@@ -7,7 +8,7 @@ import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js
 export interface DeadManPorts {
   mailer: Mailer;
   clock: Clock;
-  store: Pick<StateStore, 'getMeta' | 'setMeta'>;
+  store: Pick<StateStore, 'getMeta' | 'setMeta'> & Pick<AuditLog, 'append'>;
   logger: Logger;
 }
 
@@ -50,9 +51,27 @@ export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSet
     );
     ports.store.setMeta('dead_man_sent_on', localDate(now, settings.identity.timezone));
     logger.warn({ event: 'dead-man', outcome: 'sent' }, 'dead-man alarm sent to both contacts');
+    auditAlarm(ports, now, 'sent');
     return true;
   } catch (err) {
     logger.error({ event: 'dead-man', outcome: 'failed', err }, 'dead-man alarm could not be sent');
+    auditAlarm(ports, now, 'failed');
     return false;
+  }
+}
+
+/** The alarm's audit row, so that the report shows the morning; when it cannot be written, the log line is the trace. */
+function auditAlarm(ports: DeadManPorts, at: Date, outcome: 'sent' | 'failed'): void {
+  try {
+    const row = ports.store.append(alarmEntry(at, outcome));
+    ports.logger.info(
+      { event: 'dead-man', outcome, head: row.hash, rows: row.id },
+      'dead-man alarm written to the audit log',
+    );
+  } catch (err) {
+    ports.logger.error(
+      { event: 'dead-man', outcome: 'failed', err },
+      'the dead-man alarm could not be written to the audit log',
+    );
   }
 }

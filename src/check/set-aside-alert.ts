@@ -29,5 +29,6 @@ export async function alertSetAside(ctx: CheckContext, setAside: Map<number, Set
   counts.alertsSent += 1;
   for (const uid of setAside.keys()) await ctx.mailbox.addKeywords(uid, [KEYWORD.setAside]);
   counts.setAside = setAside.size;
+  counts.setAsideReasons = tally;
   deps.logger.info({ step: 'set-aside', count: setAside.size }, 'messages left for a person; alert sent');
 }
