@@ -69,6 +69,12 @@ export interface Schedule {
   closedDays?: ClosedDays;
 }
 
+/** Whom parents and the MR can ask about privacy; named in the audit report. */
+export interface PrivacyContact {
+  name: string;
+  email?: string;
+}
+
 export interface Config {
   school: string;
   timezone: string;
@@ -79,6 +85,7 @@ export interface Config {
   senders: string[];
   trustedAuthservId?: string;
   contacts: { primary: ContactWithAbsence; backup: ContactWithAbsence };
+  privacyContact?: PrivacyContact;
   notify: NotifyMode;
   schedule: Schedule;
   escalateAfterMs: number;
