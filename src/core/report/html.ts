@@ -134,10 +134,14 @@ function pageHeader(input: ReportInput, period: string, generated: string): stri
 </header>`;
 }
 
+// Margin boxes do not inherit the body's font.
+const MARGIN_TEXT =
+  'font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #5b6670;';
+
 /** Page numbers and the footer on every printed page (CSS paged media margin boxes). */
 function printFooter(school: string, period: string): string {
-  return `@page { @bottom-left { content: ${cssString(`hwc-watcher, ${school}, ${period}`)}; font-size: 7.5pt; color: #5b6670; }
-@bottom-right { content: "pagina " counter(page) " van " counter(pages); font-size: 7.5pt; color: #5b6670; } }`;
+  return `@page { @bottom-left { content: ${cssString(`hwc-watcher, ${school}, ${period}`)}; ${MARGIN_TEXT} }
+@bottom-right { content: "pagina " counter(page) " van " counter(pages); ${MARGIN_TEXT} } }`;
 }
 
 /** What Handle with Care is, and what this program keeps and never keeps. */
@@ -205,7 +209,7 @@ ${count(summary.months.length, 'maand', 'maanden')} in dit rapport.</p>`;
 function monthTable(summary: ReportSummary): string {
   const { months } = summary;
   if (months.length === 0) return '<p>Er zijn in deze periode geen regels in het logboek.</p>';
-  return `<table>
+  return `<table class="months">
 <thead><tr><th>Maand</th><th class="num">Controles</th><th class="num">Signalen</th><th class="num">Bevestigd</th>
 <th>Bij een persoon<div class="basis">mediaan / langste</div></th><th class="num">Ge&euml;scaleerd</th>
 <th class="num">Verwijderd en gecontroleerd</th></tr></thead>

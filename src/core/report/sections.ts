@@ -21,12 +21,20 @@ const STATUS: Record<SignalFinding['status'], string> = {
 function signalRow(finding: SignalFinding, timezone: string): string {
   const verified = finding.row.data.purgeVerified === true;
   const minutes = finding.minutesToConfirm;
+  const received = dateTimeLabel(finding.receivedAt, timezone);
+  const deadline = dateTimeLabel(finding.deadline, timezone);
+  // The deadline is usually the same morning: then its time is enough.
+  const sameDay = received.slice(0, 13) === deadline.slice(0, 13);
+  const also =
+    finding.escalated && finding.confirmedBy !== 'backup'
+      ? '<div class="basis">achterwacht ook gemaild</div>'
+      : '';
   return [
     '<tr>',
-    `<td>${escapeHtml(dateTimeLabel(finding.receivedAt, timezone))}</td>`,
-    `<td>${escapeHtml(dateTimeLabel(finding.deadline, timezone))}</td>`,
-    `<td>${ROLE[finding.confirmedBy]}${finding.escalated ? '<div class="basis">via de achterwacht</div>' : ''}</td>`,
-    `<td>${minutes === undefined ? '&ndash;' : escapeHtml(durationLabel(minutes))}</td>`,
+    `<td class="nowrap">${escapeHtml(received)}</td>`,
+    `<td class="nowrap">${escapeHtml(sameDay ? deadline.slice(14) : deadline)}</td>`,
+    `<td>${ROLE[finding.confirmedBy]}${also}</td>`,
+    `<td class="nowrap">${minutes === undefined ? '&ndash;' : escapeHtml(durationLabel(minutes))}</td>`,
     STATUS[finding.status],
     verified ? '<td class="ok">ja</td>' : '<td class="bad">NEE</td>',
     '</tr>',
@@ -200,7 +208,7 @@ export function responsibleSection(school: string, contact: PrivacyContactText |
     : `Vragen over privacy en over dit rapport kunt u stellen aan de directie van de school; die kan u
 ook in contact brengen met de functionaris gegevensbescherming van het schoolbestuur.`;
   return `<h2>Wie is verantwoordelijk, en wie kunt u iets vragen?</h2>
-<p>${escapeHtml(school)} (het schoolbestuur) is verantwoordelijk voor de signalen en voor dit programma.
+<p>${escapeHtml(school)} is, met het schoolbestuur, verantwoordelijk voor de signalen en voor dit programma.
 ${ask}</p>`;
 }
 
