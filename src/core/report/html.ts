@@ -303,11 +303,13 @@ ${pruneText(summary.prunes, timezone)}
 
 ${PROVIDER_SECTION}
 
+<section class="closing">
 ${settingsSection(settings, input.version)}
 
 ${SELF_CHECK_SECTION}
 
 ${responsibleSection(school, input.privacyContact)}
+</section>
 
 <footer>hwc-watcher ${escapeHtml(input.version)} &middot; ${escapeHtml(school)} &middot; ${escapeHtml(period)} &middot; gemaakt op ${escapeHtml(generated)}</footer>
 </body>

@@ -36,5 +36,7 @@ pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 
 .note { font-size: 8.5pt; color: #4a5561; }
 footer { margin-top: 8mm; border-top: 1px solid #c9d3dd; padding-top: 2mm; font-size: 8pt; color: #5b6670; }
 .summary div b.ok, .summary div b.bad { font-size: 15pt; }
+/* The closing sections stay together: the last printed page then holds at least all of them, never a stray line. */
+.closing { break-inside: avoid; page-break-inside: avoid; }
 @media print { body { padding: 0; max-width: none; } footer { display: none; } }
 `;
