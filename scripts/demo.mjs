@@ -232,6 +232,100 @@ for (const folder of ['INBOX', 'Sent', 'Trash', 'Junk']) {
   );
 }
 
+// The escalation path: a second signal that the zorgcoördinator does not confirm. A copy of the
+// config with a short escalateAfter stands in for 20 minutes of waiting.
+const escalationConfig = join(demoDir, 'hwc-escalation.yaml');
+writeFileSync(escalationConfig, config.replace('escalateAfter: 20m', 'escalateAfter: 5s'));
+const inbound2 = nodemailer.createTransport({
+  host: env.host,
+  port: env.inboundPort,
+  secure: false,
+  tls: { ca: [ca] },
+});
+await inbound2.sendMail({
+  envelope: { from: vt.address, to: [hwc.address] },
+  raw: signal
+    .replace(`<demo-${run}@veiligthuis.test>`, `<demo-escalation-${run}@veiligthuis.test>`)
+    .replace('Noor de Vries-Öztürk, 12-3-2016', 'Daan Pietersen, 4-9-2015'),
+});
+inbound2.close();
+await waitFor(hwc, 2);
+say(
+  'A second signal arrived; this time the zorgcoördinator does not answer (escalateAfter: 5s in this demo)',
+);
+const checkWith = (title, file) => {
+  say(title);
+  const result = hwcCli(['check', '--config', file]);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  if (result.status !== 0) {
+    process.stdout.write(`hwc check exited with ${result.status}\n`);
+    process.exit(1);
+  }
+};
+checkWith('hwc check: the zorgcoördinator is notified', escalationConfig);
+await new Promise((r) => setTimeout(r, 6_000));
+checkWith(
+  'hwc check, 6 s later: nobody confirmed, so the achterwacht gets the same notification',
+  escalationConfig,
+);
+const [backupNotification] = await waitFor(backup, 1);
+say(`Achterwacht (${backup.address}) received: ${headerOf(backupNotification, 'Subject')}`);
+process.stdout.write(`${((await simpleParser(backupNotification.source)).text ?? '').trim()}\n`);
+const backupId = headerOf(backupNotification, 'Message-ID');
+const backupSubmission = nodemailer.createTransport({
+  host: env.host,
+  port: env.submissionPort,
+  secure: false,
+  requireTLS: true,
+  auth: { user: backup.address, pass: backup.password },
+  tls: { ca: [ca] },
+});
+await backupSubmission.sendMail({
+  from: backup.address,
+  to: hwc.address,
+  subject: `Re: ${headerOf(backupNotification, 'Subject')}`,
+  inReplyTo: backupId,
+  references: [backupId],
+  text: 'Ik pak het op.',
+});
+backupSubmission.close();
+await waitFor(hwc, 3);
+checkWith('hwc check: the achterwacht confirmed; the signal and the reply are purged', escalationConfig);
+
 say('hwc audit (what the MR and parents may read)');
 process.stdout.write(hwcCli(['audit', '--config', configFile]).stdout);
+
+const reportFile = join(demoDir, 'rapport.html');
+const report = hwcCli(['audit', '--config', configFile, '--format', 'html', '--out', reportFile]);
+if (report.status !== 0) {
+  process.stdout.write(`hwc audit --format html exited with ${report.status}\n${report.stderr}`);
+  process.exit(1);
+}
+say(`The Dutch report for the MR and parents: ${reportFile} (open it in a browser, or print it on A4)`);
+// A text rendering of it: the body without markup, one block per line.
+const html = readFileSync(reportFile, 'utf8');
+const text = html
+  .replace(/<style>[\s\S]*?<\/style>/, '')
+  .replace(/<head>[\s\S]*?<\/head>/, '')
+  .replace(/<(br|\/p|\/h[1-3]|\/li|\/tr|\/div)>/g, '\n')
+  .replace(/<\/t[dh]>/g, '  ')
+  .replace(/<[^>]+>/g, '')
+  .replace(/&nbsp;/g, ' ')
+  .replace(/&ndash;/g, '-')
+  .replace(/&middot;/g, '·')
+  .replace(/&ldquo;|&rdquo;|&quot;/g, '"')
+  .replace(/&rsquo;|&#39;/g, "'")
+  .replace(/&oacute;/g, 'ó')
+  .replace(/&ouml;/g, 'ö')
+  .replace(/&euml;/g, 'ë')
+  .replace(/&eacute;/g, 'é')
+  .replace(/&lt;/g, '<')
+  .replace(/&gt;/g, '>')
+  .replace(/&amp;/g, '&')
+  .split('\n')
+  .map((line) => line.replace(/\s+/g, ' ').trim())
+  .filter((line) => line !== '')
+  .join('\n');
+process.stdout.write(`${text}\n`);
 say(`Done. Config: ${configFile}. Stop the mail servers with: scripts/mailstack stop`);

@@ -16,7 +16,8 @@ import { packageVersion } from './version.js';
 export const USAGE = `hwc-watcher: handles Handle with Care signals for a school's dedicated inbox.
 
 Usage:
-  hwc check --config FILE [--dry-run]   one check now, then exit
+  hwc check --config FILE [--dry-run] [--json]
+                                        one check now, then exit
   hwc run --config FILE [--accept-broken-chain]
                                         the daemon: checks at schedule.checks on schedule.days
   hwc schedule --config FILE [--from DATE]
@@ -66,6 +67,101 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** What each command takes, and its one-line usage; any other option is refused (exit 64). */
+const COMMAND_OPTIONS: Record<
+  string,
+  { options: OptionName[]; usage: string; about: Partial<Record<OptionName, string>> }
+> = {
+  check: {
+    options: ['config', 'dry-run', 'json'],
+    usage: 'hwc check --config FILE [--dry-run] [--json]',
+    about: {
+      'dry-run': 'read-only: classify and print what would happen; sends, flags, deletes and records nothing',
+      json: 'the result as one JSON object on stdout, the log on stderr (also the default when stdout is not a terminal)',
+    },
+  },
+  run: {
+    options: ['config', 'accept-broken-chain'],
+    usage: 'hwc run --config FILE [--accept-broken-chain]',
+    about: { 'accept-broken-chain': 'start even when the audit chain is broken' },
+  },
+  schedule: {
+    options: ['config', 'from'],
+    usage: 'hwc schedule --config FILE [--from DATE]',
+    about: { from: 'start the list on this date (YYYY-MM-DD) instead of now' },
+  },
+  doctor: {
+    options: ['config', 'send-test'],
+    usage: 'hwc doctor --config FILE [--send-test]',
+    about: { 'send-test': 'also mail both contacts a content-free test' },
+  },
+  absent: {
+    options: ['config', 'from', 'to', 'contact'],
+    usage: 'hwc absent --config FILE --from DATE [--to DATE] [--contact primary|backup]',
+    about: {
+      from: 'first day away (YYYY-MM-DD)',
+      to: 'last day away, inclusive',
+      contact: 'primary (default) or backup',
+    },
+  },
+  parse: {
+    options: ['json'],
+    usage: 'hwc parse FILE.eml [--json]',
+    about: { json: 'print the conclusion as JSON' },
+  },
+  audit: {
+    options: ['config', 'format', 'from', 'to', 'out', 'expect-head'],
+    usage:
+      'hwc audit --config FILE [--format text|json|html] [--from DATE] [--to DATE] [--out FILE]\n' +
+      '  hwc audit verify --config FILE [--expect-head HASH]\n  hwc audit prune --config FILE',
+    about: {
+      format: 'text (default), json, or html (the Dutch report for the MR and parents)',
+      from: 'first day of the period (YYYY-MM-DD)',
+      to: 'last day of the period, inclusive',
+      out: 'write the report to this file (mode 0644) instead of stdout',
+      'expect-head': 'verify only: a head hash from an earlier report that must still be in the chain',
+    },
+  },
+  'privacy-check': {
+    options: ['config', 'name', 'date'],
+    usage: 'hwc privacy-check --config FILE   (names and dates on standard input, one per line)',
+    about: {},
+  },
+};
+
+/** The audit subcommands take fewer options than the report. */
+const AUDIT_SUBCOMMAND_OPTIONS: Record<string, OptionName[]> = {
+  verify: ['config', 'expect-head'],
+  prune: ['config'],
+  report: ['config', 'format', 'from', 'to', 'out'],
+};
+
+function commandHelp(command: string): string {
+  const spec = COMMAND_OPTIONS[command];
+  if (!spec) return USAGE;
+  const lines = spec.options
+    .filter((name) => name !== 'name' && name !== 'date')
+    .map((name) => {
+      const flag = `--${name}${OPTIONS[name].type === 'string' ? ' VALUE' : ''}`;
+      const about = name === 'config' ? 'the configuration file (required)' : (spec.about[name] ?? '');
+      return `  ${flag.padEnd(26)}${about}`;
+    });
+  return `Usage:\n  ${spec.usage}\n\nOptions:\n${lines.join('\n')}\n  ${'--help'.padEnd(26)}this text\n`;
+}
+
+/** The first option given that this command (or audit subcommand) does not take, if any. */
+function refusedOption(command: string, rest: string[], values: Record<string, unknown>): string | undefined {
+  const spec = COMMAND_OPTIONS[command];
+  if (!spec) return undefined;
+  const allowed =
+    command === 'audit' ? (AUDIT_SUBCOMMAND_OPTIONS[rest[0] ?? 'report'] ?? spec.options) : spec.options;
+  return Object.keys(values).find(
+    (name) => name !== 'help' && name !== 'version' && !allowed.includes(name as OptionName),
+  );
+}
 
 function parseCommandLine(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -177,7 +273,7 @@ function audit(config: string, invocation: Invocation): Promise<number> | number
 
 const COMMANDS: Record<string, Command> = {
   check: withConfig((config, { values, io }) =>
-    commandCheck(config, { dryRun: values['dry-run'] ?? false }, io),
+    commandCheck(config, { dryRun: values['dry-run'] ?? false, json: values.json ?? false }, io),
   ),
   run: withConfig((config, { values, io }) =>
     commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
@@ -214,13 +310,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
+  const run = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (values.help && run !== undefined && command !== undefined) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
   if (values.help || command === undefined || command === 'help') {
     io.stdout.write(USAGE);
     return values.help || command === 'help' ? EXIT.ok : EXIT.usage;
   }
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (run === undefined) {
     io.stderr.write(`hwc: unknown command "${command}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const refused = refusedOption(command, rest, values);
+  // privacy-check explains its own refusal of --name and --date.
+  if (refused !== undefined && !(command === 'privacy-check' && (refused === 'name' || refused === 'date'))) {
+    io.stderr.write(
+      `hwc ${command}: --${refused} is not an option of this command\n\n${commandHelp(command)}`,
+    );
     return EXIT.usage;
   }
   return run({ command, values, rest, io });

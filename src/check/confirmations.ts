@@ -67,7 +67,13 @@ function recordConfirmation(
     store.append({
       at: now.toISOString(),
       type: 'signal',
-      data: { event: 'confirmed', confirmedBy: decision.role, minutesToConfirm: minutes },
+      data: {
+        event: 'confirmed',
+        confirmedBy: decision.role,
+        minutesToConfirm: minutes,
+        // The report must not count a confirmation of a signal that was already gone as on time.
+        ...(record.purgedAt ? { afterPurge: true } : {}),
+      },
     });
   });
   deps.logger.info(

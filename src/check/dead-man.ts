@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, Logger, Mailer, SendResult, StateStore } from '../core/ports.js';
+import type { AuditLog, Clock, Logger, Mailer, SendResult, StateStore } from '../core/ports.js';
+import { alarmEntry } from '../core/audit-entry.js';
 import { composeDeadManAlarm, domainOf, type SchoolIdentity } from '../core/compose.js';
 import type { Contact } from '../core/vocabulary.js';
 import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js';
@@ -7,7 +8,7 @@ import { isDeadManDue, localDate, type CheckSchedule } from '../core/schedule.js
 export interface DeadManPorts {
   mailer: Mailer;
   clock: Clock;
-  store: Pick<StateStore, 'getMeta' | 'setMeta'>;
+  store: Pick<StateStore, 'getMeta' | 'setMeta'> & Pick<AuditLog, 'append'>;
   logger: Logger;
 }
 
@@ -65,6 +66,7 @@ export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSet
     );
   } catch (err) {
     logger.error({ event: 'dead-man', outcome: 'failed', err }, 'dead-man alarm could not be sent');
+    auditAlarm(ports, now, 'failed');
     return told.size > 0;
   }
   const answered = (list: string[] | undefined) => new Set((list ?? []).map((to) => to.toLowerCase()));
@@ -77,6 +79,7 @@ export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSet
   if (waiting === 0 && told.size > 0) store.setMeta('dead_man_sent_on', today);
   const counts = { accepted: accepted.size, refused: result.rejected.length, deferred: waiting };
   if (told.size === 0) {
+    auditAlarm(ports, now, 'failed');
     logger.error(
       { event: 'dead-man', outcome: waiting > 0 ? 'deferred' : 'refused', counts },
       'dead-man alarm could not be sent: SMTP accepted it for nobody; it is tried again at the next check',
@@ -89,5 +92,22 @@ export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSet
       ? 'dead-man alarm sent; SMTP deferred it for a contact, who is tried again at the next check'
       : 'dead-man alarm sent to both contacts',
   );
+  auditAlarm(ports, now, 'sent');
   return true;
+}
+
+/** The alarm's audit row, so that the report shows the morning; when it cannot be written, the log line is the trace. */
+function auditAlarm(ports: DeadManPorts, at: Date, outcome: 'sent' | 'failed'): void {
+  try {
+    const row = ports.store.append(alarmEntry(at, outcome));
+    ports.logger.info(
+      { event: 'dead-man', outcome, head: row.hash, rows: row.id },
+      'dead-man alarm written to the audit log',
+    );
+  } catch (err) {
+    ports.logger.error(
+      { event: 'dead-man', outcome: 'failed', err },
+      'the dead-man alarm could not be written to the audit log',
+    );
+  }
 }

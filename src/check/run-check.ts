@@ -3,6 +3,7 @@ import { domainOf } from '../core/compose.js';
 import { checkEntry, emptyCounts, type CheckCounts } from '../core/audit-entry.js';
 import { MailerError, PurgeError, StateError } from '../core/errors.js';
 import { PROVIDER_RETENTION } from '../core/provider-retention.js';
+import { safeError } from '../core/safe-error.js';
 import {
   identityOf,
   type CheckContext,
@@ -24,7 +25,10 @@ import { ensureStateWritable, verifySmtpOncePerDay } from './preflight.js';
  * One morning check: read → decide → act → purge → audit. Nothing from a mail leaves memory,
  * except in the notification to a contact; the purge comes only after SMTP accepted that.
  */
-export async function runCheck(given: CheckDeps, options: { dryRun: boolean }): Promise<CheckReport> {
+export async function runCheck(
+  given: CheckDeps,
+  options: { dryRun: boolean; audited?: AuditMark },
+): Promise<CheckReport> {
   const deps: CheckDeps = { ...given, mailer: recordedMailer(given.mailer, given.logger) };
   const { logger, clock } = deps;
   const startedAt = clock.now();
@@ -66,7 +70,11 @@ export async function runCheck(given: CheckDeps, options: { dryRun: boolean }): 
   } else {
     step('before-audit');
     try {
-      audit(deps, { startedAt, counts, outcome, durationMs, provider: mailbox.provider });
+      audit(
+        deps,
+        { startedAt, counts, outcome, durationMs, provider: mailbox.provider, failure },
+        options.audited,
+      );
     } catch (err) {
       // The log is then the only trace of this check (the disk may be full): say so, and fail.
       logger.error(
@@ -177,12 +185,30 @@ interface CheckSummary {
   outcome: 'ok' | 'failed';
   durationMs: number;
   provider: string;
+  failure: unknown;
+}
+
+/**
+ * Shared with the watchdog, so that each check leaves exactly one row: whoever writes first marks
+ * it, and a check that the watchdog already recorded as timed out writes none of its own.
+ */
+export interface AuditMark {
+  written: boolean;
+}
+
+/** The safe code of a failure for its audit row: the error's code or kind, never its message. */
+export function failureCode(err: unknown): string {
+  const safe = safeError(err);
+  return safe.code ?? safe.name;
 }
 
 /** The check's own audit row; a successful check also resets the dead-man alarm's clock. */
-function audit(deps: CheckDeps, summary: CheckSummary): void {
+function audit(deps: CheckDeps, summary: CheckSummary, mark: AuditMark = { written: false }): void {
   const { startedAt, counts, outcome, durationMs } = summary;
-  const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs, summary.provider));
+  if (mark.written) return;
+  mark.written = true;
+  const error = summary.failure ? failureCode(summary.failure) : undefined;
+  const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs, summary.provider, error));
   if (outcome === 'ok') deps.store.setMeta('last_success_at', startedAt.toISOString());
   // The head hash and row count go to the log, so that an outside copy (journald) shows if rows
   // were later removed from the end of the table.

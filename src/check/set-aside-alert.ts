@@ -48,5 +48,6 @@ export async function alertSetAside(ctx: CheckContext, batches: SetAsideBatch[])
     }
   }
   counts.setAside += total;
+  counts.setAsideReasons = tally;
   deps.logger.info({ step: 'set-aside', count: total }, 'messages left for a person; alert sent');
 }

@@ -7,7 +7,10 @@ import { localDate } from '../core/schedule.js';
 import { DATABASE_FILE, SqliteStore } from '../adapters/sqlite-store.js';
 import { storageFailureMessage } from '../adapters/storage-dir.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
-import { loadConfigForCommand } from './config.js';
+import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import { findingsOf, type Findings, type ReportSettings } from '../core/report/findings.js';
+import { checkScheduleOf } from './schedule.js';
+import { packageVersion } from '../version.js';
 import { EXIT, type Io } from './io.js';
 
 export type AuditFormat = 'text' | 'json' | 'html';
@@ -38,8 +41,24 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
     };
+    const settings = reportSettingsOf(config);
+    const first = all[0];
+    const logBegins = first ? new Date(first.at) : undefined;
     if (options.format === 'json') {
-      output = `${JSON.stringify({ chain: verdict, period: { ...period, timezone: config.timezone }, rows }, null, 2)}\n`;
+      const findings = findingsOf(rows, settings);
+      output = `${JSON.stringify(
+        {
+          chain: verdict,
+          period: { ...period, timezone: config.timezone },
+          version: packageVersion(),
+          ...(logBegins ? { logBegins: logBegins.toISOString() } : {}),
+          settings: settingsJson(settings),
+          findings: findingsJson(findings),
+          rows,
+        },
+        null,
+        2,
+      )}\n`;
     } else if (options.format === 'html') {
       output = renderHtmlReport({
         rows,
@@ -48,9 +67,16 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
         period,
         timezone: config.timezone,
         generatedAt: options.now,
+        settings,
+        version: packageVersion(),
+        ...(logBegins ? { logBegins } : {}),
+        ...(config.privacyContact ? { privacyContact: config.privacyContact } : {}),
       });
     } else {
-      output = renderText(rows, config.timezone, options) + chainLine(verdict);
+      output =
+        renderText(rows, config.timezone, options) +
+        findingsText(findingsOf(rows, settings), settings, config.timezone, logBegins) +
+        chainLine(verdict);
     }
   } finally {
     store.close();
@@ -194,4 +220,80 @@ function renderText(rows: AuditRow[], timezone: string, period: { from?: string;
       .join('\n')
       .concat('\n')
   );
+}
+
+/** The settings in force, as the report states them and as its per-signal deadlines use them. */
+function reportSettingsOf(config: LoadedConfig): ReportSettings {
+  return {
+    schedule: checkScheduleOf(config),
+    deadline: config.schedule.deadline,
+    escalateAfterMinutes: Math.round(config.escalateAfterMs / 60_000),
+    purgeAfterMinutes: Math.round(config.purgeAfterMs / 60_000),
+    notify: config.notify,
+  };
+}
+
+function settingsJson(settings: ReportSettings) {
+  return {
+    checks: settings.schedule.checks,
+    days: settings.schedule.days,
+    deadline: settings.deadline,
+    escalateAfterMinutes: settings.escalateAfterMinutes,
+    purgeAfterMinutes: settings.purgeAfterMinutes,
+    notify: settings.notify,
+  };
+}
+
+function findingsJson(findings: Findings) {
+  return {
+    signals: findings.signals.map((f) => ({
+      row: f.row.id,
+      receivedAt: f.receivedAt.toISOString(),
+      deadline: f.deadline.toISOString(),
+      status: f.status,
+      confirmedBy: f.confirmedBy,
+      ...(f.minutesToConfirm !== undefined ? { minutesToConfirm: f.minutesToConfirm } : {}),
+      escalated: f.escalated,
+    })),
+    failedChecks: findings.failedChecks.map((f) => ({
+      at: f.at.toISOString(),
+      ...(f.code ? { code: f.code } : {}),
+    })),
+    failedMornings: findings.failedMornings,
+    setAside: findings.setAside,
+    lateConfirmations: findings.lateConfirmations,
+  };
+}
+
+/** The findings under the rows of the text format, in English like the rest of it. */
+function findingsText(
+  findings: Findings,
+  settings: ReportSettings,
+  timezone: string,
+  logBegins: Date | undefined,
+): string {
+  const onTime = findings.signals.filter((f) => f.status === 'on-time' || f.status === 'sent-on-time');
+  const lines = [
+    '',
+    `log begins: ${logBegins ? logBegins.toISOString() : 'empty'}; version ${packageVersion()}; ` +
+      `checks ${settings.schedule.checks.join(',')} on ${settings.schedule.days.join(',')} (${timezone}), ` +
+      `deadline ${settings.deadline}, escalate after ${settings.escalateAfterMinutes} min`,
+    `signals with a person by the deadline: ${onTime.length} of ${findings.signals.length}` +
+      (findings.lateConfirmations > 0
+        ? `; confirmations after the purge: ${findings.lateConfirmations}`
+        : ''),
+    ...findings.signals
+      .filter((f) => !onTime.includes(f))
+      .map((f) => `  signal row ${f.row.id}: ${f.status} (deadline ${f.deadline.toISOString()})`),
+    `failed checks: ${findings.failedChecks.length}`,
+    `mornings without a successful check before ${settings.deadline}: ${findings.failedMornings.length}` +
+      findings.failedMornings
+        .map((m) => ` ${m.date}${m.alarm ? ` (dead-man alarm ${m.alarm})` : ''}`)
+        .join(','),
+    `set aside: ${findings.setAside.setAside}, alerts sent: ${findings.setAside.alertsSent}` +
+      Object.entries(findings.setAside.reasons)
+        .map(([reason, n]) => `, ${reason} ${n}`)
+        .join(''),
+  ];
+  return `${lines.join('\n')}\n`;
 }

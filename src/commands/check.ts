@@ -27,6 +27,7 @@ import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
+import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -151,12 +152,13 @@ function checkOnce(wiring: Wiring, config: LoadedConfig, dryRun: boolean) {
 
 export async function commandCheck(
   configPath: string,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; json?: boolean },
   io: Io,
 ): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
-  const logger = createLogger();
+  const output = checkOutputOf(io, options.json ?? false);
+  const logger = createLogger(logDestination(output));
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
   if (typeof lock === 'number') return lock;
@@ -171,11 +173,12 @@ export async function commandCheck(
       if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
         await deadManAlarm(config, wiring.store, logger, wiring.deps.clock);
       }
+      writeCheckOutput(io, output, result, wiring.store.allSignals(), config);
       return EXIT.runError;
     }
-    if (options.dryRun) {
-      io.stdout.write(renderPlan(result, wiring.deps.settings));
-    }
+    // The dry run's plan is its output, as before; --json gives the result as data instead.
+    if (options.dryRun && output !== 'json') io.stdout.write(renderPlan(result, wiring.deps.settings));
+    else writeCheckOutput(io, output, result, wiring.store.allSignals(), config);
     return EXIT.ok;
   } finally {
     wiring.deps.mailer.close();

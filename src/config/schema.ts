@@ -25,7 +25,7 @@ import {
   splitDateRange,
 } from './formats.js';
 import { server } from './server-schema.js';
-import type { Config, DateRange, NotifyMode, Weekday } from './types.js';
+import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
 export { Secret } from './secret.js';
@@ -251,6 +251,23 @@ export const topLevelFields = {
       ),
     })
     .optional(),
+  privacyContact: z
+    .strictObject(
+      {
+        name: text(
+          'a name or role, such as "Functionaris gegevensbescherming, Stichting De Reuzepas"',
+          "add the privacy contact's name or role",
+        ),
+        email: email("add the privacy contact's e-mail address, or remove email").optional(),
+      },
+      {
+        error: expecting(
+          'a mapping with name and optionally email',
+          'write privacyContact: { name: …, email: … }, or remove the key',
+        ),
+      },
+    )
+    .optional(),
   contacts: z.strictObject(
     {
       primary: contact(
@@ -327,6 +344,10 @@ export const configSchema = z.strictObject(topLevelFields, {
   ),
 });
 
+function privacyContactOf(p: { name: string; email?: string | undefined }): PrivacyContact {
+  return { name: p.name, ...(p.email !== undefined ? { email: p.email } : {}) };
+}
+
 /** Turns the parsed object into the public Config shape (durations in ms, renamed keys). */
 export function toConfig(o: z.output<typeof configSchema>): Config {
   return {
@@ -339,6 +360,7 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     ...(o.trustedAuthservId !== undefined ? { trustedAuthservId: o.trustedAuthservId } : {}),
     ...(o.receivingServer !== undefined ? { receivingServer: o.receivingServer } : {}),
     contacts: o.contacts,
+    ...(o.privacyContact !== undefined ? { privacyContact: privacyContactOf(o.privacyContact) } : {}),
     notify: o.notify,
     schedule: o.schedule,
     escalateAfterMs: o.escalateAfter,

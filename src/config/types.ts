@@ -70,6 +70,12 @@ export interface Schedule {
   closedDays?: ClosedDays;
 }
 
+/** Whom parents and the MR can ask about privacy; named in the audit report. */
+export interface PrivacyContact {
+  name: string;
+  email?: string;
+}
+
 export interface Config {
   school: string;
   timezone: string;
@@ -82,6 +88,7 @@ export interface Config {
   /** A preset for how the receiving server stamps Authentication-Results (src/core/trust.ts). */
   receivingServer?: ReceivingServer;
   contacts: { primary: ContactWithAbsence; backup: ContactWithAbsence };
+  privacyContact?: PrivacyContact;
   notify: NotifyMode;
   schedule: Schedule;
   escalateAfterMs: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditRow } from './ports.js';
+import type { SetAsideReason } from './vocabulary.js';
 
 /**
  * The audit log is a hash chain: hash = SHA-256(prev_hash ‖ canonical row). Changing, removing or
@@ -158,6 +159,8 @@ export interface CheckCounts {
   purged: number;
   unconfirmedPurged: number;
   purgeVerified: boolean;
+  /** Why messages were set aside, per reason; written to the row as `reason:n,…`. */
+  setAsideReasons?: Partial<Record<SetAsideReason, number>>;
 }
 
 export function emptyCounts(): CheckCounts {
@@ -187,12 +190,40 @@ export function checkEntry(
   outcome: 'ok' | 'failed',
   durationMs: number,
   provider?: string,
+  error?: string,
 ): AuditEntry {
+  const { setAsideReasons, ...flat } = counts;
+  const reasons = Object.entries(setAsideReasons ?? {})
+    .filter(([, n]) => typeof n === 'number' && n > 0)
+    .map(([reason, n]) => `${reason}:${n}`)
+    .sort()
+    .join(',');
   return {
     at: at.toISOString(),
     type: 'check',
-    data: { outcome, durationMs, ...counts, ...(provider ? { provider } : {}) },
+    data: {
+      outcome,
+      durationMs,
+      ...flat,
+      ...(reasons ? { setAsideReasons: reasons } : {}),
+      ...(provider ? { provider } : {}),
+      ...(error ? { error } : {}),
+    },
   };
+}
+
+/**
+ * The row of a check that failed before it could write its own (refused login, server down, the
+ * watchdog): its outcome and the error's code, never a message, because a library's message can
+ * quote a server reply.
+ */
+export function failedCheckEntry(at: Date, durationMs: number, errorCode: string): AuditEntry {
+  return checkEntry(at, emptyCounts(), 'failed', durationMs, 'unknown', errorCode);
+}
+
+/** The row of a dead-man alarm: whether both contacts could be told to look by hand. */
+export function alarmEntry(at: Date, outcome: 'sent' | 'failed'): AuditEntry {
+  return { at: at.toISOString(), type: 'alarm', data: { kind: 'dead-man', outcome } };
 }
 
 export interface SignalOutcome {

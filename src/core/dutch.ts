@@ -13,3 +13,16 @@ export const DUTCH_MONTHS: readonly string[] = [
   'november',
   'december',
 ];
+
+/**
+ * A count with the noun in agreement: `count(1, 'signaal', 'signalen')` is "1 signaal",
+ * `count(0, …)` and `count(2, …)` use the plural, as Dutch does ("0 signalen").
+ */
+export function count(n: number, singular: string, plural: string): string {
+  return `${n} ${nounFor(n, singular, plural)}`;
+}
+
+/** Only the noun of `count`, for a layout that shows the number on its own. */
+export function nounFor(n: number, singular: string, plural: string): string {
+  return n === 1 ? singular : plural;
+}

@@ -159,10 +159,13 @@ export interface StateStore {
   close(): void;
 }
 
-/** A row of the audit log: dates, counts and outcomes. */
+/**
+ * A row of the audit log: dates, counts and outcomes. `alarm` records a dead-man alarm
+ * (`kind: 'dead-man'`, `outcome: 'sent' | 'failed'`).
+ */
 export interface AuditEntry {
   at: string;
-  type: 'check' | 'signal' | 'prune';
+  type: 'check' | 'signal' | 'prune' | 'alarm';
   data: Record<string, string | number | boolean>;
 }
 

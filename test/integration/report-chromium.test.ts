@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { offlineInstall } from '../support/audit-install.js';
 import { seedSchoolYear } from '../support/audit-seed.js';
+import { contentExtent, inkedRowShare, readPng } from '../support/png.js';
 import { runHwc } from '../support/hwc.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -86,7 +88,11 @@ describe('the HTML audit report in a real browser', () => {
           'Per maand',
           'Is het logboek ongeschonden?',
           'Wat de mailprovider nog kan bewaren',
-          'Elk signaal: verwijderd en gecontroleerd?',
+          'Elk signaal: op tijd bij een persoon, en verwijderd?',
+          'Mislukte controles en ochtenden zonder controle',
+          'Berichten voor een persoon',
+          'Instellingen bij het maken van dit rapport',
+          'Wie is verantwoordelijk, en wie kunt u iets vragen?',
         ]) {
           expect(text).toContain(heading);
         }
@@ -102,11 +108,18 @@ describe('the HTML audit report in a real browser', () => {
         expect(text).toContain('Het logboek is intact.');
         expect(text).toContain('intact');
         expect(text).toContain('Set-Mailbox -Identity <hwc-mailbox> -RetainDeletedItemsFor 1');
-        const monthRows = await page.locator('table').first().locator('tbody tr').count();
+        const monthRows = await page.locator('table.months tbody tr').count();
         expect(monthRows).toBe(12);
-        const signalRows = await page.locator('table').nth(1).locator('tbody tr').count();
+        const signalRows = await page.locator('.signals table tbody tr').count();
         expect(signalRows).toBe(seeded.signals);
         expect(text).toContain('tot verwijderen*');
+        // The seeded period has a dead-man day, failed checks, a late and on-time confirmations, and a set-aside message.
+        expect(text).toContain('1 ochtend zonder geslaagde controle vóór 08:15');
+        expect(text).toContain('11 maart 2026: 3 mislukte controles');
+        expect(text).toContain('bevestigd, maar na de deadline');
+        expect(text).toContain('op tijd bevestigd');
+        expect(text).toContain('1 bericht was geen signaal');
+        expect(text).toContain('Het logboek begint op');
 
         const png = join(work, 'report.png');
         const pdf = join(work, 'report.pdf');
@@ -124,7 +137,27 @@ describe('the HTML audit report in a real browser', () => {
           expect(Math.round(Number(width))).toBe(595);
           expect(Math.round(Number(height))).toBe(842);
         }
-        console.info(`report-chromium: screenshot ${png}, PDF ${pdf}`);
+        // Every page of the PDF, as PNG: none may be near-empty (a stray heading or one table row).
+        execFileSync('pdftoppm', ['-r', '40', '-png', pdf, join(work, 'page')]);
+        const pages = readdirSync(work)
+          .filter((name) => /^page-\d+\.png$/.test(name))
+          .sort();
+        expect(pages.length).toBe(boxes.length);
+        const fill = pages.map((name) => {
+          const image = readPng(join(work, name));
+          return { name, extent: contentExtent(image, 18 / 297), inked: inkedRowShare(image) };
+        });
+        for (const page of fill)
+          expect(page.extent, `${page.name} is under a quarter full`).toBeGreaterThan(0.25);
+        // The footer and the page number are printed on every page, in the bottom margin.
+        const pdfPages = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).split('\f');
+        for (const [i, pageText] of pdfPages.filter((t) => t.trim()).entries()) {
+          expect(pageText).toContain(`pagina ${i + 1} van ${pages.length}`);
+          expect(pageText).toContain('hwc-watcher,');
+        }
+        console.info(
+          `report-chromium: screenshot ${png}, PDF ${pdf}, pages ${fill.map((p) => `${p.name} ${p.extent.toFixed(2)}`).join(', ')}`,
+        );
       } finally {
         await context.close();
       }

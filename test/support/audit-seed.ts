@@ -4,7 +4,7 @@
  * one failed check, one purge that could not be verified, and a month in which nobody confirmed.
  * Rows are appended in time order through the real store, so the chain is the real chain.
  */
-import { checkEntry, emptyCounts } from '../../src/core/audit-entry.js';
+import { alarmEntry, checkEntry, emptyCounts } from '../../src/core/audit-entry.js';
 import type { AuditEntry } from '../../src/core/ports.js';
 import { addDays, weekdayOf, zonedInstant } from '../../src/core/schedule.js';
 
@@ -26,6 +26,12 @@ export const SEED_FAILED_CHECK_DAY = '2026-03-10';
 export const SEED_UNVERIFIED_PURGE_DAY = '2026-01-13';
 /** In this month no signal was confirmed: the report must say it shows time to purge instead. */
 export const SEED_UNCONFIRMED_MONTH = '2026-02';
+/** Every check of this day failed (IMAP refused), and the dead-man alarm went out at the deadline. */
+export const SEED_DEAD_MAN_DAY = '2026-03-11';
+/** The signal of this day was confirmed, but only after the deadline. */
+export const SEED_LATE_DAY = '2026-03-12';
+/** A newsletter was set aside on this day, and one content-free alert went out. */
+export const SEED_SET_ASIDE_DAY = '2026-03-13';
 
 export interface SeedSummary {
   days: number;
@@ -69,13 +75,21 @@ export function seedSchoolYear(append: (entry: AuditEntry) => unknown): SeedSumm
     const [first, second, third] = ['07:00', '07:45', '08:05'].map((time) =>
       zonedInstant(day, time, SEED_TIMEZONE),
     ) as [Date, Date, Date];
-    const hasSignal = next() < 0.14 || day === SEED_UNVERIFIED_PURGE_DAY;
+    const hasSignal = next() < 0.14 || day === SEED_UNVERIFIED_PURGE_DAY || day === SEED_LATE_DAY;
+    if (day === SEED_DEAD_MAN_DAY) {
+      for (const at of [first, second, third]) {
+        entries.push(checkEntry(at, emptyCounts(), 'failed', 9_000, 'unknown', 'IMAP_AUTH_REFUSED'));
+      }
+      entries.push(alarmEntry(zonedInstant(day, '08:15', SEED_TIMEZONE), 'sent'));
+      summary.checks += 3;
+      continue;
+    }
     const firstCounts = emptyCounts();
     const laterCounts = emptyCounts();
     if (hasSignal) {
       const children = next() < 0.2 ? 2 : 1;
       const unconfirmed = day.startsWith(SEED_UNCONFIRMED_MONTH);
-      const minutesToConfirm = Math.round(3 + next() * 50);
+      const minutesToConfirm = day === SEED_LATE_DAY ? 95 : Math.round(3 + next() * 50);
       const escalated = unconfirmed || minutesToConfirm > 20;
       const confirmedBy = unconfirmed ? 'none' : escalated && next() < 0.7 ? 'backup' : 'primary';
       const minutesToPurge = unconfirmed ? 76 : minutesToConfirm + 1;
@@ -122,7 +136,22 @@ export function seedSchoolYear(append: (entry: AuditEntry) => unknown): SeedSumm
       summary.signalsByMonth[month] = (summary.signalsByMonth[month] ?? 0) + 1;
     }
     const failed = day === SEED_FAILED_CHECK_DAY;
-    entries.push(checkEntry(first, firstCounts, failed ? 'failed' : 'ok', 800 + Math.round(next() * 900)));
+    if (day === SEED_SET_ASIDE_DAY) {
+      firstCounts.messages += 1;
+      firstCounts.setAside = 1;
+      firstCounts.alertsSent = 1;
+      firstCounts.setAsideReasons = { 'not-a-signal': 1 };
+    }
+    entries.push(
+      checkEntry(
+        first,
+        firstCounts,
+        failed ? 'failed' : 'ok',
+        800 + Math.round(next() * 900),
+        undefined,
+        failed ? 'ETIMEDOUT' : undefined,
+      ),
+    );
     entries.push(
       checkEntry(second, hasSignal ? laterCounts : emptyCounts(), 'ok', 600 + Math.round(next() * 600)),
     );

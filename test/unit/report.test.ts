@@ -4,6 +4,7 @@ import type { AuditRow } from '../../src/core/ports.js';
 import { renderHtmlReport } from '../../src/core/report/html.js';
 import { durationLabel } from '../../src/core/report/labels.js';
 import { median, summariseMonths } from '../../src/core/report/summary.js';
+import type { ReportSettings } from '../../src/core/report/findings.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import {
   SEED_TIMEZONE,
@@ -21,6 +22,19 @@ function seededYear(): { rows: AuditRow[]; summary: ReturnType<typeof seedSchool
 }
 
 const GENERATED = new Date('2026-07-20T10:00:00.000Z');
+
+const SETTINGS: ReportSettings = {
+  schedule: {
+    checks: ['07:00', '07:45', '08:05'],
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    timezone: SEED_TIMEZONE,
+  },
+  deadline: '08:15',
+  escalateAfterMinutes: 20,
+  purgeAfterMinutes: 480,
+  notify: 'escalate',
+};
+const EXTRA = { settings: SETTINGS, version: '1.2.3' };
 
 describe('audit report', () => {
   it('when a school year is summarised, then every month is there and the counts add up', () => {
@@ -47,7 +61,8 @@ describe('audit report', () => {
     for (const m of months) expect(m.signals, m.month).toBe(summary.signalsByMonth[m.month] ?? 0);
     expect(months.find((m) => m.month === SEED_UNCONFIRMED_MONTH)?.reach.basis).toBe('purge');
     expect(months.find((m) => m.month === '2026-01')?.purgeNotVerified).toBe(1);
-    expect(months.find((m) => m.month === '2026-03')?.failedChecks).toBe(1);
+    // One failed check on SEED_FAILED_CHECK_DAY, and all three of SEED_DEAD_MAN_DAY.
+    expect(months.find((m) => m.month === '2026-03')?.failedChecks).toBe(4);
   });
 
   it('when a signal row carries minutesToConfirm and a confirmation row does too, then it is counted once', () => {
@@ -99,6 +114,7 @@ describe('audit report', () => {
       period: { from: '2025-08-01', to: '2026-07-31' },
       timezone: SEED_TIMEZONE,
       generatedAt: GENERATED,
+      ...EXTRA,
     });
     expect(html).toContain('<html lang="nl">');
     expect(html).toContain('Wat is Handle with Care?');
@@ -112,7 +128,7 @@ describe('audit report', () => {
     expect(html).toContain('1 augustus 2025 t/m 31 juli 2026');
     expect(html).toContain('ma 20-07-2026 12:00');
     const unverified = new RegExp(
-      `${SEED_UNVERIFIED_PURGE_DAY.split('-').reverse().join('-')} \\d\\d:\\d\\d</td><td>[^<]*</td><td class="bad">`,
+      `${SEED_UNVERIFIED_PURGE_DAY.split('-').reverse().join('-')} \\d\\d:\\d\\d</td>[^\\n]*<td class="bad">NEE</td></tr>`,
     );
     expect(html).toMatch(unverified);
     // Self-contained: no script, no external reference of any kind.
@@ -127,6 +143,7 @@ describe('audit report', () => {
       period: {},
       timezone: 'Europe/Amsterdam',
       generatedAt: GENERATED,
+      ...EXTRA,
     });
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co');
@@ -140,6 +157,7 @@ describe('audit report', () => {
       period: {},
       timezone: 'Europe/Amsterdam',
       generatedAt: GENERATED,
+      ...EXTRA,
     });
     expect(html).toContain('Het logboek is NIET intact.');
     expect(html).toContain('Vanaf regel 7');

@@ -1,9 +1,22 @@
 import type { ChainBreak, ChainVerdict } from '../audit-entry.js';
 import type { AuditRow } from '../ports.js';
 import { RETENTION_FACTS } from '../provider-retention.js';
-import { dateTimeLabel, durationLabel, monthLabel, periodLabel } from './labels.js';
+import { count, nounFor } from '../dutch.js';
+import { findingsOf, type Findings, type ReportSettings } from './findings.js';
+import { cssString, dateTimeLabel, durationLabel, escapeHtml, monthLabel, periodLabel } from './labels.js';
+import {
+  failureSection,
+  logBeginsText,
+  responsibleSection,
+  setAsideSection,
+  settingsSection,
+  signalSection,
+  type PrivacyContactText,
+} from './sections.js';
 import { STYLE } from './style.js';
-import { num, summariseReport, type MonthSummary, type ReportPeriod, type ReportSummary } from './summary.js';
+import { summariseReport, type MonthSummary, type ReportPeriod, type ReportSummary } from './summary.js';
+
+export { escapeHtml };
 
 /**
  * The audit report for the MR and parents: one self-contained HTML file in Dutch (inline CSS, no
@@ -20,15 +33,12 @@ export interface ReportInput {
   period: ReportPeriod;
   timezone: string;
   generatedAt: Date;
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  /** The settings in force: check times, deadline, escalation; the per-signal deadlines use them. */
+  settings: ReportSettings;
+  version: string;
+  /** When the first row of the whole log (not only of the period) was written. */
+  logBegins?: Date;
+  privacyContact?: PrivacyContactText;
 }
 
 const BREAK_REASONS: Record<ChainBreak, string> = {
@@ -76,20 +86,6 @@ function monthRow(summary: MonthSummary): string {
   ].join('');
 }
 
-function signalRow(row: AuditRow, timezone: string): string {
-  const verified = row.data.purgeVerified === true;
-  const minutes = num(row.data.minutesToPurge);
-  return [
-    '<tr>',
-    `<td>${escapeHtml(dateTimeLabel(new Date(row.at), timezone))}</td>`,
-    `<td>${minutes === undefined ? '&ndash;' : escapeHtml(durationLabel(minutes))}</td>`,
-    verified
-      ? '<td class="ok">verwijderd en gecontroleerd</td>'
-      : '<td class="bad">verwijderd, maar NIET als verdwenen bevestigd</td>',
-    '</tr>',
-  ].join('');
-}
-
 function chainSection(verdict: ChainVerdict): string {
   if (!verdict.intact) {
     return `<p class="verdict bad">Het logboek is NIET intact.</p>
@@ -106,15 +102,18 @@ verwijderde regels, zodat wie een ouder rapport heeft kan nagaan dat precies die
   return `<p class="verdict ok">Het logboek is intact.</p>
 <p>Elke regel bevat een hash (SHA-256) van de regel ervoor en van zijn eigen inhoud. Wie achteraf een
 regel wijzigt, weghaalt of van plaats verwisselt, breekt die keten vanaf dat punt. Bij het maken van
-dit rapport is de hele keten opnieuw berekend: ${verdict.rows} regels, de laatste is regel
+dit rapport is de hele keten opnieuw berekend: ${count(verdict.rows, 'regel', 'regels')}, de laatste is regel
 ${verdict.headId}, en alles klopt.</p>
-<p>Kop van de keten (hash van de laatste regel):<br><code>${escapeHtml(verdict.head)}</code></p>
-<p>Bewaar deze kop, of vergelijk hem met de kop in de systeemlogboeken van de server (elke controle
-schrijft hem daar): zo ziet u later ook of er aan het eind regels zijn verwijderd.</p>
+<p>Kop van de keten:<br><code>${escapeHtml(verdict.head)}</code></p>
+<p>De &ldquo;kop van de keten&rdquo; is een soort vingerafdruk van het hele logboek tot en met de laatste regel:
+een lange code die er totaal anders uitziet zodra er ook maar &eacute;&eacute;n regel is veranderd. Bewaar dit rapport,
+of schrijf de kop over. Laat bij het volgende rapport nagaan dat deze kop er nog in staat (zie
+&ldquo;Zelf controleren&rdquo;): dan weet u dat er sindsdien ook aan het eind niets is weggehaald. De
+server schrijft de kop ook na elke controle in zijn systeemlogboek.</p>
 ${pruned}`;
 }
 
-function documentHead(school: string): string {
+function documentHead(school: string, extraStyle: string): string {
   return `<!DOCTYPE html>
 <html lang="nl">
 <head>
@@ -122,16 +121,27 @@ function documentHead(school: string): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Handle with Care: logboek ${escapeHtml(school)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${extraStyle}</style>
 </head>`;
 }
 
-function pageHeader(school: string, period: string, generated: string, timezone: string): string {
+function pageHeader(input: ReportInput, period: string, generated: string): string {
   return `<header>
 <h1>Handle with Care: verantwoording</h1>
-<p class="meta"><strong>${escapeHtml(school)}</strong> &middot; periode: ${escapeHtml(period)}</p>
-<p class="meta">Gemaakt op ${escapeHtml(generated)} (tijdzone ${escapeHtml(timezone)}) uit het logboek van hwc-watcher.</p>
+<p class="meta"><strong>${escapeHtml(input.school)}</strong> &middot; periode: ${escapeHtml(period)}</p>
+<p class="meta">Gemaakt op ${escapeHtml(generated)} (tijdzone ${escapeHtml(input.timezone)}) uit het logboek van hwc-watcher ${escapeHtml(input.version)}.</p>
+<p class="meta">${logBeginsText(input.logBegins, input.timezone)}</p>
 </header>`;
+}
+
+// Margin boxes do not inherit the body's font.
+const MARGIN_TEXT =
+  'font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #5b6670;';
+
+/** Page numbers and the footer on every printed page (CSS paged media margin boxes). */
+function printFooter(school: string, period: string): string {
+  return `@page { @bottom-left { content: ${cssString(`hwc-watcher, ${school}, ${period}`)}; ${MARGIN_TEXT} }
+@bottom-right { content: "pagina " counter(page) " van " counter(pages); ${MARGIN_TEXT} } }`;
 }
 
 /** What Handle with Care is, and what this program keeps and never keeps. */
@@ -167,25 +177,39 @@ de mailbox. Daarna zoekt het opnieuw om te controleren dat het echt weg is.</p>
 </div>
 </div>`;
 
-function summarySection(summary: ReportSummary, verdict: ChainVerdict): string {
+function box(n: number, text: string, cls = ''): string {
+  return `<div><b${cls ? ` class="${cls}"` : ''}>${n}</b>${text}</div>`;
+}
+
+function summarySection(
+  summary: ReportSummary,
+  findings: Findings,
+  verdict: ChainVerdict,
+  deadline: string,
+): string {
   const { totals } = summary;
+  const onTime = findings.signals.filter((f) => f.status === 'on-time' || f.status === 'sent-on-time').length;
+  const mornings = findings.failedMornings.length;
   return `<h2>Samenvatting</h2>
 <div class="summary">
-<div><b>${totals.signals}</b>signalen afgehandeld</div>
+${box(totals.signals, `${nounFor(totals.signals, 'signaal', 'signalen')} afgehandeld`)}
+<div><b class="${onTime === totals.signals ? 'ok' : 'bad'}">${onTime} van ${totals.signals}</b>op tijd bij een persoon</div>
 <div><b>${totals.verified} van ${totals.signals}</b>verwijderd en gecontroleerd</div>
-<div><b>${totals.confirmations}</b>bevestigingen door een medewerker</div>
-<div><b>${totals.escalated}</b>keer ge&euml;scaleerd naar de achterwacht</div>
-<div><b>${totals.checks}</b>controles van de mailbox</div>
-<div><b>${totals.failed}</b>controles mislukt</div>
+${box(totals.escalated, 'keer naar de achterwacht')}
+${box(totals.checks, `${nounFor(totals.checks, 'controle', 'controles')} van de mailbox`)}
+${box(totals.failed, `${nounFor(totals.failed, 'controle', 'controles')} mislukt`, totals.failed > 0 ? 'bad' : '')}
+${box(mornings, `${nounFor(mornings, 'ochtend', 'ochtenden')} zonder geslaagde controle v&oacute;&oacute;r ${escapeHtml(deadline)}`, mornings > 0 ? 'bad' : '')}
 <div><b class="${verdict.intact ? 'ok' : 'bad'}">${verdict.intact ? 'intact' : 'NIET intact'}</b>logboek (hash-keten)</div>
-<div><b>${summary.months.length}</b>maanden in dit rapport</div>
-</div>`;
+</div>
+<p class="note">${count(totals.confirmations, 'bevestiging', 'bevestigingen')} door een medewerker,
+${count(findings.setAside.setAside, 'bericht', 'berichten')} apart gezet voor een persoon,
+${count(summary.months.length, 'maand', 'maanden')} in dit rapport.</p>`;
 }
 
 function monthTable(summary: ReportSummary): string {
   const { months } = summary;
   if (months.length === 0) return '<p>Er zijn in deze periode geen regels in het logboek.</p>';
-  return `<table>
+  return `<table class="months">
 <thead><tr><th>Maand</th><th class="num">Controles</th><th class="num">Signalen</th><th class="num">Bevestigd</th>
 <th>Bij een persoon<div class="basis">mediaan / langste</div></th><th class="num">Ge&euml;scaleerd</th>
 <th class="num">Verwijderd en gecontroleerd</th></tr></thead>
@@ -207,7 +231,7 @@ function pruneText(prunes: AuditRow[], timezone: string): string {
   if (prunes.length === 0) return '';
   const entries = prunes.map(
     (row) =>
-      `${escapeHtml(dateTimeLabel(new Date(row.at), timezone))}: ${escapeHtml(row.data.removedRows)} regels van v&oacute;&oacute;r ${escapeHtml(
+      `${escapeHtml(dateTimeLabel(new Date(row.at), timezone))}: ${escapeHtml(count(Number(row.data.removedRows), 'regel', 'regels'))} van v&oacute;&oacute;r ${escapeHtml(
         typeof row.data.before === 'string' ? dateTimeLabel(new Date(row.data.before), timezone) : '?',
       )} verwijderd`,
   );
@@ -245,44 +269,33 @@ const SELF_CHECK_SECTION = `<h2>Zelf controleren</h2>
 <p>Een beheerder van de school kan op de server laten zien dat dit rapport klopt:</p>
 <pre>hwc audit verify --config /etc/hwc-watcher/hwc.yaml --expect-head &lt;kop van een eerder rapport&gt;
 hwc privacy-check --config /etc/hwc-watcher/hwc.yaml</pre>
-<p>De eerste berekent de hash-keten opnieuw en controleert dat een eerder gezien kop er nog in staat. De
+<p>De eerste berekent de hash-keten opnieuw en controleert dat een eerder geziene kop er nog in staat. De
 tweede vraagt om een naam en geboortedatum (wat u typt wordt niet getoond), doorzoekt elk bestand van
 het programma (ook vrije ruimte in de database) op die naam en geboortedatum in alle vormen waarin die
 opgeslagen kunnen zijn, en meldt alleen of er iets gevonden is.</p>`;
 
-function signalSection(handled: AuditRow[], timezone: string): string {
-  const table =
-    handled.length === 0
-      ? '<p>In deze periode is geen signaal afgehandeld.</p>'
-      : `<table>
-<thead><tr><th>Datum en tijd van verwijderen</th><th>Tijd sinds ontvangst</th><th>Uitkomst</th></tr></thead>
-<tbody>
-${handled.map((row) => signalRow(row, timezone)).join('\n')}
-</tbody>
-</table>`;
-  return `<section class="signals">
-<h2>Elk signaal: verwijderd en gecontroleerd?</h2>
-<p>Per afgehandeld signaal het moment van verwijderen en of het programma daarna heeft bevestigd dat
-het uit alle mappen verdwenen is. Er staat bewust niets in dat naar een leerling kan leiden.</p>
-${table}
-</section>`;
-}
-
 export function renderHtmlReport(input: ReportInput): string {
-  const { rows, verdict, timezone, school } = input;
+  const { rows, verdict, timezone, school, settings } = input;
   const summary = summariseReport(rows, timezone, input.period);
+  const findings = findingsOf(rows, settings);
   const period = periodLabel(summary.days);
   const generated = dateTimeLabel(input.generatedAt, timezone);
-  return `${documentHead(school)}
+  return `${documentHead(school, printFooter(school, period))}
 <body>
-${pageHeader(school, period, generated, timezone)}
+${pageHeader(input, period, generated)}
 
 ${ABOUT_SECTIONS}
 
-${summarySection(summary, verdict)}
+${summarySection(summary, findings, verdict, settings.deadline)}
+
+${signalSection(findings, timezone, settings.deadline)}
 
 <h2>Per maand</h2>
 ${monthTable(summary)}
+
+${failureSection(findings, timezone, settings.deadline)}
+
+${setAsideSection(findings)}
 
 <h2>Is het logboek ongeschonden?</h2>
 ${chainSection(verdict)}
@@ -290,11 +303,15 @@ ${pruneText(summary.prunes, timezone)}
 
 ${PROVIDER_SECTION}
 
+<section class="closing">
+${settingsSection(settings, input.version)}
+
 ${SELF_CHECK_SECTION}
 
-${signalSection(summary.handled, timezone)}
+${responsibleSection(school, input.privacyContact)}
+</section>
 
-<footer>hwc-watcher &middot; ${escapeHtml(school)} &middot; ${escapeHtml(period)} &middot; gemaakt op ${escapeHtml(generated)}</footer>
+<footer>hwc-watcher ${escapeHtml(input.version)} &middot; ${escapeHtml(school)} &middot; ${escapeHtml(period)} &middot; gemaakt op ${escapeHtml(generated)}</footer>
 </body>
 </html>
 `;

@@ -17,7 +17,7 @@ export function monthLabel(month: string): string {
   return `${DUTCH_MONTHS[m - 1] ?? '?'} ${year}`;
 }
 
-function dayLabel(isoDate: string): string {
+export function dayLabel(isoDate: string): string {
   const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
   return `${day} ${DUTCH_MONTHS[month - 1] ?? '?'} ${year}`;
 }
@@ -58,4 +58,31 @@ export function durationLabel(minutes: number): string {
 export function periodLabel(days: { from: string; to: string } | undefined): string {
   if (!days) return 'het hele logboek (nog leeg)';
   return `${dayLabel(days.from)} t/m ${dayLabel(days.to)}`;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A CSS string literal whose every character outside [A-Za-z0-9 ] is a hex escape: nothing can end it. */
+export function cssString(value: string): string {
+  const body = [...value]
+    .map((ch) => (/[A-Za-z0-9 ]/.test(ch) ? ch : `\\${(ch.codePointAt(0) ?? 32).toString(16)} `))
+    .join('');
+  return `"${body}"`;
+}
+
+/** "07:02" in the school's timezone. */
+export function timeLabel(at: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
 }

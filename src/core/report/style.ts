@@ -35,6 +35,8 @@ pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 
   border: 1px solid #d5dde5; padding: 2mm 3mm; white-space: pre-wrap; word-break: break-all; margin: 1mm 0 3mm; }
 .note { font-size: 8.5pt; color: #4a5561; }
 footer { margin-top: 8mm; border-top: 1px solid #c9d3dd; padding-top: 2mm; font-size: 8pt; color: #5b6670; }
-.signals { break-before: page; page-break-before: always; }
-@media print { body { padding: 0; max-width: none; } }
+.summary div b.ok, .summary div b.bad { font-size: 15pt; }
+/* The closing sections stay together: the last printed page then holds at least all of them, never a stray line. */
+.closing { break-inside: avoid; page-break-inside: avoid; }
+@media print { body { padding: 0; max-width: none; } footer { display: none; } }
 `;
