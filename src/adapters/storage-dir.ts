@@ -38,6 +38,9 @@ export function sqliteFiles(databaseFile: string): string[] {
   return [databaseFile, `${databaseFile}-journal`, `${databaseFile}-wal`, `${databaseFile}-shm`];
 }
 
+/** The lock files of storage-lock.ts (hwc.lock, hwc-run.lock), their pid files and journals. */
+const LOCK_FILE = /\.lock(?:\.pid|-journal)?$/;
+
 /**
  * Makes the storage directory safe to write before SQLite opens anything in it: created if
  * missing, 0700 and its files 0600 whatever the umask, and no symbolic link followed. A
@@ -68,6 +71,10 @@ export function prepareStorageDir(dir: string, databaseFile: string): void {
   }
   const guarded = new Set(sqliteFiles(databaseFile));
   for (const name of readdirSync(dir)) {
+    // The lock files are never opened here: closing any descriptor of a file drops every POSIX
+    // lock this process holds on it (fcntl(2)), which would let a second hwc in. storage-lock.ts
+    // refuses a link in their place and keeps them 0600 itself.
+    if (LOCK_FILE.test(name)) continue;
     const path = join(dir, name);
     const fd = openEntry(path, dir, guarded.has(name));
     if (fd === undefined) continue;

@@ -5,18 +5,11 @@
  * cut only ends everything anyway), so a dead holder never blocks the next check. The pid beside
  * it is only for the message that names the holder; it decides nothing.
  */
-import {
-  chmodSync,
-  constants,
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, constants, closeSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { DATABASE_FILE } from './sqlite-store.js';
+import { prepareStorageDir } from './storage-dir.js';
 
 /** Held by every check (hwc check, and each check of hwc run) while it runs. */
 export const CHECK_LOCK_FILE = 'hwc.lock';
@@ -42,7 +35,8 @@ export class StorageLock {
 
   /** Takes the lock, waiting up to `waitMs` for another process to let go of it. */
   static async acquire(storageDir: string, name: string, wait: LockWait): Promise<LockAttempt> {
-    mkdirSync(storageDir, { recursive: true, mode: 0o700 });
+    // The same rules as for the state itself (private, no planted links) before a file is made here.
+    prepareStorageDir(storageDir, DATABASE_FILE);
     const file = join(storageDir, name);
     refuseSymlink(file);
     const db = new Database(file, { timeout: 0 });
