@@ -18,7 +18,7 @@ import {
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
-import { mailAuth } from './mail-auth.js';
+import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
@@ -34,27 +34,13 @@ interface Wiring {
   store: SqliteStore;
 }
 
-/** Host, port, TLS and sign-in of one server, as both adapters take them. */
-function serverSettings(kind: 'imap' | 'smtp', config: LoadedConfig) {
-  const server = config[kind];
-  return {
-    host: server.host,
-    port: server.port,
-    secure: server.secure,
-    user: server.auth.user,
-    ...mailAuth(kind, server),
-    rejectUnauthorized: server.tls.rejectUnauthorized,
-    ...(server.tls.ca ? { ca: server.tls.ca } : {}),
-  };
-}
-
 function smtpMailer(config: LoadedConfig): SmtpMailer {
-  return new SmtpMailer({ ...serverSettings('smtp', config), from: config.from });
+  return new SmtpMailer({ ...serverSettings('smtp', config.smtp), from: config.from });
 }
 
 function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
   const store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
-  const opener = new ImapMailboxOpener(serverSettings('imap', config), {
+  const opener = new ImapMailboxOpener(serverSettings('imap', config.imap), {
     delaysMs: [1_000, 3_000, 9_000],
     onRetry: (attempt, code, delayMs) =>
       logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
