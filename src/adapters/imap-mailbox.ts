@@ -136,6 +136,13 @@ export class ImapMailboxOpener implements MailboxOpener {
   }
 }
 
+/** imapflow gives INTERNALDATE as a Date (or, from some servers, a string); ISO, or nothing when invalid. */
+function isoOf(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+}
+
 /** Only a connection that failed is worth another try; a server that said no means no. */
 function isRetryable(err: unknown): err is MailboxError {
   return err instanceof MailboxError && err.code !== 'IMAP_AUTH_FAILED';
@@ -179,12 +186,20 @@ class ImapMailbox implements Mailbox {
       if (!mailbox || mailbox.exists === 0) return { uidValidity, entries };
       // One FETCH for the whole folder (UID FLAGS RFC822.SIZE ENVELOPE): a flood of thousands costs
       // one round trip here, and no message is downloaded before triage chose it.
-      const query = { uid: true, flags: true, size: true, envelope: true };
+      // INTERNALDATE (RFC 3501 2.3.3) too: when the signal arrived, which the texts tell.
+      const query = { uid: true, flags: true, size: true, envelope: true, internalDate: true };
       for await (const message of this.client.fetch('1:*', query)) {
         const from = (message.envelope?.from ?? [])
           .map((address) => address.address?.toLowerCase())
           .filter((address): address is string => typeof address === 'string' && address !== '');
-        entries.push({ uid: message.uid, size: message.size ?? 0, flags: [...(message.flags ?? [])], from });
+        const internalDate = isoOf(message.internalDate);
+        entries.push({
+          uid: message.uid,
+          size: message.size ?? 0,
+          flags: [...(message.flags ?? [])],
+          from,
+          ...(internalDate ? { internalDate } : {}),
+        });
       }
       return { uidValidity, entries };
     });
@@ -195,6 +210,23 @@ class ImapMailbox implements Mailbox {
       // imapflow fetches the source with BODY.PEEK[] (RFC 3501 6.4.5), so \Seen is not set.
       const message = await this.client.fetchOne(String(uid), { source: true }, { uid: true });
       return message ? message.source : undefined;
+    });
+  }
+
+  async fetchMessage(
+    uid: number,
+    folder = 'INBOX',
+  ): Promise<{ source: Buffer; internalDate?: string } | undefined> {
+    return this.inFolder(folder, async () => {
+      // BODY.PEEK[] and INTERNALDATE in one FETCH; \Seen is not set (RFC 3501 6.4.5).
+      const message = await this.client.fetchOne(
+        String(uid),
+        { source: true, internalDate: true },
+        { uid: true },
+      );
+      if (!message || !message.source) return undefined;
+      const internalDate = isoOf(message.internalDate);
+      return { source: message.source, ...(internalDate ? { internalDate } : {}) };
     });
   }
 

@@ -70,6 +70,10 @@ const MIGRATIONS: readonly string[] = [
   // The folder a signal was found in, when not INBOX (a spam filter filed it under \Junk): its
   // UID and UIDVALIDITY are that folder's. NULL, as in every row written before, is INBOX.
   `ALTER TABLE signals ADD COLUMN folder TEXT;`,
+  // Times only: when a signal reached the mailbox (the texts say it beside the time of the check
+  // that found it), and when the primary's absence reply came back (a reason to escalate).
+  `ALTER TABLE signals ADD COLUMN arrived_at TEXT;
+   ALTER TABLE signals ADD COLUMN out_of_office_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -77,6 +81,31 @@ interface AuditHead {
   at: string;
   hash: string;
 }
+
+const SIGNAL_COLUMNS = [
+  'key',
+  'uid_validity',
+  'uid',
+  'received_at',
+  'notified_primary_at',
+  'notified_backup_at',
+  'refused_primary_at',
+  'refused_backup_at',
+  'acknowledged_at',
+  'mdn_sent_at',
+  'confirmed_at',
+  'confirmed_by',
+  'escalated_at',
+  'escalation_reason',
+  'reminder_sent_at',
+  'purged_at',
+  'purge_verified',
+  'needs_review',
+  'children',
+  'folder',
+  'arrived_at',
+  'out_of_office_at',
+] as const satisfies readonly (keyof SignalRow)[];
 
 interface SignalRow {
   key: string;
@@ -99,6 +128,8 @@ interface SignalRow {
   needs_review: number;
   children: number;
   folder: string | null;
+  arrived_at: string | null;
+  out_of_office_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -185,9 +216,8 @@ export class SqliteStore implements StateStore, AuditLog {
   putSignal(record: SignalRecord): void {
     this.db
       .prepare(
-        `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
-           @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder)
+        // Columns by name: a column added by ALTER TABLE goes at the end, wherever its migration is.
+        `INSERT INTO signals (${SIGNAL_COLUMNS.join(', ')}) VALUES (${SIGNAL_COLUMNS.map((c) => `@${c}`).join(', ')})
          ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
@@ -195,7 +225,8 @@ export class SqliteStore implements StateStore, AuditLog {
            confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by,
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
-           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children`,
+           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
+           arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at`,
       )
       .run(toRow(record));
   }
@@ -302,6 +333,8 @@ function toRow(record: SignalRecord): SignalRow {
     needs_review: Number(record.needsReview),
     children: record.children,
     folder: orNull(record.folder),
+    arrived_at: orNull(record.arrivedAt),
+    out_of_office_at: orNull(record.outOfOfficeAt),
   };
 }
 
@@ -323,6 +356,8 @@ function fromRow(row: SignalRow): SignalRecord {
   };
   const optional: Partial<SignalRecord> = {
     folder: orUndefined(row.folder),
+    arrivedAt: orUndefined(row.arrived_at),
+    outOfOfficeAt: orUndefined(row.out_of_office_at),
     acknowledgedAt: orUndefined(row.acknowledged_at),
     mdnSentAt: orUndefined(row.mdn_sent_at),
     confirmedAt: orUndefined(row.confirmed_at),

@@ -118,11 +118,17 @@ async function readMessage(
   if (entry.size > settings.maxMessageBytes) {
     return { message: { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) } };
   }
-  const raw = await mailbox.fetchSource(entry.uid, folder);
+  const fetched: { source: Buffer; internalDate?: string } | undefined = mailbox.fetchMessage
+    ? await mailbox.fetchMessage(entry.uid, folder)
+    : await mailbox.fetchSource(entry.uid, folder).then((source) => (source ? { source } : undefined));
+  const raw = fetched?.source;
+  // INTERNALDATE from the full fetch, else from the listing: the arrival time the texts name.
+  const internalDate = fetched?.internalDate ?? entry.internalDate;
+  const read = internalDate ? { ...candidate, entry: { ...entry, internalDate } } : candidate;
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
     const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
-    return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
+    return { message: { ...read, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
   const classified = classify(facts, { today });
@@ -140,7 +146,7 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  const message = { ...candidate, facts, classified, decision, digest };
+  const message = { ...read, facts, classified, decision, digest };
   return facts.messageId ? { message, copyKey: `${facts.messageId}\n${bodyDigest(raw)}` } : { message };
 }
 

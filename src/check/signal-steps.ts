@@ -2,6 +2,7 @@ import type { ClassifiedMail, MailFacts } from '../core/types.js';
 import type { SignalRecord } from '../core/ports.js';
 import { mdnRecipient, nextSignalStep } from '../core/decide.js';
 import { signalKey } from '../core/identity.js';
+import { arrivalTime } from '../core/arrival.js';
 import { HwcError } from '../core/errors.js';
 import { policyFor, type CheckContext, type ReadMessage, type SignalInProgress } from './context.js';
 import { HANDLERS, type ActionKind, type StepHandlers, type StepOf } from './step-handlers.js';
@@ -54,11 +55,13 @@ function openSignal(
   counts.children += classified.children.length;
   if (classified.needsReview) counts.needsReview += 1;
 
+  const now = deps.clock.now();
   let record: SignalRecord = deps.store.getSignal(key) ?? {
     key,
     uidValidity: message.uidValidity,
     uid: message.entry.uid,
-    receivedAt: deps.clock.now().toISOString(),
+    receivedAt: now.toISOString(),
+    arrivedAt: arrivalOf(message, facts, now).toISOString(),
     notified: {},
     refused: {},
     needsReview: classified.needsReview,
@@ -83,6 +86,15 @@ function openSignal(
     record,
     keywords: [...message.entry.flags],
   };
+}
+
+function arrivalOf(message: ReadMessage, facts: MailFacts, foundAt: Date): Date {
+  const { internalDate } = message.entry;
+  return arrivalTime({
+    foundAt,
+    ...(internalDate ? { internalDate: new Date(internalDate) } : {}),
+    ...(facts.date ? { dateHeader: new Date(facts.date) } : {}),
+  });
 }
 
 /** The folder a workflow row names: none for INBOX, so that rows written before \Junk still read. */

@@ -27,6 +27,8 @@ describe('the signals table and its folder', () => {
       store.close();
       // Turn the file back into the first schema, as a database from before this release is.
       const db = new Database(join(dir, DATABASE_FILE));
+      db.exec('ALTER TABLE signals DROP COLUMN out_of_office_at');
+      db.exec('ALTER TABLE signals DROP COLUMN arrived_at');
       db.exec('ALTER TABLE signals DROP COLUMN folder');
       db.pragma('user_version = 1');
       db.close();
