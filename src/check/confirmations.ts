@@ -2,6 +2,7 @@ import type { SetAsideReason } from '../core/vocabulary.js';
 import type { BounceClaim, MessageDecision } from '../core/decide.js';
 import { indexOwnMail, type OwnMailIndex } from '../core/identity.js';
 import type { CheckContext, CheckDeps, ReadMessage } from './context.js';
+import { sendConfirmedNotices } from './confirmed-notices.js';
 
 /**
  * Our mails about every signal the state still knows (open ones, and purged ones for a week, so
@@ -34,10 +35,15 @@ export async function settleRepliesAndBounces(
         setAside.set(uid, 'unexpected-reply');
         continue;
       }
+      if (decision.outOfOffice) recordOutOfOffice(deps, decision.outOfOffice.key);
       removeQuietly.push(uid);
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
+      const record = deps.store.getSignal(decision.key);
+      if (record?.notified[decision.role] && !record.confirmedAt) {
+        await sendConfirmedNotices(ctx, record, decision.role);
+      }
       const outcome = recordConfirmation(deps, decision, deps.clock.now());
       if (outcome === 'recorded') counts.confirmations += 1;
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
@@ -99,4 +105,18 @@ function recordBounce(deps: CheckDeps, claim: BounceClaim): boolean {
   deps.store.putSignal({ ...record, refused: { ...record.refused, [role]: deps.clock.now().toISOString() } });
   deps.logger.warn({ step: 'bounce', role }, 'a notification bounced');
   return true;
+}
+
+/**
+ * An automatic absence reply (RFC 3834) from the primary to its notification: the primary will not
+ * see it in time, so the backup is told at once (decide.ts escalationReason), with its own reason.
+ */
+function recordOutOfOffice(deps: CheckDeps, key: string): void {
+  const record = deps.store.getSignal(key);
+  if (!record?.notified.primary || record.purgedAt || record.confirmedAt || record.outOfOfficeAt) return;
+  deps.store.putSignal({ ...record, outOfOfficeAt: deps.clock.now().toISOString() });
+  deps.logger.warn(
+    { step: 'bounce', role: 'primary', reason: 'out-of-office' },
+    'the primary contact is away',
+  );
 }

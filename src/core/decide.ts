@@ -37,7 +37,13 @@ export type MessageDecision =
   | { action: 'set-aside'; reason: SetAsideReason }
   | { action: 'signal'; classified: ClassifiedMail }
   | { action: 'confirmation'; role: ContactRole; key: string; proof: 'code' | 'authenticated' }
-  | { action: 'quiet'; category: 'bounce' | 'auto-reply'; bounce?: BounceClaim }
+  | {
+      action: 'quiet';
+      category: 'bounce' | 'auto-reply';
+      bounce?: BounceClaim;
+      /** An absence reply from the primary contact's address to the primary's notification. */
+      outOfOffice?: { key: string };
+    }
   /** A secure-mail notice from a trusted sender: left in place, a person told at once to open it. */
   | { action: 'secure-notice' };
 
@@ -118,8 +124,14 @@ function decideMachineMail(
   const aboutUs =
     threadRef ?? evidence.embeddedRef ?? findOwnMail(`${facts.text}\n${facts.html ?? ''}`, evidence.own);
   if (!aboutUs) return undefined;
-  if (classified.category === 'auto-reply') return { action: 'quiet', category: 'auto-reply' };
   const role = roleOfKind(aboutUs);
+  if (classified.category === 'auto-reply') {
+    // Anyone can write such a reply, but it can only make hwc tell the backup sooner: more people, never fewer.
+    const fromPrimary = facts.fromAddress?.toLowerCase() === evidence.contacts.primary.toLowerCase();
+    return role === 'primary' && fromPrimary
+      ? { action: 'quiet', category: 'auto-reply', outOfOffice: { key: aboutUs.key } }
+      : { action: 'quiet', category: 'auto-reply' };
+  }
   if (classified.category !== 'bounce' || !role) return { action: 'quiet', category: 'bounce' };
   const contact = evidence.contacts[role].toLowerCase();
   if (!dsnFailedFor(facts, contact)) return { action: 'set-aside', reason: 'unexpected-reply' };
@@ -227,6 +239,7 @@ export type SignalProgress = Pick<
   | 'receivedAt'
   | 'notified'
   | 'refused'
+  | 'outOfOfficeAt'
   | 'acknowledgedAt'
   | 'mdnSentAt'
   | 'confirmedAt'
@@ -267,8 +280,8 @@ const at = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.
  * notification and the acknowledgement were accepted by SMTP.
  *
  * With `escalate`, the primary contact is told first; the backup is told, with the same content,
- * when the primary is absent today, cannot be reached, has not confirmed within escalateAfter, or
- * the deadline passed. The signal stays in the mailbox until someone confirms or the escalation is
+ * when the primary is absent today, cannot be reached, answered with an absence reply, has not
+ * confirmed within escalateAfter, or the deadline passed. The signal stays in the mailbox until someone confirms or the escalation is
  * complete (the backup was told and the deadline reminder went out), and never past purgeAfter.
  */
 export function nextSignalStep(
@@ -331,6 +344,7 @@ function escalationReason(
 ): EscalationReason | undefined {
   if (policy.primaryAbsent) return 'absent';
   if (progress.refused.primary) return 'unreachable';
+  if (progress.outOfOfficeAt) return 'out-of-office';
   if (progress.notified.primary && t >= at(progress.notified.primary) + policy.escalateAfterMs) {
     return 'no-confirmation';
   }

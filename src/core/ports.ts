@@ -25,6 +25,8 @@ export interface InboxEntry {
   uid: number;
   size: number;
   flags: string[];
+  /** The server's INTERNALDATE (RFC 3501 2.3.3), ISO, when the listing fetched it. */
+  internalDate?: string;
   /**
    * The From addresses of the ENVELOPE (RFC 3501 7.4.2), lower-cased, when the listing fetched it:
    * for triage only (which message to read first, which Junk message to read at all). Whether a
@@ -56,6 +58,8 @@ export interface Mailbox {
   listHeaders(folder?: string): Promise<FolderListing>;
   /** One message's source from `folder` (INBOX when omitted), without setting \Seen. */
   fetchSource(uid: number, folder?: string): Promise<Buffer | undefined>;
+  /** As fetchSource, with the message's INTERNALDATE (RFC 3501 2.3.3) from the same FETCH. */
+  fetchMessage?(uid: number, folder?: string): Promise<{ source: Buffer; internalDate?: string } | undefined>;
   /** Sets keywords on one UID or a batch of UIDs in one STORE, in `folder` (INBOX when omitted). */
   addKeywords(uid: number | readonly number[], keywords: string[], folder?: string): Promise<void>;
   /** UIDs in `folder` whose Message-ID header is exactly one of `messageIds` (checked header by header). */
@@ -75,7 +79,7 @@ export interface MailboxOpener {
 
 export interface OutgoingMail {
   /** For logs and audit only: which kind of mail this is. */
-  kind: 'notification' | 'acknowledgement' | 'mdn' | 'alert' | 'reminder';
+  kind: 'notification' | 'acknowledgement' | 'mdn' | 'alert' | 'reminder' | 'confirmed';
   to: string[];
   subject: string;
   text: string;
@@ -126,11 +130,16 @@ export interface SignalRecord {
   /** UIDVALIDITY of the signal's folder. */
   uidValidity: string;
   uid: number;
+  /** When the check that found the signal started: deadlines and purgeAfter count from here. */
   receivedAt: string;
+  /** When the signal reached the mailbox (INTERNALDATE or Date, arrival.ts): for the texts only. */
+  arrivedAt?: string;
   /** When SMTP accepted the notification to each contact. */
   notified: Partial<Record<ContactRole, string>>;
   /** The contact could not be reached: refused at RCPT time, or a bounce of our notification came back. */
   refused: Partial<Record<ContactRole, string>>;
+  /** When an automatic absence reply (RFC 3834) from the primary to its notification came back. */
+  outOfOfficeAt?: string;
   acknowledgedAt?: string;
   mdnSentAt?: string;
   confirmedAt?: string;

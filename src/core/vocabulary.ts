@@ -30,8 +30,11 @@ export interface ContactWithAbsence extends Contact {
 
 export type ContactRole = 'primary' | 'backup';
 
-/** Why a notification goes to the backup contact. */
-export type EscalationReason = 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
+/**
+ * Why a notification goes to the backup contact. `out-of-office`: the primary's mail server
+ * answered the notification with an automatic absence reply (RFC 3834).
+ */
+export type EscalationReason = 'absent' | 'unreachable' | 'out-of-office' | 'no-confirmation' | 'deadline';
 
 /** Why a message was left for a person. */
 export type SetAsideReason =
