@@ -18,6 +18,8 @@ export interface DeadManSettings {
   schedule: CheckSchedule;
   /** schedule.deadline: by when a check must have succeeded on a school day. */
   deadline: string;
+  /** Where to open the mailbox by hand (config mailboxHint). */
+  mailboxHint?: string;
 }
 
 /** Whether no check succeeded by today's deadline and the alarm was not sent yet today. */
@@ -61,6 +63,7 @@ export async function sendDeadManAlarm(ports: DeadManPorts, settings: DeadManSet
         identity: settings.identity,
         contacts: pending.map((i) => settings.contacts[i] as Contact),
         at: now,
+        ...(settings.mailboxHint ? { mailboxHint: settings.mailboxHint } : {}),
         messageId: `hwc.deadman.${randomUUID()}@${domainOf(settings.identity.fromAddress)}`,
       }),
     );

@@ -4,7 +4,9 @@ import { KEYWORD, mdnRecipient } from '../core/decide.js';
 import { composeAcknowledgement, composeMdn, composeNotification, composeReminder } from '../core/compose.js';
 import { confirmationCode, ownMessageId, ownMessageIds, referenceOf } from '../core/identity.js';
 import { MailerError } from '../core/errors.js';
-import { save, type CheckContext, type SignalInProgress } from './context.js';
+import { policyFor, save, type CheckContext, type SignalInProgress } from './context.js';
+import type { NotificationInput } from '../core/compose.js';
+import type { ContactRole } from '../core/vocabulary.js';
 import { finishSignal, purge } from './purge.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
 
@@ -39,6 +41,8 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
       role: step.role,
       children: classified.children,
       receivedAt: new Date(record.receivedAt),
+      ...(record.arrivedAt ? { arrivedAt: new Date(record.arrivedAt) } : {}),
+      ...timing(ctx, signal, step.role, now),
       reference: referenceOf(signal.key),
       confirmationCode: confirmationCode(secret, signal.key, step.role),
       messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
@@ -81,6 +85,34 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   ctx.step(`after-notify-${step.role}`);
 };
 
+/**
+ * What the notification says about time and the other contact: when the backup is told if nobody
+ * confirms (escalateAfter from now, at the latest the deadline), or that both were told at once.
+ */
+function timing(
+  ctx: CheckContext,
+  signal: SignalInProgress,
+  role: ContactRole,
+  now: Date,
+): Pick<
+  NotificationInput,
+  'now' | 'other' | 'escalateAt' | 'otherToldToo' | 'deadline' | 'escalateAfterMinutes'
+> {
+  const { settings } = ctx.deps;
+  const policy = policyFor(settings, signal.record, now);
+  const other = settings.contacts[role === 'primary' ? 'backup' : 'primary'];
+  const both = settings.notify === 'both' && (role === 'primary' || !policy.primaryAbsent);
+  const escalateAt = new Date(Math.min(now.getTime() + settings.escalateAfterMs, policy.deadline.getTime()));
+  return {
+    now,
+    other,
+    deadline: policy.deadline,
+    escalateAfterMinutes: Math.round(settings.escalateAfterMs / 60_000),
+    ...(both ? { otherToldToo: true } : {}),
+    ...(role === 'primary' && !both ? { escalateAt } : {}),
+  };
+}
+
 /** A content-free receipt to the sender; the IMAP keyword guards it if the state is lost. */
 const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _step, now) => {
   const { facts } = signal;
@@ -93,6 +125,7 @@ const acknowledge: StepHandler<StepOf<'acknowledge'>> = async (ctx, signal, _ste
       ...(facts.messageId ? { originalMessageId: facts.messageId } : {}),
       originalReferences: facts.references,
       receivedAt: new Date(signal.record.receivedAt),
+      ...(signal.record.arrivedAt ? { arrivedAt: new Date(signal.record.arrivedAt) } : {}),
       messageId: ownMessageId(ctx.deps.store.secret(), 'ack', signal.key, ctx.domain),
     }),
   );

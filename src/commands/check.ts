@@ -179,6 +179,7 @@ function deadManSettings(config: LoadedConfig): DeadManSettings {
     contacts: [config.contacts.primary, config.contacts.backup],
     schedule: scheduleOf(config),
     deadline: config.schedule.deadline,
+    ...(config.mailboxHint ? { mailboxHint: config.mailboxHint } : {}),
   };
 }
 

@@ -251,6 +251,10 @@ export const topLevelFields = {
       ),
     })
     .optional(),
+  mailboxHint: text(
+    "where a person opens the HwC mailbox: a webmail URL or the shared mailbox's name",
+    'write e.g. mailboxHint: https://outlook.office.com/mail/hwc@school.nl, or remove the key',
+  ).optional(),
   privacyContact: z
     .strictObject(
       {
@@ -361,6 +365,7 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     ...(o.receivingServer !== undefined ? { receivingServer: o.receivingServer } : {}),
     contacts: o.contacts,
     ...(o.privacyContact !== undefined ? { privacyContact: privacyContactOf(o.privacyContact) } : {}),
+    ...(o.mailboxHint !== undefined ? { mailboxHint: o.mailboxHint } : {}),
     notify: o.notify,
     schedule: o.schedule,
     escalateAfterMs: o.escalateAfter,

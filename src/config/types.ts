@@ -89,6 +89,8 @@ export interface Config {
   receivingServer?: ReceivingServer;
   contacts: { primary: ContactWithAbsence; backup: ContactWithAbsence };
   privacyContact?: PrivacyContact;
+  /** Where a person opens the HwC mailbox by hand (webmail URL or shared mailbox name): named in the dead-man alarm. */
+  mailboxHint?: string;
   notify: NotifyMode;
   schedule: Schedule;
   escalateAfterMs: number;

@@ -1,6 +1,9 @@
 import type { Child } from './types.js';
 import type { OutgoingMail } from './ports.js';
 import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
+import { formatBirthDateWords, formatWhen, sameMinute } from './dutch-time.js';
+import { reviewReasonNl } from './review-reasons-nl.js';
+import { count } from './dutch.js';
 
 /**
  * Dutch texts for people. Each composer is pure: everything it says comes from its arguments.
@@ -36,7 +39,7 @@ export function formatMoment(at: Date, timezone: string): string {
   return `${dateFormat(timezone).format(at)} om ${timeFormat(timezone).format(at)}`;
 }
 
-/** ISO 2006-02-03 becomes 3-2-2006, the form Dutch schools write. An empty date says so plainly. */
+/** ISO 2006-02-03 becomes 3-2-2006, a form Dutch schools write. An empty date says so plainly. */
 export function formatBirthDate(iso: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!match) return '(niet herkend, zie het originele bericht)';
@@ -44,17 +47,33 @@ export function formatBirthDate(iso: string): string {
   return `${Number(day)}-${Number(month)}-${year}`;
 }
 
+/** The birth date in the notification: "4 september 2015", which nobody reads as 9 april. */
+export function formatBirthDateForPeople(iso: string): string {
+  return formatBirthDateWords(iso) ?? '(niet herkend, zie het originele bericht)';
+}
+
 /** The domain of our own address: our Message-IDs use it (RFC 5322 3.6.4 wants a unique right-hand side). */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
+
+/** How the roles are named to people: the README and the regional handbooks use these words. */
+export const ROLE_NL: Record<ContactRole, string> = {
+  primary: 'zorgcoördinator',
+  backup: 'achterwacht',
+};
 
 export interface NotificationInput {
   identity: SchoolIdentity;
   contact: Contact;
   role: ContactRole;
   children: Child[];
+  /** When the check that found the signal started (the workflow's receivedAt). */
   receivedAt: Date;
+  /** When the signal reached the mailbox (arrival.ts); said beside receivedAt when they differ. */
+  arrivedAt?: Date;
+  /** When this notification is written, so that "vandaag" and "gisteren" are right; receivedAt when absent. */
+  now?: Date;
   reference: string;
   /** The code that proves a reply comes from this contact (identity.ts confirmationCode); body only. */
   confirmationCode: string;
@@ -65,55 +84,145 @@ export interface NotificationInput {
   originalText?: string;
   /** Set when this notification goes to the backup because the primary contact could not act. */
   escalation?: EscalationReason;
+  /** The other contact: named in the backup's reason, and as the one told next in the primary's. */
+  other?: Contact;
+  /** To the primary, with notify: escalate: when the backup is told if nobody confirms. */
+  escalateAt?: Date;
+  /** With notify: both: the other contact received the same notification at the same time. */
+  otherToldToo?: boolean;
+  /** The first deadline (schedule.deadline) after the signal: when lessons begin. */
+  deadline?: Date;
+  /** escalateAfter in minutes, for the backup's "not within 20 minutes". */
+  escalateAfterMinutes?: number;
 }
 
-const ESCALATION_NL: Record<EscalationReason, string> = {
-  absent: 'de eerste contactpersoon is vandaag afwezig',
-  unreachable: 'de melding kon niet bij de eerste contactpersoon worden afgeleverd',
-  'no-confirmation': 'de eerste contactpersoon heeft de melding niet op tijd bevestigd',
-  deadline: 'de melding was bij het begin van de lessen nog niet bevestigd',
-};
+/** "Fatima El Amrani (zorgcoördinator)"; a contact configured by role only ("Zorgcoördinator") is "de zorgcoördinator". */
+export function nameWithRole(contact: Contact | undefined, role: ContactRole): string {
+  if (!contact || contact.name.trim().toLowerCase() === ROLE_NL[role]) return `de ${ROLE_NL[role]}`;
+  return `${contact.name} (${ROLE_NL[role]})`;
+}
+
+/** Why the backup is told, as a clause after "omdat": the finite verb goes last. */
+export function escalationClause(
+  reason: EscalationReason,
+  primary: Contact | undefined,
+  minutes?: number,
+): string {
+  const who = nameWithRole(primary, 'primary');
+  switch (reason) {
+    case 'absent':
+      return `${who} vandaag afwezig is`;
+    case 'unreachable':
+      return `de melding niet bij ${who} kon worden afgeleverd`;
+    case 'out-of-office':
+      return `${who} met een automatisch antwoord heeft laten weten dat hij of zij afwezig is`;
+    case 'no-confirmation':
+      return minutes
+        ? `${who} de melding niet binnen ${minutes} minuten heeft bevestigd`
+        : `${who} de melding niet op tijd heeft bevestigd`;
+    case 'deadline':
+      return `${who} de melding bij het begin van de lessen nog niet had bevestigd`;
+  }
+}
+
+/** "Ontvangen: vandaag om 07:02." or, when a check found it later, both moments. */
+function arrivalSentence(input: NotificationInput): string {
+  const { timezone } = input.identity;
+  const now = input.now ?? input.receivedAt;
+  const arrived = input.arrivedAt ?? input.receivedAt;
+  if (sameMinute(arrived, input.receivedAt, timezone)) {
+    return `Ontvangen: ${formatWhen(arrived, now, timezone)}.`;
+  }
+  return `Ontvangen: ${formatWhen(arrived, now, timezone)}, gevonden bij de controle van ${formatWhen(input.receivedAt, now, timezone)}.`;
+}
+
+/** What happens if nobody confirms, and by when lessons begin. */
+function timingLines(input: NotificationInput): string[] {
+  const { timezone } = input.identity;
+  const now = input.now ?? input.receivedAt;
+  const lines: string[] = [];
+  if (input.role === 'primary' && input.escalateAt && !input.otherToldToo) {
+    const backup = input.other ? `de ${ROLE_NL.backup}, ${input.other.name},` : `de ${ROLE_NL.backup}`;
+    lines.push(
+      `Komt er vóór ${formatWhen(input.escalateAt, now, timezone)} geen bevestiging, dan krijgt ${backup} deze melding ook.`,
+    );
+  }
+  if (input.otherToldToo) {
+    const other = input.other ? ` (${input.other.name})` : '';
+    const role = input.role === 'primary' ? ROLE_NL.backup : ROLE_NL.primary;
+    lines.push(`De ${role}${other} heeft dezelfde melding gekregen. Eén bevestiging is genoeg.`);
+  }
+  if (input.deadline) {
+    lines.push(
+      `De lessen beginnen ${formatWhen(input.deadline, now, timezone)}. Is de melding dan nog niet bevestigd, dan krijgt iedereen die de melding kreeg een herinnering.`,
+    );
+  }
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+function subjectOf(input: NotificationInput): string {
+  const marker = input.role === 'backup' ? 'Achterwacht: ' : '';
+  const review = input.needsReview ? (marker ? 'controleer ' : 'Controleer: ') : '';
+  return `${marker}${review}Handle with Care-signaal [${input.reference}]`;
+}
+
+/**
+ * What the regional Handle with Care handbooks ask of the school: seek the pupil out, preferably
+ * before the first lesson, ask what they need today, and agree with them who at school is told
+ * (only those needed for the support). The school does not ask about the incident, and the
+ * signal is written down nowhere, not in the pupil's file.
+ */
+const INSTRUCTION: readonly string[] = [
+  'Wat wij van u vragen:',
+  '- Zoek de leerling vandaag op, het liefst vóór de eerste les, en vraag wat hij of zij vandaag nodig heeft. U hoeft niet te vragen wat er is gebeurd; de leerling bepaalt zelf of hij of zij daarover praat.',
+  '- Spreek met de leerling af wie op school weet dat hij of zij vandaag extra steun krijgt. Vertel het alleen aan wie nodig is voor die steun, zoals de leerkracht of mentor, en vertel hun niet meer dan nodig is.',
+  '- Schrijf het signaal nergens op: niet in het leerlingdossier, niet in het leerlingvolgsysteem en niet in aantekeningen.',
+];
+
+function confirmLines(input: NotificationInput): string[] {
+  return [
+    '- Bevestig dat u de melding heeft gelezen door te antwoorden. Een antwoord met alleen de bevestigingscode hieronder is genoeg; hoofdletters en spaties maken niet uit.',
+    `Bevestigingscode: ${input.confirmationCode}`,
+    '- Uw antwoord blijft staan in uw eigen map Verzonden items. Als uw e-mailprogramma deze melding in het antwoord overneemt, staat daar ook de naam van de leerling in. Antwoord daarom het liefst zonder de melding over te nemen (alleen de code), of verwijder uw antwoord daarna ook uit Verzonden items en Verwijderde items.',
+    '- Verwijder deze melding na het lezen, ook uit Verwijderde items.',
+  ];
+}
 
 export function composeNotification(input: NotificationInput): OutgoingMail {
   const { identity, contact, children } = input;
   const lines: string[] = [];
   lines.push(`Beste ${contact.name},`, '');
   if (input.escalation) {
-    lines.push(`U ontvangt deze melding als achterwacht, omdat ${ESCALATION_NL[input.escalation]}.`, '');
+    const clause = escalationClause(input.escalation, input.other, input.escalateAfterMinutes);
+    lines.push(`U ontvangt deze melding als ${ROLE_NL.backup}, omdat ${clause}.`, '');
   }
   lines.push(
     `Er is een Handle with Care-signaal binnengekomen in de HwC-mailbox van ${identity.school}.`,
-    `Ontvangen: ${formatMoment(input.receivedAt, identity.timezone)}.`,
+    arrivalSentence(input),
     '',
   );
   if (children.length === 0) {
-    lines.push('Leerling: (niet automatisch herkend, zie het originele bericht hieronder)');
+    lines.push('Leerling: (niet automatisch herkend, zie het originele bericht hieronder)', '');
   }
   for (const child of children) {
     lines.push(`Leerling: ${child.name || '(naam niet herkend)'}`);
-    lines.push(`Geboortedatum: ${formatBirthDate(child.birthDate)}`);
+    lines.push(`Geboortedatum: ${formatBirthDateForPeople(child.birthDate)}`);
     lines.push('');
   }
   lines.push('Codewoord: Handle with Care', '');
   if (input.needsReview) {
     lines.push(
-      'LET OP: de automatische herkenning twijfelt. Controleer hieronder het originele bericht zelf',
-      'en neem bij twijfel contact op met Veilig Thuis. Wat opviel:',
-      ...input.reviewReasons.map((reason) => `- ${reason}`),
+      'LET OP: de automatische herkenning twijfelt. Controleer hieronder het originele bericht zelf en neem bij twijfel contact op met Veilig Thuis. Wat opviel:',
+      ...input.reviewReasons.map((reason) => `- ${reviewReasonNl(reason)}`),
       '',
     );
   }
+  lines.push(...INSTRUCTION, ...confirmLines(input), '');
+  lines.push(...timingLines(input));
   lines.push(
-    'Wat wij van u vragen:',
-    '- Zorg dat de leerling vandaag de steun krijgt die nodig is. Vertel niemand waarom, ook de leerling niet.',
-    '- Bevestig dat u dit gelezen heeft door op deze e-mail te antwoorden. Wat u terugschrijft maakt niet uit.',
-    `- Bevestigingscode: ${input.confirmationCode} (laat deze code in uw antwoord staan, of typ hem over als uw antwoord de melding niet citeert).`,
-    '- Verwijder deze e-mail na het lezen, ook uit Verwijderde items. Maak geen aantekeningen.',
-    '',
     `Referentie: ${input.reference}`,
     '',
-    `Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd;`,
-    'er wordt niets over de leerling bewaard.',
+    'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
   );
   if (input.needsReview && input.originalText !== undefined) {
     lines.push('', '----- Origineel bericht -----', input.originalText);
@@ -121,10 +230,11 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
   return {
     kind: 'notification',
     to: [contact.email],
-    subject: `${input.needsReview ? 'Controleer: ' : ''}Handle with Care-signaal [${input.reference}]`,
+    subject: subjectOf(input),
     text: lines.join('\n'),
     messageId: input.messageId,
-    headers: { 'Auto-Submitted': 'auto-generated' },
+    // Importance (RFC 2156 5.3.4) and X-Priority: mail clients show the notification as urgent.
+    headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
   };
 }
 
@@ -133,7 +243,10 @@ export interface AcknowledgementInput {
   to: string;
   originalMessageId?: string;
   originalReferences: string[];
+  /** When the check that found the signal started. */
   receivedAt: Date;
+  /** When the signal reached the mailbox (arrival.ts); the receipt says both when they differ. */
+  arrivedAt?: Date;
   messageId: string;
 }
 
@@ -146,11 +259,15 @@ export function composeAcknowledgement(input: AcknowledgementInput): OutgoingMai
   const references = input.originalMessageId
     ? [...input.originalReferences, input.originalMessageId]
     : input.originalReferences;
+  const { timezone, school } = input.identity;
+  const arrived = input.arrivedAt ?? input.receivedAt;
+  const received = sameMinute(arrived, input.receivedAt, timezone)
+    ? `Uw Handle with Care-bericht is op ${formatMoment(arrived, timezone)} ontvangen door ${school} en is doorgegeven aan de aangewezen contactpersoon van de school.`
+    : `Uw Handle with Care-bericht is op ${formatMoment(arrived, timezone)} ontvangen door ${school}. Het is bij de controle van de mailbox op ${formatMoment(input.receivedAt, timezone)} gevonden en doorgegeven aan de aangewezen contactpersoon van de school.`;
   const text = [
     'Geachte heer, mevrouw,',
     '',
-    `Uw Handle with Care-bericht is op ${formatMoment(input.receivedAt, input.identity.timezone)} ontvangen`,
-    `door ${input.identity.school} en is doorgegeven aan de aangewezen contactpersoon van de school.`,
+    received,
     'Zoals afgesproken wordt uw bericht daarna uit onze mailbox verwijderd en houden wij er geen aantekeningen van.',
     '',
     'Dit is een automatische ontvangstbevestiging. U hoeft niet te antwoorden.',
@@ -189,7 +306,7 @@ export function composeMdn(input: MdnInput): OutgoingMail {
     to: [input.to],
     subject: 'Ontvangstbevestiging (verwerkt)',
     text: [
-      `Dit is een ontvangstbevestiging voor het bericht dat u stuurde aan ${input.identity.fromAddress}.`,
+      `Dit is een ontvangstbevestiging voor het bericht dat u hebt gestuurd aan ${input.identity.fromAddress}.`,
       'Het bericht is automatisch verwerkt en doorgegeven aan de aangewezen contactpersoon van de school.',
     ].join('\n'),
     messageId: input.messageId,
@@ -205,15 +322,19 @@ export function composeMdn(input: MdnInput): OutgoingMail {
   };
 }
 
-/** The Dutch phrase for why a message was left for a person, shown in the alert; it holds no content. */
+/**
+ * Why a message was left for a person, shown after "1 bericht:" or "3 berichten:" in the alert, so
+ * each phrase reads for one message and for several; none holds content.
+ */
 export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
-  'too-big': 'het bericht is te groot om veilig automatisch te lezen',
-  unreadable: 'het bericht kon niet betrouwbaar gelezen worden',
+  'too-big': 'te groot om veilig automatisch te lezen',
+  unreadable: 'niet betrouwbaar automatisch te lezen',
   'untrusted-sender':
-    'het lijkt een signaal, maar de afzender staat niet op de lijst van vertrouwde afzenders of is niet echt',
-  'not-a-signal': 'het is geen Handle with Care-signaal (bijvoorbeeld een nieuwsbrief of een testbericht)',
-  'unexpected-reply': 'het is een antwoord op een bericht van hwc-watcher, maar niet van een contactpersoon',
-  'contacts-unreachable': 'de melding kon bij geen van de contactpersonen afgeleverd worden',
+    'lijkt een signaal, maar de afzender staat niet op de lijst van vertrouwde afzenders of is niet bewezen echt',
+  'not-a-signal': 'geen Handle with Care-signaal (bijvoorbeeld een nieuwsbrief of een testbericht)',
+  'unexpected-reply':
+    'een antwoord op een melding van hwc-watcher dat niet als bevestiging telt (niet van een contactpersoon, of zonder geldige bevestigingscode)',
+  'contacts-unreachable': 'een signaal dat bij geen van de contactpersonen kon worden afgeleverd',
 };
 
 export interface AlertInput {
@@ -226,23 +347,30 @@ export interface AlertInput {
 
 /** A content-free alert: how many messages need a person, and why, never what they say. */
 export function composeAlert(input: AlertInput): OutgoingMail {
-  const entries = Object.entries(input.counts).filter(([, count]) => (count ?? 0) > 0) as [
-    SetAsideReason,
-    number,
-  ][];
-  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  const entries = Object.entries(input.counts).filter(([, n]) => (n ?? 0) > 0) as [SetAsideReason, number][];
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  const one = total === 1;
+  const where = `de Handle with Care-mailbox van ${input.identity.school}`;
   const lines = [
     `Beste ${input.contact.name},`,
     '',
-    total === 1
-      ? `Er staat een bericht in de Handle with Care-mailbox van ${input.identity.school} dat door een persoon bekeken moet worden.`
-      : `Er staan ${total} berichten in de Handle with Care-mailbox van ${input.identity.school} die door een persoon bekeken moeten worden.`,
+    one
+      ? `In ${where} staat 1 bericht dat hwc-watcher niet zelf afhandelt. Iemand moet er vandaag naar kijken.`
+      : `In ${where} staan ${total} berichten die hwc-watcher niet zelf afhandelt. Iemand moet er vandaag naar kijken.`,
     '',
-    'Waarom hwc-watcher ze niet zelf afhandelt:',
-    ...entries.map(([reason, count]) => `- ${count} x ${SET_ASIDE_REASON_NL[reason]}`),
+    'Waarom:',
+    ...entries.map(([reason, n]) => `- ${count(n, 'bericht', 'berichten')}: ${SET_ASIDE_REASON_NL[reason]}`),
     '',
-    'Kijk vandaag zelf in de HwC-mailbox. hwc-watcher laat deze berichten staan, stuurt ze niet door',
-    'en meldt dezelfde berichten niet nog eens. Verwijder ze als u ze heeft afgehandeld.',
+    'Wat wij van u vragen:',
+    one
+      ? '- Open vandaag de HwC-mailbox en bekijk het bericht.'
+      : '- Open vandaag de HwC-mailbox en bekijk de berichten.',
+    '- Is het een Handle with Care-signaal, handel het dan af zoals elk signaal: zoek de leerling op en schrijf niets op. Twijfelt u of het echt van Veilig Thuis komt, bel Veilig Thuis dan. Verwijder het signaal daarna, ook uit Verwijderde items.',
+    '- Is het iets anders, stuur het dan door naar wie erover gaat of verwijder het.',
+    '',
+    one
+      ? 'hwc-watcher laat dit bericht staan, stuurt het niet door en meldt hetzelfde bericht niet nog eens.'
+      : 'hwc-watcher laat deze berichten staan, stuurt ze niet door en meldt dezelfde berichten niet nog eens.',
     '',
     `Gecontroleerd: ${formatMoment(input.at, input.identity.timezone)}.`,
     'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen inhoud.',
@@ -250,7 +378,9 @@ export function composeAlert(input: AlertInput): OutgoingMail {
   return {
     kind: 'alert',
     to: [input.contact.email],
-    subject: 'HwC-mailbox: een bericht vraagt om een persoon',
+    subject: one
+      ? 'HwC-mailbox: 1 bericht moet door iemand bekeken worden'
+      : `HwC-mailbox: ${total} berichten moeten door iemand bekeken worden`,
     text: lines.join('\n'),
     messageId: input.messageId,
     headers: { 'Auto-Submitted': 'auto-generated' },
@@ -277,11 +407,9 @@ export function composeReminder(input: ReminderInput): OutgoingMail {
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `De lessen beginnen, en niemand heeft de Handle with Care-melding met referentie ${input.reference}`,
-      `van ${input.identity.school} bevestigd.`,
+      `De lessen beginnen en nog niemand heeft de Handle with Care-melding met referentie ${input.reference} van ${input.identity.school} bevestigd.`,
       '',
-      'Zoek de melding met deze referentie in uw mailbox, zorg dat de leerling vandaag de steun krijgt',
-      'die nodig is, en antwoord op de melding om te bevestigen dat u het gezien heeft.',
+      'Zoek de melding met deze referentie in uw mailbox. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft. Antwoord daarna op de melding; een antwoord met alleen de bevestigingscode uit de melding is genoeg.',
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
     ].join('\n'),
@@ -295,9 +423,14 @@ export interface DeadManInput {
   contacts: Contact[];
   at: Date;
   messageId: string;
+  /** Where to look by hand: the webmail address or the shared mailbox's name (config mailboxHint). */
+  mailboxHint?: string;
 }
 
-/** Sent when no check succeeded by the deadline: the mailbox must be looked at by hand. */
+/**
+ * Sent when no check succeeded by the deadline, or the morning's last scheduled check failed:
+ * the mailbox must be looked at by hand.
+ */
 export function composeDeadManAlarm(input: DeadManInput): OutgoingMail {
   return {
     kind: 'alert',
@@ -306,10 +439,14 @@ export function composeDeadManAlarm(input: DeadManInput): OutgoingMail {
     text: [
       'Beste collega,',
       '',
-      `hwc-watcher kon de Handle with Care-mailbox van ${input.identity.school} vanochtend niet controleren.`,
-      'Er kan een signaal in staan dat nog niemand gezien heeft.',
+      `hwc-watcher heeft de Handle with Care-mailbox van ${input.identity.school} vanochtend niet kunnen controleren. Er kan een signaal in staan dat nog niemand heeft gezien.`,
       '',
-      'Kijk alstublieft nu zelf in de HwC-mailbox, en vraag de ICT-beheerder om hwc-watcher na te kijken.',
+      'Wat wij van u vragen:',
+      input.mailboxHint
+        ? `- Kijk nu zelf in de HwC-mailbox: ${input.mailboxHint}`
+        : '- Kijk nu zelf in de HwC-mailbox.',
+      '- Staat er een Handle with Care-signaal in, handel het dan af zoals elk signaal: zoek de leerling op, schrijf niets op en verwijder het signaal daarna, ook uit Verwijderde items.',
+      '- Vraag de ICT-beheerder om hwc-watcher na te kijken.',
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen inhoud.`,
     ].join('\n'),
@@ -354,18 +491,14 @@ export function composeSecureNoticeAlert(input: SecureNoticeAlertInput): Outgoin
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `In de Handle with Care-mailbox van ${input.identity.school} staat een bericht dat via een dienst`,
-      'voor beveiligde e-mail is verstuurd. Het eigenlijke bericht, mogelijk een Handle with Care-signaal,',
-      'zit achter een beveiligde omgeving, en hwc-watcher kan het niet lezen en niet doorgeven.',
+      `In de Handle with Care-mailbox van ${input.identity.school} staat een bericht dat via een dienst voor beveiligde e-mail is verstuurd. Het eigenlijke bericht, mogelijk een Handle with Care-signaal, zit in een beveiligde omgeving; hwc-watcher kan het niet lezen en niet doorgeven.`,
       '',
       'Wat wij van u vragen:',
       '- Open dit bericht zelf in de HwC-mailbox, vandaag nog en vóór het begin van de lessen.',
-      '- Volg daar de aanwijzingen van de dienst om het bericht te openen. Twijfelt u of het bericht echt',
-      '  van de afzender komt, bel de afzender dan eerst en klik niet op de link.',
+      '- Volg daar de aanwijzingen van de dienst om het bericht te openen. Twijfelt u of het bericht echt van de afzender komt, bel de afzender dan eerst en klik niet op de link.',
       '- Handel een signaal af zoals u gewend bent, en verwijder het bericht daarna zelf.',
       '',
-      'hwc-watcher laat het bericht staan, stuurt geen ontvangstbevestiging aan de afzender en meldt',
-      'hetzelfde bericht niet nog eens.',
+      'hwc-watcher laat het bericht staan, stuurt geen ontvangstbevestiging aan de afzender en meldt hetzelfde bericht niet nog eens.',
       '',
       `Gecontroleerd: ${formatMoment(input.at, input.identity.timezone)}.`,
       'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen inhoud.',

@@ -178,8 +178,9 @@ export function isWithin(isoDate: string, ranges: DateRange[]): boolean {
 }
 
 /**
- * The dead-man alarm is due on a school day once the deadline has passed without a successful
- * check since the day's first scheduled check, and only once that day.
+ * The dead-man alarm is due on a school day when no check succeeded since the day's first
+ * scheduled check, once the last scheduled check before the deadline has come (it failed, or it
+ * is the caller that just failed), or at the latest at the deadline; only once that day.
  */
 export function isDeadManDue(
   now: Date,
@@ -193,6 +194,9 @@ export function isDeadManDue(
   if (!isSchoolDay(today, schedule)) return false;
   const [firstCheck] = checksOn(today, schedule);
   if (!firstCheck || alarmSentOn === today) return false;
-  if (now.getTime() < zonedInstant(today, deadline, schedule.timezone).getTime()) return false;
+  const deadlineAt = zonedInstant(today, deadline, schedule.timezone).getTime();
+  const morning = checksOn(today, schedule).filter((at) => at.getTime() <= deadlineAt);
+  const lastMorningCheck = morning[morning.length - 1]?.getTime() ?? deadlineAt;
+  if (now.getTime() < Math.min(lastMorningCheck, deadlineAt)) return false;
   return !lastSuccess || lastSuccess.getTime() < firstCheck.getTime();
 }

@@ -54,7 +54,7 @@ describe('runCheck', () => {
       ['acknowledgement', 'signaal@veiligthuis.test'],
     ]);
     expect(mailer.sent[0]?.text).toContain(CANARY_NAME);
-    expect(mailer.sent[0]?.text).toContain(CANARY_DATE);
+    expect(mailer.sent[0]?.text).toContain('17 september 2014');
     expect(mailer.sent[2]?.text).not.toContain(CANARY_NAME);
     expect(mailer.sent[2]?.inReplyTo).toBe('sig-1@veiligthuis.test');
     expect(mailbox.folder('INBOX')).toHaveLength(0);
@@ -221,7 +221,7 @@ describe('runCheck with escalation (notify: escalate)', () => {
     clock.advance(20 * 60_000);
     await runCheck(deps, { dryRun: false });
     expect(kinds(mailer).slice(2)).toEqual(['notification:backup']);
-    expect(mailer.sent[2]?.text).toContain('niet op tijd bevestigd');
+    expect(mailer.sent[2]?.text).toContain('de melding niet binnen 20 minuten heeft bevestigd');
     expect(mailbox.folder('INBOX')).toHaveLength(1);
 
     clock.advance(55 * 60_000);
@@ -246,7 +246,8 @@ describe('runCheck with escalation (notify: escalate)', () => {
     await runCheck(deps, { dryRun: false });
     clock.advance(60 * 60_000);
     await runCheck(deps, { dryRun: false });
-    expect(kinds(mailer)).toEqual(['notification:zorg', 'acknowledgement:signaal']);
+    // The primary is thanked; the backup, who was never told, hears nothing.
+    expect(kinds(mailer)).toEqual(['notification:zorg', 'acknowledgement:signaal', 'confirmed:zorg']);
     expect(mailbox.folder('INBOX')).toHaveLength(0);
   });
 
@@ -298,7 +299,9 @@ describe('runCheck with escalation (notify: escalate)', () => {
     mailbox.add('INBOX', signal());
     await runCheck(deps, { dryRun: false });
     expect(kinds(mailer)).toEqual(['notification:backup', 'acknowledgement:signaal']);
-    expect(mailer.sent[0]?.text).toContain('niet bij de eerste contactpersoon worden afgeleverd');
+    expect(mailer.sent[0]?.text).toContain(
+      'omdat de melding niet bij de zorgcoördinator kon worden afgeleverd.',
+    );
   });
 
   it('when the notification to the primary bounces, then the bounce is removed quietly and the backup is told', async () => {

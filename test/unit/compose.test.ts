@@ -32,10 +32,10 @@ describe('Dutch texts', () => {
       reviewReasons: [],
     });
     expect(mail.text).toContain('Leerling: Anouk van der Berg');
-    expect(mail.text).toContain('Geboortedatum: 3-2-2015');
-    expect(mail.text).toContain('Geboortedatum: 31-12-2017');
+    expect(mail.text).toContain('Geboortedatum: 3 februari 2015');
+    expect(mail.text).toContain('Geboortedatum: 31 december 2017');
     expect(mail.text).toContain('Codewoord: Handle with Care');
-    expect(mail.text).toContain('woensdag 25 november 2026 om 07:02');
+    expect(mail.text).toContain('Ontvangen: vandaag om 07:02.');
     expect(mail.text).toContain('antwoorden');
     expect(mail.subject).toBe('Handle with Care-signaal [HWC-ABCDEF]');
     expect(mail.subject).not.toContain('Anouk');
@@ -58,7 +58,7 @@ describe('Dutch texts', () => {
       originalText: 'Anouk, 31-02-2015, HwC',
     });
     expect(mail.subject.startsWith('Controleer:')).toBe(true);
-    expect(mail.text).toContain('- birth date does not exist');
+    expect(mail.text).toContain('- een geboortedatum bestaat niet');
     expect(mail.text).toContain('Anouk, 31-02-2015, HwC');
     expect(mail.text).toContain('niet herkend');
   });
@@ -102,9 +102,10 @@ describe('Dutch texts', () => {
       at,
       messageId: 'hwc.alert.x@school.test',
     });
-    expect(mail.text).toContain('Er staan 3 berichten');
-    expect(mail.text).toContain('2 x het lijkt een signaal');
-    expect(mail.text).toContain('1 x het bericht is te groot');
+    expect(mail.text).toContain('staan 3 berichten die hwc-watcher niet zelf afhandelt');
+    expect(mail.text).toContain('- 2 berichten: lijkt een signaal');
+    expect(mail.text).toContain('- 1 bericht: te groot');
+    expect(mail.subject).toBe('HwC-mailbox: 3 berichten moeten door iemand bekeken worden');
   });
 
   it('when a birth date is not a valid ISO date, then it says so instead of guessing', () => {
