@@ -61,7 +61,7 @@ export function composeConfirmedByOther(input: ConfirmedInput): OutgoingMail {
   return {
     kind: 'confirmed',
     to: [input.contact.email],
-    subject: `Opgepakt door ${ROLE_NL[input.confirmerRole]} [${input.reference}]`,
+    subject: `Opgepakt door de ${ROLE_NL[input.confirmerRole]} [${input.reference}]`,
     text: [
       `Beste ${input.contact.name},`,
       '',

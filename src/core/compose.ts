@@ -1,7 +1,7 @@
 import type { Child } from './types.js';
 import type { OutgoingMail } from './ports.js';
 import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
-import { formatBirthDateWords, formatWhen, sameMinute } from './dutch-time.js';
+import { formatBirthDateWords, formatSoon, formatWhen, sameMinute } from './dutch-time.js';
 import { reviewReasonNl } from './review-reasons-nl.js';
 import { count } from './dutch.js';
 
@@ -115,7 +115,7 @@ export function escalationClause(
     case 'unreachable':
       return `de melding niet bij ${who} kon worden afgeleverd`;
     case 'out-of-office':
-      return `${who} met een automatisch antwoord heeft laten weten dat hij of zij afwezig is`;
+      return `er van ${who} een automatisch afwezigheidsbericht is gekomen`;
     case 'no-confirmation':
       return minutes
         ? `${who} de melding niet binnen ${minutes} minuten heeft bevestigd`
@@ -133,7 +133,7 @@ function arrivalSentence(input: NotificationInput): string {
   if (sameMinute(arrived, input.receivedAt, timezone)) {
     return `Ontvangen: ${formatWhen(arrived, now, timezone)}.`;
   }
-  return `Ontvangen: ${formatWhen(arrived, now, timezone)}, gevonden bij de controle van ${formatWhen(input.receivedAt, now, timezone)}.`;
+  return `Ontvangen: ${formatWhen(arrived, now, timezone)}, gevonden bij de controle van ${formatSoon(input.receivedAt, now, timezone)}.`;
 }
 
 /** What happens if nobody confirms, and by when lessons begin. */
@@ -142,19 +142,26 @@ function timingLines(input: NotificationInput): string[] {
   const now = input.now ?? input.receivedAt;
   const lines: string[] = [];
   if (input.role === 'primary' && input.escalateAt && !input.otherToldToo) {
-    const backup = input.other ? `de ${ROLE_NL.backup}, ${input.other.name},` : `de ${ROLE_NL.backup}`;
+    const named = nameWithRole(input.other, 'backup') !== `de ${ROLE_NL.backup}`;
+    const backup =
+      named && input.other ? `de ${ROLE_NL.backup}, ${input.other.name},` : `de ${ROLE_NL.backup}`;
     lines.push(
-      `Komt er vóór ${formatWhen(input.escalateAt, now, timezone)} geen bevestiging, dan krijgt ${backup} deze melding ook.`,
+      `Komt er vóór ${formatSoon(input.escalateAt, now, timezone)} geen bevestiging, dan krijgt ${backup} deze melding ook.`,
     );
   }
   if (input.otherToldToo) {
-    const other = input.other ? ` (${input.other.name})` : '';
-    const role = input.role === 'primary' ? ROLE_NL.backup : ROLE_NL.primary;
-    lines.push(`De ${role}${other} heeft dezelfde melding gekregen. Eén bevestiging is genoeg.`);
+    const other = nameWithRole(input.other, input.role === 'primary' ? 'backup' : 'primary');
+    lines.push(
+      `${other.charAt(0).toUpperCase()}${other.slice(1)} heeft dezelfde melding gekregen. Eén bevestiging is genoeg.`,
+    );
   }
   if (input.deadline) {
+    const when = formatSoon(input.deadline, now, timezone);
+    const at = when.includes(' om ') ? when : `om ${when}`;
     lines.push(
-      `De lessen beginnen ${formatWhen(input.deadline, now, timezone)}. Is de melding dan nog niet bevestigd, dan krijgt iedereen die de melding kreeg een herinnering.`,
+      input.deadline.getTime() <= now.getTime()
+        ? `De lessen zijn ${at} begonnen. Zoek de leerling zo snel mogelijk op.`
+        : `De lessen beginnen ${at}. Is de melding dan nog niet bevestigd, dan krijgt iedereen die de melding kreeg een herinnering.`,
     );
   }
   return lines.length > 0 ? [...lines, ''] : [];
@@ -365,8 +372,8 @@ export function composeAlert(input: AlertInput): OutgoingMail {
     one
       ? '- Open vandaag de HwC-mailbox en bekijk het bericht.'
       : '- Open vandaag de HwC-mailbox en bekijk de berichten.',
-    '- Is het een Handle with Care-signaal, handel het dan af zoals elk signaal: zoek de leerling op en schrijf niets op. Twijfelt u of het echt van Veilig Thuis komt, bel Veilig Thuis dan. Verwijder het signaal daarna, ook uit Verwijderde items.',
-    '- Is het iets anders, stuur het dan door naar wie erover gaat of verwijder het.',
+    `- ${one ? 'Is het' : 'Is een bericht'} een Handle with Care-signaal, handel het dan af zoals elk signaal: zoek de leerling op en schrijf niets op. Twijfelt u of het echt van Veilig Thuis komt, bel Veilig Thuis dan. Verwijder het signaal daarna, ook uit Verwijderde items.`,
+    `- ${one ? 'Is het' : 'Is een bericht'} iets anders, stuur het dan door naar wie erover gaat of verwijder het.`,
     '',
     one
       ? 'hwc-watcher laat dit bericht staan, stuurt het niet door en meldt hetzelfde bericht niet nog eens.'

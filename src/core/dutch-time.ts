@@ -46,6 +46,13 @@ export function formatWhen(at: Date, now: Date, timezone: string): string {
   return `${formatDay(at, now, timezone)} om ${formatClock(at, timezone)}`;
 }
 
+/** "07:22" on the day of `now`, else as formatWhen ("morgen om 07:22"): for times close by. */
+export function formatSoon(at: Date, now: Date, timezone: string): string {
+  return formatDay(at, now, timezone) === 'vandaag'
+    ? formatClock(at, timezone)
+    : formatWhen(at, now, timezone);
+}
+
 /** Two moments read the same to a person when they fall in the same minute of the same day. */
 export function sameMinute(a: Date, b: Date, timezone: string): boolean {
   const pa = parts(a, timezone);

@@ -157,7 +157,7 @@ describe('confirmation and escalation on the real mail stack (test clock)', () =
       await runCheck(check.deps, { dryRun: false });
       await waitForMessages(s.backup, 'INBOX', 1, 10_000);
       expect(await textOf((await listMessages(s.backup, 'INBOX'))[0])).toContain(
-        'niet bij de eerste contactpersoon',
+        'niet bij de zorgcoördinator kon worden afgeleverd',
       );
     } finally {
       check.close();
@@ -208,7 +208,7 @@ describe('confirmation and escalation on the real mail stack (test clock)', () =
       expect(report.counts.quietlyRemoved).toBe(1);
       await waitForMessages(s.backup, 'INBOX', 1, 10_000);
       expect(await textOf((await listMessages(s.backup, 'INBOX'))[0])).toContain(
-        'niet bij de eerste contactpersoon',
+        'niet bij de zorgcoördinator kon worden afgeleverd',
       );
       expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
       expect((await subjects(s.zorg)).filter((subject) => subject.startsWith('HwC-mailbox'))).toHaveLength(0);
