@@ -31,6 +31,7 @@ export async function sendConfirmedNotices(
     other: contacts[other],
     reference: referenceOf(record.key),
     at: deps.clock.now(),
+    ...(record.purgedAt ? { alreadyPurged: true } : {}),
   };
   const mails = [
     composeConfirmedThanks({ ...base, contact: contacts[role], messageId: id(ctx) }),

@@ -22,6 +22,8 @@ export interface ConfirmedInput {
   reference: string;
   at: Date;
   messageId: string;
+  /** The signal had already left the mailbox (notify: both purges at once, or purgeAfter passed). */
+  alreadyPurged?: boolean;
 }
 
 /** A sentence starts with a capital: "De achterwacht ...". */
@@ -46,7 +48,7 @@ export function composeConfirmedThanks(input: ConfirmedInput): OutgoingMail {
       '',
       `Dank u wel. Uw bevestiging van de Handle with Care-melding met referentie ${input.reference} is op ${formatMoment(input.at, input.identity.timezone)} ontvangen. ${toldOther}`,
       '',
-      'Het signaal wordt nu uit de HwC-mailbox verwijderd. Verwijder ook de melding en uw antwoord uit uw eigen mailbox (Verzonden items en Verwijderde items), als daarin de naam van de leerling staat.',
+      `${input.alreadyPurged ? 'Het signaal is al uit de HwC-mailbox verwijderd.' : 'Het signaal wordt nu uit de HwC-mailbox verwijderd.'} Verwijder ook de melding en uw antwoord uit uw eigen mailbox (Verzonden items en Verwijderde items), als daarin de naam van de leerling staat.`,
       '',
       'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen gegevens van de leerling.',
     ].join('\n'),

@@ -37,7 +37,7 @@ describe('hwc run, the daemon, on the real mail stack', () => {
     const second = startHwc(['run', '--config', s.install.configFile], { env: s.install.env });
     await waitForMessages(s.backup, 'INBOX', 1, 30_000);
     const [escalated] = await listMessages(s.backup, 'INBOX');
-    expect(headerOf(escalated!.source, 'Subject')).toMatch(/^Handle with Care-signaal/);
+    expect(headerOf(escalated!.source, 'Subject')).toMatch(/^Achterwacht: Handle with Care-signaal/);
     const secondRun = await second.stop();
     expect(secondRun.code).toBe(0);
     expect(secondRun.stdout).toContain('audit chain intact');

@@ -191,6 +191,11 @@ const TEXTS: Record<string, OutgoingMail> = {
     otherTold: false,
   }),
   'confirmed-by-other': composeConfirmedByOther({ ...confirmed, contact: primary }),
+  'confirmed-thanks-after-purge': composeConfirmedThanks({
+    ...confirmed,
+    contact: backup,
+    alreadyPurged: true,
+  }),
   'test-mail': {
     kind: 'alert',
     to: [primary.email],
