@@ -10,7 +10,8 @@ import { deliver, listMessages, waitForMessages } from '../support/mailstack.js'
 import { createSchool, signalMail, type School } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const LATE = { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' };
+// The dead-man alarm goes out once the morning's last scheduled check failed: here that is 23:58.
+const LATE = { checks: ['00:00', '23:58'], days: EVERY_DAY, deadline: '23:59' };
 
 async function withSignal(s: School, id: string): Promise<void> {
   await deliver(signalMail(s.vt.address, s.hwc.address, { id }), { from: s.vt.address, to: [s.hwc.address] });

@@ -11,7 +11,8 @@ import { deliver, listMessages, waitForMessages } from '../support/mailstack.js'
 import { CANARY, createSchool, signalMail, type School } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const LATE = { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' };
+// The dead-man alarm goes out once the morning's last scheduled check failed: here that is 23:58.
+const LATE = { checks: ['00:00', '23:58'], days: EVERY_DAY, deadline: '23:59' };
 const isRoot = process.getuid?.() === 0;
 
 const check = (s: School, env: Record<string, string> = {}): Promise<HwcRun> =>
