@@ -32,6 +32,8 @@ export interface DaemonDeps {
   /** How often to look again while a signal waits for confirmation. */
   pollWhileWaitingMs?: number;
   setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
+  /** Told the next scheduled check whenever it is announced (systemd's STATUS= line). */
+  onNextCheck?: (next: Date | undefined) => void;
 }
 
 export interface Daemon {
@@ -105,6 +107,7 @@ function createCheckLoop(deps: DaemonDeps, announceNext: () => void): CheckLoop 
 function announceNextCheck(deps: DaemonDeps): void {
   const [next] = nextChecks(deps.clock.now(), deps.schedule, 1);
   if (next) deps.logger.info({ event: 'next-check', next: next.toISOString() }, 'next check scheduled');
+  deps.onNextCheck?.(next);
 }
 
 // node-cron fires on every day in `days`; holidays are only known to the schedule.

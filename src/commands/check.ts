@@ -28,6 +28,7 @@ import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
 import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
+import { serviceHooks } from './service-manager.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -203,16 +204,26 @@ const DEFERRED_RETRY_MS = 5 * 60_000;
 /**
  * The daemon after a failed check: the dead-man alarm is tried again if it is due and still owed
  * (it may have been deferred at the deadline), and a deferred send gets a follow-up check. A
- * refused login does not: trying it again would only count towards a lockout.
+ * refused login does not: trying it again would only count towards a lockout. When the alarm is
+ * owed and reaches nobody, the daemon gives up (exit 1), also on the catch-up check after a
+ * restart: so systemd's restarts end in the start limit, the unit fails and OnFailure= runs,
+ * instead of a restarted daemon that waits quietly for tomorrow's deadline.
  */
 async function afterFailedCheck(
   failure: Error,
   config: LoadedConfig,
   store: SqliteStore,
   logger: Logger,
+  giveUp: (code: string) => void,
 ): Promise<{ nextDueAt?: Date }> {
   if (deadManDue({ clock: systemClock, store }, deadManSettings(config))) {
-    await deadManAlarm(config, store, logger, systemClock);
+    if (!(await deadManAlarm(config, store, logger, systemClock))) {
+      logger.error(
+        { event: 'dead-man', outcome: 'failed', code: 'DEAD_MAN_UNSENT' },
+        'no check succeeded and the dead-man alarm could not be sent either; giving up',
+      );
+      giveUp('DEAD_MAN_UNSENT');
+    }
   }
   const code = (failure as { code?: unknown }).code;
   return code === 'SMTP_DEFERRED'
@@ -312,7 +323,13 @@ async function runDaemon(
     io.signals.once('SIGTERM', resolve);
     io.signals.once('SIGINT', resolve);
   });
+  const service = serviceHooks({ env: io.env, logger, schedule: scheduleOf(config) });
+  const giveUp = (code: string) => {
+    fatalCode = code;
+    wake();
+  };
   const daemon = createDaemon({
+    onNextCheck: (next) => service.nextCheck(next),
     schedule: scheduleOf(config),
     deadline: config.schedule.deadline,
     clock: systemClock,
@@ -324,10 +341,7 @@ async function runDaemon(
     hasOpenWorkflows: () => store.allSignals().some((signal) => !signal.purgedAt),
     alarmSentOn: () => store.getMeta('dead_man_sent_on'),
     sendDeadManAlarm: () => deadManAlarm(config, store, logger, systemClock),
-    fatal: (code) => {
-      fatalCode = code;
-      wake();
-    },
+    fatal: giveUp,
     runCheck: async () => {
       // The config is read again for each check, so that `hwc absent` and other edits take effect
       // without a restart; an edit that breaks it is logged and the last good config is used.
@@ -344,7 +358,8 @@ async function runDaemon(
       const wiring = wire(current, logger, { dryRun: false }, io);
       try {
         const result = await checkOnce(wiring, current, false);
-        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
+        service.checked(!(result instanceof Error));
+        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
         return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {
         wiring.deps.mailer.close();
@@ -354,9 +369,12 @@ async function runDaemon(
     },
   });
   await daemon.start();
+  service.ready();
   await stopped;
   logger.info({ event: 'stopping' }, 'stopping; finishing the running check first');
+  service.stopping();
   await daemon.stop();
+  await service.close();
   store.close();
   logger.info({ event: 'stopped', ...(fatalCode ? { code: fatalCode } : {}) }, 'hwc-watcher stopped');
   return fatalCode ? EXIT.runError : EXIT.ok;
