@@ -29,6 +29,7 @@ import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
 import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
 import { serviceHooks } from './service-manager.js';
+import { afterCheckProofOfLife } from './proof-of-life.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -156,6 +157,7 @@ export async function commandCheck(
   }
   try {
     const result = await checkOnce(wiring, config, options.dryRun);
+    if (!options.dryRun) await afterCheckProofOfLife(wiring.deps, config, !(result instanceof Error));
     if (result instanceof Error) {
       if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
         await deadManAlarm(config, wiring.store, logger, wiring.deps.clock);
@@ -359,6 +361,7 @@ async function runDaemon(
       try {
         const result = await checkOnce(wiring, current, false);
         service.checked(!(result instanceof Error));
+        await afterCheckProofOfLife(wiring.deps, current, !(result instanceof Error));
         if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
         return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
       } finally {

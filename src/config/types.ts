@@ -89,6 +89,8 @@ export interface Config {
   receivingServer?: ReceivingServer;
   contacts: { primary: ContactWithAbsence; backup: ContactWithAbsence };
   privacyContact?: PrivacyContact;
+  /** The weekly mail and the self-test (proof-of-life-schema.ts); absent when both are off. */
+  proofOfLife?: import('./proof-of-life-schema.js').ProofOfLifeConfig;
   notify: NotifyMode;
   schedule: Schedule;
   escalateAfterMs: number;

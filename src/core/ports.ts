@@ -161,11 +161,12 @@ export interface StateStore {
 
 /**
  * A row of the audit log: dates, counts and outcomes. `alarm` records a dead-man alarm
- * (`kind: 'dead-man'`, `outcome: 'sent' | 'failed'`).
+ * (`kind: 'dead-man'`, `outcome: 'sent' | 'failed'`); `proof-of-life` the weekly mail and the
+ * self-test (core/proof-of-life.ts).
  */
 export interface AuditEntry {
   at: string;
-  type: 'check' | 'signal' | 'prune' | 'alarm';
+  type: 'check' | 'signal' | 'prune' | 'alarm' | 'proof-of-life';
   data: Record<string, string | number | boolean>;
 }
 
