@@ -13,6 +13,10 @@ import {
   weeklySentence,
 } from '../../src/core/proof-of-life.js';
 import { looksOwn } from '../../src/core/identity.js';
+import { proofOfLifeAfterCheck } from '../../src/check/proof-of-life.js';
+import { SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
+import { captureLogger } from '../support/capture-logger.js';
 
 const TZ = 'Europe/Amsterdam';
 const identity = { school: 'Basisschool De Proeftuin', fromAddress: 'hwc@school.test', timezone: TZ };
@@ -149,5 +153,104 @@ describe('proofOfLife in the config', () => {
     expect('errors' in bad && bad.errors.join('\n')).toMatch(/proofOfLife\.weeklyReport/);
     const unknown = parseConfig({ ...base, proofOfLife: { weekly: 'fri' } }, env);
     expect('errors' in unknown && unknown.errors.join('\n')).toMatch(/proofOfLife/);
+  });
+});
+
+describe('proof of life after a check, on fakes', () => {
+  const settings = {
+    identity,
+    contacts,
+    weeklyReport: 'tue' as const,
+    selfTest: ['tue' as const, 'wed' as const],
+  };
+
+  function setup(at = '2026-12-01T06:00:00Z') {
+    const store = SqliteStore.inMemory();
+    const mailer = new FakeMailer();
+    const mailbox = new FakeMailbox();
+    const clock = new FixedClock(new Date(at));
+    const { logger, logs } = captureLogger();
+    const ports = { mailer, opener: mailbox, clock, store, logger };
+    const kinds = () =>
+      store
+        .rows()
+        .filter((row) => row.type === 'proof-of-life')
+        .map((row) => `${row.data.kind} ${row.data.outcome}`);
+    return { store, mailer, mailbox, clock, ports, kinds, logs };
+  }
+
+  /** Delivers what the mailer sent to the HwC address into the fake INBOX, as the server would. */
+  function deliverSelfTest(mailer: FakeMailer, mailbox: FakeMailbox): void {
+    const test = mailer.sent.find((mail) => mail.to.includes('hwc@school.test'));
+    mailbox.add('INBOX', `Message-ID: <${test?.messageId}>\r\nFrom: hwc@school.test\r\n\r\ntest\r\n`);
+    mailbox.add('Sent', `Message-ID: <${test?.messageId}>\r\nFrom: hwc@school.test\r\n\r\ntest\r\n`);
+  }
+
+  it('when SMTP is down at the weekly mail, then it is recorded as failed and sent at the next check that day', async () => {
+    const { mailer, ports, kinds } = setup();
+    mailer.down = true;
+    await proofOfLifeAfterCheck(ports, { ...settings, selfTest: [] }, false);
+    mailer.down = false;
+    await proofOfLifeAfterCheck(ports, { ...settings, selfTest: [] }, true);
+    await proofOfLifeAfterCheck(ports, { ...settings, selfTest: [] }, true);
+    expect(kinds()).toEqual(['weekly failed', 'weekly sent']);
+    expect(mailer.sent.filter((mail) => mail.subject.startsWith('Weekbericht'))).toHaveLength(1);
+  });
+
+  it('when the check failed, then no self-test is sent or looked for', async () => {
+    const { mailer, mailbox, ports, kinds } = setup();
+    await proofOfLifeAfterCheck(ports, { ...settings, weeklyReport: undefined }, false);
+    expect(mailer.sent).toEqual([]);
+    expect(mailbox.opened).toBe(0);
+    expect(kinds()).toEqual([]);
+  });
+
+  it('when the self-test arrived, then the next check removes it from INBOX and Sent, and the next day a new one goes out', async () => {
+    const { mailer, mailbox, clock, ports, kinds } = setup();
+    const config = { ...settings, weeklyReport: undefined };
+    await proofOfLifeAfterCheck(ports, config, true);
+    deliverSelfTest(mailer, mailbox);
+    clock.advance(45 * 60_000);
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(mailbox.folder('Sent')).toHaveLength(0);
+    clock.advance(24 * 3_600_000);
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(kinds()).toEqual(['self-test sent', 'self-test arrived', 'self-test sent']);
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('when IMAP cannot be opened to look, then there is no alarm and the next check looks again', async () => {
+    const { mailer, mailbox, clock, ports, kinds } = setup();
+    const config = { ...settings, weeklyReport: undefined };
+    await proofOfLifeAfterCheck(ports, config, true);
+    clock.advance(60 * 60_000);
+    mailbox.unreachable = true;
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(kinds()).toEqual(['self-test sent']);
+    mailbox.unreachable = false;
+    deliverSelfTest(mailer, mailbox);
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(kinds()).toEqual(['self-test sent', 'self-test arrived']);
+  });
+
+  it('when the self-test is not there yet within 10 minutes, then nobody is alarmed; after that, once; a late arrival is still removed', async () => {
+    const { mailer, mailbox, clock, ports, kinds, logs } = setup();
+    const config = { ...settings, weeklyReport: undefined };
+    await proofOfLifeAfterCheck(ports, config, true);
+    clock.advance(5 * 60_000);
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(kinds()).toEqual(['self-test sent']);
+    clock.advance(10 * 60_000);
+    await proofOfLifeAfterCheck(ports, config, true);
+    await proofOfLifeAfterCheck(ports, config, true);
+    const alarms = mailer.sent.filter((mail) => mail.subject.startsWith('DRINGEND'));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.to).toEqual(['zorg@school.test', 'backup@school.test']);
+    deliverSelfTest(mailer, mailbox);
+    await proofOfLifeAfterCheck(ports, config, true);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(kinds()).toEqual(['self-test sent', 'self-test missing', 'self-test arrived-late']);
+    expect(logs()).not.toContain('zorg@school.test');
   });
 });
