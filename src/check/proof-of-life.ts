@@ -83,9 +83,17 @@ export async function proofOfLifeAfterCheck(
   config: ProofOfLifeConfig,
   checkOk: boolean,
 ): Promise<void> {
-  if (config.selfTest?.length && checkOk) await settleSelfTest(ports, config);
-  if (config.weeklyReport) await weeklyReport(ports, config);
-  if (config.selfTest?.length && checkOk) await sendSelfTest(ports, config);
+  // The daemon's runCheck must never reject: a state that cannot be written is logged here.
+  try {
+    if (config.selfTest?.length && checkOk) await settleSelfTest(ports, config);
+    if (config.weeklyReport) await weeklyReport(ports, config);
+    if (config.selfTest?.length && checkOk) await sendSelfTest(ports, config);
+  } catch (err) {
+    ports.logger.error(
+      { event: 'proof-of-life', outcome: 'failed', err },
+      'the weekly mail or the self-test could not be done; the next check tries again',
+    );
+  }
 }
 
 async function weeklyReport(ports: ProofOfLifePorts, config: ProofOfLifeConfig): Promise<void> {

@@ -253,4 +253,13 @@ describe('proof of life after a check, on fakes', () => {
     expect(kinds()).toEqual(['self-test sent', 'self-test missing', 'self-test arrived-late']);
     expect(logs()).not.toContain('zorg@school.test');
   });
+
+  it('when the state cannot be written, then the step logs it and resolves, so that the check and the daemon go on', async () => {
+    const { store, ports, logs } = setup();
+    store.setMeta = () => {
+      throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' });
+    };
+    await expect(proofOfLifeAfterCheck(ports, settings, true)).resolves.toBeUndefined();
+    expect(logs()).toContain('"event":"proof-of-life"');
+  });
 });
