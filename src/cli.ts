@@ -2,14 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
-import { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } from './commands/privacy-check.js';
 import { isIsoDate } from './config/formats.js';
-import { commandCheck, commandRun } from './commands/check.js';
-import { commandParse } from './commands/parse.js';
-import { commandAbsent } from './commands/absent.js';
-import { commandSchedule } from './commands/schedule.js';
-import { commandDoctor } from './commands/doctor/doctor.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 
@@ -179,6 +172,12 @@ interface Invocation {
 
 type Command = (invocation: Invocation) => Promise<number> | number;
 
+// Each command's module is loaded when that command runs, not at start: `hwc check` then never
+// parses the modules of doctor, audit, the report or the daemon (see README, Performance).
+const audits = () => import('./commands/audit.js');
+const checks = () => import('./commands/check.js');
+const privacy = () => import('./commands/privacy-check.js');
+
 /** A command that needs --config: without it, the usage error; with it, `run`. */
 function withConfig(run: (config: string, invocation: Invocation) => Promise<number> | number): Command {
   return (invocation) => {
@@ -194,10 +193,14 @@ function schedule(config: string, { values, io }: Invocation): Promise<number> |
     io.stderr.write(`hwc schedule: --from must be a date as YYYY-MM-DD, got "${values.from}"\n`);
     return EXIT.usage;
   }
-  return commandSchedule(config, { ...(values.from ? { from: values.from } : {}), now: new Date() }, io);
+  const from = values.from ? { from: values.from } : {};
+  return import('./commands/schedule.js').then(({ commandSchedule }) =>
+    commandSchedule(config, { ...from, now: new Date() }, io),
+  );
 }
 
-function absent(config: string, { values, io }: Invocation): Promise<number> {
+async function absent(config: string, { values, io }: Invocation): Promise<number> {
+  const { commandAbsent } = await import('./commands/absent.js');
   return commandAbsent(
     config,
     {
@@ -215,7 +218,9 @@ function parse({ values, rest, io }: Invocation): Promise<number> | number {
     io.stderr.write('hwc parse: give the path of an .eml file\n');
     return EXIT.usage;
   }
-  return commandParse(file, { json: values.json ?? false }, io);
+  return import('./commands/parse.js').then(({ commandParse }) =>
+    commandParse(file, { json: values.json ?? false }, io),
+  );
 }
 
 function auditVerify(config: string, { values, io }: Invocation): Promise<number> | number {
@@ -224,7 +229,8 @@ function auditVerify(config: string, { values, io }: Invocation): Promise<number
     io.stderr.write('hwc audit verify: --expect-head must be a SHA-256 hash (64 hex digits)\n');
     return EXIT.usage;
   }
-  return commandAuditVerify(config, expectHead ? { expectHead: expectHead.toLowerCase() } : {}, io);
+  const options = expectHead ? { expectHead: expectHead.toLowerCase() } : {};
+  return audits().then(({ commandAuditVerify }) => commandAuditVerify(config, options, io));
 }
 
 /** The audit log itself (text, json or html), after checking --format, --from and --to. */
@@ -247,23 +253,22 @@ function auditReport(config: string, { values, io }: Invocation): Promise<number
     io.stderr.write('hwc audit: --from must not be after --to\n');
     return EXIT.usage;
   }
-  return commandAudit(
-    config,
-    {
-      format,
-      ...(values.from ? { from: values.from } : {}),
-      ...(values.to ? { to: values.to } : {}),
-      ...(values.out ? { out: values.out } : {}),
-      now: new Date(),
-    },
-    io,
-  );
+  const options = {
+    ...(values.from ? { from: values.from } : {}),
+    ...(values.to ? { to: values.to } : {}),
+    ...(values.out ? { out: values.out } : {}),
+    now: new Date(),
+  };
+  return audits().then(({ commandAudit }) => commandAudit(config, { format, ...options }, io));
 }
 
 function audit(config: string, invocation: Invocation): Promise<number> | number {
   const subcommand = invocation.rest[0];
   if (subcommand === 'verify') return auditVerify(config, invocation);
-  if (subcommand === 'prune') return commandAuditPrune(config, { now: new Date() }, invocation.io);
+  if (subcommand === 'prune') {
+    const now = new Date();
+    return audits().then(({ commandAuditPrune }) => commandAuditPrune(config, { now }, invocation.io));
+  }
   if (subcommand !== undefined) {
     invocation.io.stderr.write(`hwc audit: unknown subcommand "${subcommand}"; use verify or prune\n`);
     return EXIT.usage;
@@ -272,20 +277,29 @@ function audit(config: string, invocation: Invocation): Promise<number> | number
 }
 
 const COMMANDS: Record<string, Command> = {
-  check: withConfig((config, { values, io }) =>
-    commandCheck(config, { dryRun: values['dry-run'] ?? false, json: values.json ?? false }, io),
+  check: withConfig(async (config, { values, io }) =>
+    (await checks()).commandCheck(
+      config,
+      { dryRun: values['dry-run'] ?? false, json: values.json ?? false },
+      io,
+    ),
   ),
-  run: withConfig((config, { values, io }) =>
-    commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+  run: withConfig(async (config, { values, io }) =>
+    (await checks()).commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
   ),
   schedule: withConfig(schedule),
-  doctor: withConfig((config, { values, io }) =>
-    commandDoctor(config, { sendTest: values['send-test'] ?? false, now: () => new Date() }, io),
+  doctor: withConfig(async (config, { values, io }) =>
+    (await import('./commands/doctor/doctor.js')).commandDoctor(
+      config,
+      { sendTest: values['send-test'] ?? false, now: () => new Date() },
+      io,
+    ),
   ),
   absent: withConfig(absent),
   parse,
   audit: withConfig(audit),
-  'privacy-check': (invocation) => {
+  'privacy-check': async (invocation) => {
+    const { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } = await privacy();
     // What to search for comes on standard input now, never on the command line (ps, shell history).
     if (invocation.values.name || invocation.values.date) {
       invocation.io.stderr.write(NO_SEARCH_ARGUMENTS);

@@ -1,12 +1,7 @@
-import MimeNode from 'nodemailer/lib/mime-node';
 import type { Mailer, OutgoingMail, SendResult } from '../core/ports.js';
 import { MailerError } from '../core/errors.js';
-import {
-  createSmtpTransport,
-  smtpFailureCode,
-  type SmtpTransport,
-  type SmtpTransportSettings,
-} from './smtp-transport.js';
+import { smtpFailureCode } from './smtp-failure.js';
+import type { SmtpTransport, SmtpTransportSettings } from './smtp-transport.js';
 
 export type SmtpSettings = SmtpTransportSettings & { from: { name?: string; address: string } };
 
@@ -33,11 +28,21 @@ function refusals(rejected: string[], errors: unknown): { rejected: string[]; de
   };
 }
 
+/**
+ * The check's mailer: one SMTP session for all its mails (see SmtpTransportOptions.oneSession),
+ * opened at the first mail and ended by close(). nodemailer is loaded at the first mail too: a
+ * morning without mail never needs it.
+ */
 export class SmtpMailer implements Mailer {
-  private readonly transport: SmtpTransport;
+  #transport: Promise<SmtpTransport> | undefined;
 
-  constructor(private readonly settings: SmtpSettings) {
-    this.transport = createSmtpTransport(settings);
+  constructor(private readonly settings: SmtpSettings) {}
+
+  private transport(): Promise<SmtpTransport> {
+    this.#transport ??= import('./smtp-transport.js').then(({ createSmtpTransport }) =>
+      createSmtpTransport(this.settings, { oneSession: true }),
+    );
+    return this.#transport;
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
@@ -69,7 +74,7 @@ export class SmtpMailer implements Mailer {
   /** Signs in without sending (SMTP AUTH, then QUIT): for the daily check that sending still works. */
   async verify(): Promise<void> {
     try {
-      await this.transport.verify();
+      await (await this.transport()).verify();
     } catch (err) {
       if (err instanceof MailerError) throw err;
       const code = smtpFailureCode(err);
@@ -87,8 +92,8 @@ export class SmtpMailer implements Mailer {
     return name ? { name, address } : address;
   }
 
-  private sendPlain(mail: OutgoingMail) {
-    return this.transport.sendMail({
+  private async sendPlain(mail: OutgoingMail) {
+    return (await this.transport()).sendMail({
       from: this.from(),
       to: mail.to,
       subject: mail.subject,
@@ -104,6 +109,7 @@ export class SmtpMailer implements Mailer {
   private async sendReport(mail: OutgoingMail) {
     const disposition = mail.disposition;
     if (!disposition) throw new Error('not a report');
+    const { default: MimeNode } = await import('nodemailer/lib/mime-node');
     const root = new MimeNode('multipart/report; report-type=disposition-notification');
     const from = this.settings.from;
     root.setHeader({
@@ -130,13 +136,18 @@ export class SmtpMailer implements Mailer {
     ].join('\r\n');
     root.createChild('message/disposition-notification').setContent(fields);
     const raw = await root.build();
-    return this.transport.sendMail({
+    return (await this.transport()).sendMail({
       envelope: { from: from.address, to: mail.to },
       raw,
     });
   }
 
   close(): void {
-    this.transport.close();
+    const transport = this.#transport;
+    this.#transport = undefined;
+    void transport?.then(
+      (t) => t.close(),
+      () => undefined,
+    );
   }
 }

@@ -31,14 +31,16 @@ export async function purge(
       folders.trash,
     );
   }
-  const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX']), folder];
+  // Each folder is selected once: found, deleted and looked at again in the same selection.
+  const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX'])];
+  const left: string[] = [];
   for (const each of order) {
-    const uids = await mailbox.findByMessageId(each, messageIds);
-    await mailbox.deleteUids(each, uids);
+    if (!(await purgeIn(mailbox, each, messageIds, []))) left.push(each);
   }
   step('mid-purge');
-  if (inboxUid !== undefined) await mailbox.deleteUids(folder, [inboxUid]);
-  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others, folder);
+  const own = inboxUid === undefined ? [] : [inboxUid];
+  if (!(await purgeIn(mailbox, folder, messageIds, own))) left.push(folder);
+  const verified = left.length === 0;
   deps.logger[verified ? 'info' : 'error'](
     { step: 'purge', outcome: verified ? 'verified' : 'not-verified', folders: ['INBOX', ...others] },
     verified ? 'signal purged and verified' : 'purge could not be verified',
@@ -46,22 +48,15 @@ export async function purge(
   return verified;
 }
 
-/** Looks again, in every folder the purge went through: is anything of this signal left? */
-async function verifyPurged(
-  mailbox: Mailbox,
-  messageIds: string[],
-  inboxUid: number | undefined,
-  others: string[],
-  folder: string,
-): Promise<boolean> {
+/** Purges one folder, and says whether nothing of the signal is left in it. */
+async function purgeIn(mailbox: Mailbox, folder: string, messageIds: string[], uids: number[]) {
+  if (mailbox.purgeFolder) return mailbox.purgeFolder(folder, messageIds, uids);
+  const found = await mailbox.findByMessageId(folder, messageIds);
+  await mailbox.deleteUids(folder, [...new Set([...found, ...uids])]);
   const listed = async () =>
     folder === 'INBOX' ? mailbox.listInbox() : (await mailbox.listHeaders(folder)).entries;
-  const leftInInbox = inboxUid !== undefined && (await listed()).some((entry) => entry.uid === inboxUid);
-  const leftElsewhere: string[] = [];
-  for (const folder of ['INBOX', ...others]) {
-    if ((await mailbox.findByMessageId(folder, messageIds)).length > 0) leftElsewhere.push(folder);
-  }
-  return !leftInInbox && leftElsewhere.length === 0;
+  const uidLeft = uids.length > 0 && (await listed()).some((entry) => uids.includes(entry.uid));
+  return !uidLeft && (await mailbox.findByMessageId(folder, messageIds)).length === 0;
 }
 
 /** Marks a signal purged and writes its audit row, in one transaction. */

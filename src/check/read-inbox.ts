@@ -8,6 +8,7 @@ import { domainOf } from '../core/compose.js';
 import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 import { ownMailIndex } from './confirmations.js';
+import { SourceBatches } from './source-batches.js';
 
 /**
  * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
@@ -47,6 +48,7 @@ export async function readMessages(
   const own = ownMailIndex(deps, domainOf(settings.from.address));
   const authserv = settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {};
   const inboxCopies = new Set<string>();
+  const sources = new SourceBatches(mailbox, candidates, settings.maxMessageBytes);
   for (const candidate of candidates) {
     const base = {
       flags: candidate.entry.flags,
@@ -55,7 +57,7 @@ export async function readMessages(
       own,
       ...authserv,
     };
-    const { message, copyKey } = await readMessage(deps, mailbox, candidate, base, today);
+    const { message, copyKey } = await readMessage(deps, sources, candidate, base, today);
     if (candidate.folder === 'INBOX') {
       if (copyKey) inboxCopies.add(copyKey);
       messages.push(message);
@@ -107,18 +109,18 @@ type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress' | 'own
 
 async function readMessage(
   deps: CheckDeps,
-  mailbox: Mailbox,
+  sources: SourceBatches,
   candidate: TriageCandidate,
   base: Evidence,
   today: string,
 ): Promise<{ message: ReadMessage; copyKey?: string }> {
   const { settings } = deps;
-  const { entry, folder } = candidate;
+  const { entry } = candidate;
   // The size limit is applied before anything is downloaded or parsed.
   if (entry.size > settings.maxMessageBytes) {
     return { message: { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) } };
   }
-  const raw = await mailbox.fetchSource(entry.uid, folder);
+  const raw = await sources.source(candidate);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
     const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';

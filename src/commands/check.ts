@@ -3,8 +3,7 @@ import type { CheckDeps } from '../check/context.js';
 import { guardedCheck } from '../check/watchdog.js';
 import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
-import { createDaemon } from '../daemon.js';
-import { mailParser } from '../adapters/mail-parser.js';
+import { lazyMailParser } from '../adapters/lazy-mail-parser.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
@@ -72,7 +71,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     store,
     clock: systemClock,
     logger,
-    parser: mailParser,
+    parser: lazyMailParser,
     // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
     ...(testHook ? { onStep: testHook } : {}),
   };
@@ -330,6 +329,8 @@ async function runDaemon(
     fatalCode = code;
     wake();
   };
+  // node-cron is loaded by the daemon only, never by a single check.
+  const { createDaemon } = await import('../daemon.js');
   const daemon = createDaemon({
     onNextCheck: (next) => service.nextCheck(next),
     schedule: scheduleOf(config),

@@ -56,12 +56,20 @@ export interface Mailbox {
   listHeaders(folder?: string): Promise<FolderListing>;
   /** One message's source from `folder` (INBOX when omitted), without setting \Seen. */
   fetchSource(uid: number, folder?: string): Promise<Buffer | undefined>;
+  /** Several messages' sources from `folder` in one FETCH, without setting \Seen; absent: one by one. */
+  fetchSources?(uids: readonly number[], folder?: string): Promise<Map<number, Buffer>>;
   /** Sets keywords on one UID or a batch of UIDs in one STORE, in `folder` (INBOX when omitted). */
   addKeywords(uid: number | readonly number[], keywords: string[], folder?: string): Promise<void>;
   /** UIDs in `folder` whose Message-ID header is exactly one of `messageIds` (checked header by header). */
   findByMessageId(folder: string, messageIds: string[]): Promise<number[]>;
   /** Deletes exactly these UIDs with UID EXPUNGE (RFC 4315); never a plain EXPUNGE. */
   deleteUids(folder: string, uids: number[]): Promise<void>;
+  /**
+   * Deletes from `folder` these UIDs and every message whose Message-ID is exactly one of
+   * `messageIds`, then looks again; resolves whether nothing of them is left. With one selection
+   * and combined searches where the adapter can; absent, the purge composes the calls above.
+   */
+  purgeFolder?(folder: string, messageIds: string[], uids?: readonly number[]): Promise<boolean>;
   /** Moves these UIDs to another folder (RFC 6851 MOVE). */
   moveUids(folder: string, uids: number[], destination: string): Promise<void>;
   close(): Promise<void>;
