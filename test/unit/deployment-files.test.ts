@@ -178,4 +178,75 @@ describe('the Dockerfile', () => {
     expect(final.some((i) => i.op === 'VOLUME')).toBe(true);
     expect(final.some((i) => i.op === 'HEALTHCHECK')).toBe(true);
   });
+
+  it('when the image is built, then it holds the release tarball installed as the README says, and nothing of the build', () => {
+    const build = instructions.filter((i) => i.stage === 0);
+    const buildRuns = build
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join(' ');
+    expect(buildRuns).toMatch(/\bnpm pack\b/);
+    expect(buildRuns).toMatch(/\bnpm install -g\b.*hwc-watcher-\*\.tgz/);
+    const copies = final.filter((i) => i.op === 'COPY').map((i) => i.args);
+    expect(copies).toEqual([
+      '--from=build /usr/local/lib/node_modules/hwc-watcher /usr/local/lib/node_modules/hwc-watcher',
+    ]);
+    expect(final.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["hwc"]');
+    expect(final.find((i) => i.op === 'HEALTHCHECK')?.args).toContain('"hwc", "audit", "verify"');
+  });
+
+  it("when its Node.js base images are read, then each is a version that package.json's engines allows", () => {
+    const engines = (
+      JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
+    const allowed = engines.split('||').map((range) => {
+      const match = /\^(\d+)\.(\d+)\.\d+/.exec(range.trim());
+      return { major: Number(match?.[1]), minor: Number(match?.[2]) };
+    });
+    const bases = instructions.filter((i) => i.op === 'FROM').map((i) => i.args.split(/\s+/)[0] ?? '');
+    for (const base of bases) {
+      const match = /^node:(\d+)\.(\d+)/.exec(base);
+      expect(match, base).not.toBeNull();
+      const [major, minor] = [Number(match?.[1]), Number(match?.[2])];
+      expect(
+        allowed.some((a) => a.major === major && minor >= a.minor),
+        base,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('the release tarball and its papers', () => {
+  it('when it is packed, then it holds the example config, the units and the papers, and no sources, tests or source maps', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    });
+    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
+    for (const wanted of [
+      'package.json',
+      'config/hwc.example.yaml',
+      'systemd/hwc-watcher.service',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'SECURITY.md',
+    ]) {
+      expect(files).toContain(wanted);
+    }
+    expect(files.filter((f) => /^(src|test|scripts|node_modules)\/|\.map$/.test(f))).toEqual([]);
+  });
+
+  it('when LICENSE is read, then it is the whole EUPL v1.2, as package.json declares', () => {
+    const text = readFileSync(join(REPO, 'LICENSE'), 'utf8');
+    expect(
+      text.startsWith('EUROPEAN UNION PUBLIC LICENCE v. 1.2\nEUPL © the European Union 2007, 2016\n'),
+    ).toBe(true);
+    for (let article = 1; article <= 15; article += 1)
+      expect(text).toMatch(new RegExp(`^${article}\\.\\S`, 'm'));
+    expect(text).toContain('Appendix');
+    expect(
+      (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { license: string }).license,
+    ).toBe('EUPL-1.2');
+  });
 });
