@@ -17,7 +17,7 @@ import {
 } from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
-import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
@@ -27,7 +27,8 @@ import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
-import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
+import { checkOutputOf, logDestination, writeCheckOutput, type CheckOutput } from './check-output.js';
+import { monitoredCheck, schoolLogger, slotOf } from '../board/check-hooks.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -144,7 +145,18 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const output = checkOutputOf(io, options.json ?? false);
-  const logger = createLogger(logDestination(output));
+  const logger = schoolLogger(createLogger(logDestination(output)), io);
+  // In a config directory, the check waits for a place among the directory's concurrent checks.
+  return slotOf(io)(() => checkWithOutput(config, { ...options, output }, logger, io));
+}
+
+async function checkWithOutput(
+  config: LoadedConfig,
+  options: { dryRun: boolean; output: CheckOutput },
+  logger: Logger,
+  io: Io,
+): Promise<number> {
+  const { output } = options;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
   if (typeof lock === 'number') return lock;
@@ -154,7 +166,11 @@ export async function commandCheck(
     return EXIT.runError;
   }
   try {
-    const result = await checkOnce(wiring, config, options.dryRun);
+    const result = options.dryRun
+      ? await checkOnce(wiring, config, true)
+      : await monitoredCheck(config, { logger, store: wiring.store }, io, () =>
+          checkOnce(wiring, config, false),
+        );
     if (result instanceof Error) {
       if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
         await deadManAlarm(config, wiring.store, logger, wiring.deps.clock);
@@ -236,7 +252,7 @@ export async function commandRun(
 ): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
-  const logger = createLogger();
+  const logger = schoolLogger(createLogger(), io);
   const daemonLock = await daemonLockOrExplain(config, io);
   if (typeof daemonLock === 'number') return daemonLock;
   try {
@@ -328,30 +344,34 @@ async function runDaemon(
       fatalCode = code;
       wake();
     },
-    runCheck: async () => {
-      // The config is read again for each check, so that `hwc absent` and other edits take effect
-      // without a restart; an edit that breaks it is logged and the last good config is used.
-      const fresh = await loadConfig(configPath, { env: io.env, cwd: io.cwd });
-      if ('config' in fresh) current = fresh.config;
-      else
-        logger.error(
-          { event: 'config', outcome: 'invalid' },
-          'the config file became invalid; using the last good one',
-        );
-      // A manual hwc check may be running beside the daemon: this check waits for it.
-      const lock = await checkLock(current, logger, io);
-      if (typeof lock === 'number') return {};
-      const wiring = wire(current, logger, { dryRun: false }, io);
-      try {
-        const result = await checkOnce(wiring, current, false);
-        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
-        return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
-      } finally {
-        wiring.deps.mailer.close();
-        wiring.store.close();
-        lock.release();
-      }
-    },
+    // In a config directory, each check waits for a place among the directory's concurrent checks.
+    runCheck: () =>
+      slotOf(io)(async () => {
+        // The config is read again for each check, so that `hwc absent` and other edits take effect
+        // without a restart; an edit that breaks it is logged and the last good config is used.
+        const fresh = await loadConfig(configPath, loadConfigDepsOf(io));
+        if ('config' in fresh) current = fresh.config;
+        else
+          logger.error(
+            { event: 'config', outcome: 'invalid' },
+            'the config file became invalid; using the last good one',
+          );
+        // A manual hwc check may be running beside the daemon: this check waits for it.
+        const lock = await checkLock(current, logger, io);
+        if (typeof lock === 'number') return {};
+        const wiring = wire(current, logger, { dryRun: false }, io);
+        try {
+          const result = await monitoredCheck(current, { logger, store: wiring.store }, io, () =>
+            checkOnce(wiring, current, false),
+          );
+          if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
+          return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
+        } finally {
+          wiring.deps.mailer.close();
+          wiring.store.close();
+          lock.release();
+        }
+      }),
   });
   await daemon.start();
   await stopped;

@@ -25,6 +25,7 @@ import {
   splitDateRange,
 } from './formats.js';
 import { server } from './server-schema.js';
+import { monitoringSchema } from './monitoring-schema.js';
 import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
@@ -335,6 +336,7 @@ export const topLevelFields = {
     .optional()
     .transform((a) => a?.keep ?? parseDurationDays(DEFAULTS.auditKeep) ?? 0),
   allowPlaintextPassword: bool('').optional(),
+  monitoring: monitoringSchema,
 };
 
 export const configSchema = z.strictObject(topLevelFields, {
@@ -370,5 +372,6 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     maxMessagesPerCheck: o.maxMessagesPerCheck,
     storage: o.storage,
     auditKeepDays: o.audit,
+    ...(o.monitoring !== undefined ? { monitoring: o.monitoring } : {}),
   };
 }
