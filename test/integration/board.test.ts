@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../src/adapters/sqlite-store.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +187,69 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { schoolName?: string });
     expect(new Set(lines.map((line) => line.schoolName))).toEqual(new Set(['een', 'twee']));
+    rmSync(b.dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("when one school's IMAP server accepts and never answers, then its check times out and the others still finish, with one place for all", async () => {
+    // A server that takes the connection and says nothing: the check waits until checkTimeout.
+    const held: Socket[] = [];
+    const silent = createTcpServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const b = await board(['traag', 'vlot', 'snel']);
+      const file = join(b.dir, 'traag.yaml');
+      const slow = parse(readFileSync(file, 'utf8')) as { imap: { port: number } };
+      slow.imap.port = (silent.address() as AddressInfo).port;
+      writeFileSync(file, stringify({ ...slow, checkTimeout: '3s' }));
+      const run = await runHwc(['check', '--config-dir', b.dir, '--json', '--concurrency', '1'], {
+        env: b.env,
+      });
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      const results = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { school: string; outcome: string; error?: string });
+      expect(results.map((r) => [r.school, r.outcome, r.error ?? '']).sort()).toEqual([
+        ['snel', 'ok', ''],
+        ['traag', 'failed', 'CHECK_TIMEOUT'],
+        ['vlot', 'ok', ''],
+      ]);
+      rmSync(b.dir, { recursive: true, force: true });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 120_000);
+
+  it("when one school's audit chain is broken, then hwc run refuses that school only and serves the other", async () => {
+    const b = await board(['heel', 'kapot'], {
+      schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+    });
+    // Only kapot has checked (and has rows to break): heel's daemon catches up at start.
+    const first = await runHwc(['check', '--config-dir', b.dir, '--school', 'kapot'], { env: b.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const broken = b.schools['kapot'] as School;
+    const db = new Database(join(broken.install.storage, DATABASE_FILE));
+    // As someone who can edit the file would: past the append-only trigger.
+    db.exec('DROP TRIGGER audit_no_update');
+    db.prepare('UPDATE audit SET data = replace(data, \'"outcome":"ok"\', \'"outcome":"failed"\')').run();
+    db.close();
+    const heel = b.schools['heel'] as School;
+    await deliver(signalMail(heel.vt.address, heel.hwc.address, { id: 'board-chain@veiligthuis.test' }), {
+      from: heel.vt.address,
+      to: [heel.hwc.address],
+    });
+    await waitForMessages(heel.hwc, 'INBOX', 1, 10_000);
+    const daemon = startHwc(['run', '--config-dir', b.dir], { env: b.env });
+    await waitForMessages(heel.zorg, 'INBOX', 1, 30_000);
+    const stopped = await daemon.stop();
+    // The worst of the schools: kapot's refusal (a run error) counts at the end.
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/^\[kapot\] hwc run: the audit log's hash chain is broken/m);
+    expect(stopped.stderr).not.toContain('[heel]');
+    const status = await runHwc(['status', '--config-dir', b.dir, '--json'], { env: b.env });
+    const entries = JSON.parse(status.stdout) as { school: string; problems: string[] }[];
+    expect(entries.find((e) => e.school === 'kapot')?.problems).toContain('AUDIT_CHAIN_BROKEN');
     rmSync(b.dir, { recursive: true, force: true });
   }, 120_000);
 });
