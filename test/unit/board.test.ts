@@ -164,6 +164,21 @@ describe('the schools of a config directory', () => {
   });
 });
 
+describe('hwc audit with --config-dir', () => {
+  it("when verify runs for a directory, then each school's chain is verified and named; the report is one school's, unmarked", async () => {
+    write('defaults.yaml', DEFAULTS);
+    write('a.yaml', SCHOOL('a', 'state-a'));
+    write('b.yaml', SCHOOL('b', 'state-b'));
+    const verify = io();
+    expect(await main(['audit', 'verify', '--config-dir', dir], verify)).toBe(0);
+    expect(verify.out()).toMatch(/^\[a\] .*intact/m);
+    expect(verify.out()).toMatch(/^\[b\] .*intact/m);
+    const report = io();
+    expect(await main(['audit', '--config-dir', dir, '--school', 'b', '--format', 'json'], report)).toBe(0);
+    expect(JSON.parse(report.out())).toMatchObject({ chain: { intact: true }, rows: [] });
+  });
+});
+
 describe('the exit code of a directory', () => {
   it('when schools end differently, then the worst counts: run error, config, lock, then ok', () => {
     expect(worstExit([0, 0])).toBe(0);
