@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { deliver, listMessages, waitForMessages } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
 import { startHwc } from '../support/daemon.js';
+import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { CANARY, createSchool, signalMail, textOf, type School } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -46,7 +47,9 @@ interface Board {
  */
 async function board(names: string[], defaults: Record<string, unknown> = {}): Promise<Board> {
   const dir = mkdtempSync(join(tmpdir(), 'hwc-it-board-'));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC' };
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', TMPDIR: tmp };
   const schools: Record<string, School> = {};
   let shared: Record<string, unknown> = {};
   for (const name of names) {
@@ -111,6 +114,16 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
         .sort(),
     ).toEqual(['/ping/noord', '/ping/oost', '/ping/zuid']);
     expect(pings.some((p) => p.url.includes('kapot'))).toBe(false);
+    // Nothing of the child in any school's storage, the directory's temp files or the output.
+    const forms = canaryForms([CANARY.name], [CANARY.isoDate]);
+    const storages = Object.values(b.schools).map((school) => school.install.storage);
+    const scan = scanForCanaries(forms, [...storages, join(b.dir, 'tmp')], {
+      stdout: run.stdout,
+      stderr: run.stderr,
+      pings: JSON.stringify(pings),
+    });
+    expect(scan.hits).toEqual([]);
+    expect(scan.filesScanned).toBeGreaterThan(0);
     rmSync(b.dir, { recursive: true, force: true });
   }, 120_000);
 
