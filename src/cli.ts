@@ -30,9 +30,15 @@ Usage:
                                         recompute the audit log's hash chain; with a head from an
                                         earlier log line or report, prove no rows left the end
   hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
+  hwc status --config FILE [--json]     per school: last and next check, signals waiting (a count),
+                                        absences today, last error, audit head; exit 1 if not well
   hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
                                         read from standard input, one per line (not shown as typed)
   hwc --help | --version
+
+  check, run, status, doctor, schedule and audit also take --config-dir DIR instead of --config:
+  every *.yaml in DIR is one school (defaults.yaml is merged under each), [--school NAME] picks
+  one, [--concurrency N] bounds the checks at once (default 4, or board.concurrency)
 
 Exit codes:
   0   done (also when nothing was found)
@@ -45,6 +51,9 @@ Exit codes:
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
+  'config-dir': { type: 'string' },
+  school: { type: 'string' },
+  concurrency: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'accept-broken-chain': { type: 'boolean' },
   'send-test': { type: 'boolean' },
@@ -69,7 +78,7 @@ const COMMAND_OPTIONS: Record<
   { options: OptionName[]; usage: string; about: Partial<Record<OptionName, string>> }
 > = {
   check: {
-    options: ['config', 'dry-run', 'json'],
+    options: ['config', 'dry-run', 'json', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc check --config FILE [--dry-run] [--json]',
     about: {
       'dry-run': 'read-only: classify and print what would happen; sends, flags, deletes and records nothing',
@@ -77,17 +86,17 @@ const COMMAND_OPTIONS: Record<
     },
   },
   run: {
-    options: ['config', 'accept-broken-chain'],
+    options: ['config', 'accept-broken-chain', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc run --config FILE [--accept-broken-chain]',
     about: { 'accept-broken-chain': 'start even when the audit chain is broken' },
   },
   schedule: {
-    options: ['config', 'from'],
+    options: ['config', 'from', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc schedule --config FILE [--from DATE]',
     about: { from: 'start the list on this date (YYYY-MM-DD) instead of now' },
   },
   doctor: {
-    options: ['config', 'send-test'],
+    options: ['config', 'send-test', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc doctor --config FILE [--send-test]',
     about: { 'send-test': 'also mail both contacts a content-free test' },
   },
@@ -106,7 +115,7 @@ const COMMAND_OPTIONS: Record<
     about: { json: 'print the conclusion as JSON' },
   },
   audit: {
-    options: ['config', 'format', 'from', 'to', 'out', 'expect-head'],
+    options: ['config', 'format', 'from', 'to', 'out', 'expect-head', 'config-dir', 'school', 'concurrency'],
     usage:
       'hwc audit --config FILE [--format text|json|html] [--from DATE] [--to DATE] [--out FILE]\n' +
       '  hwc audit verify --config FILE [--expect-head HASH]\n  hwc audit prune --config FILE',
@@ -118,6 +127,11 @@ const COMMAND_OPTIONS: Record<
       'expect-head': 'verify only: a head hash from an earlier report that must still be in the chain',
     },
   },
+  status: {
+    options: ['config', 'json', 'config-dir', 'school', 'concurrency'],
+    usage: 'hwc status --config FILE | --config-dir DIR [--school NAME] [--json]',
+    about: { json: 'a JSON list, one entry per school' },
+  },
   'privacy-check': {
     options: ['config', 'name', 'date'],
     usage: 'hwc privacy-check --config FILE   (names and dates on standard input, one per line)',
@@ -127,9 +141,15 @@ const COMMAND_OPTIONS: Record<
 
 /** The audit subcommands take fewer options than the report. */
 const AUDIT_SUBCOMMAND_OPTIONS: Record<string, OptionName[]> = {
-  verify: ['config', 'expect-head'],
-  prune: ['config'],
-  report: ['config', 'format', 'from', 'to', 'out'],
+  verify: ['config', 'expect-head', 'config-dir', 'school', 'concurrency'],
+  prune: ['config', 'config-dir', 'school', 'concurrency'],
+  report: ['config', 'format', 'from', 'to', 'out', 'config-dir', 'school', 'concurrency'],
+};
+
+const BOARD_ABOUT: Partial<Record<OptionName, string>> = {
+  'config-dir': 'a directory with one *.yaml per school (defaults.yaml is merged under each)',
+  school: 'with --config-dir: only this school (its file name without .yaml)',
+  concurrency: 'with --config-dir: checks at once (default: board.concurrency, or 4)',
 };
 
 function commandHelp(command: string): string {
@@ -139,7 +159,10 @@ function commandHelp(command: string): string {
     .filter((name) => name !== 'name' && name !== 'date')
     .map((name) => {
       const flag = `--${name}${OPTIONS[name].type === 'string' ? ' VALUE' : ''}`;
-      const about = name === 'config' ? 'the configuration file (required)' : (spec.about[name] ?? '');
+      const about =
+        name === 'config'
+          ? 'the configuration file (this or --config-dir is required)'
+          : (spec.about[name] ?? BOARD_ABOUT[name] ?? '');
       return `  ${flag.padEnd(26)}${about}`;
     });
   return `Usage:\n  ${spec.usage}\n\nOptions:\n${lines.join('\n')}\n  ${'--help'.padEnd(26)}this text\n`;
@@ -186,6 +209,74 @@ function withConfig(run: (config: string, invocation: Invocation) => Promise<num
     invocation.io.stderr.write(`hwc ${invocation.command}: --config FILE is required\n`);
     return EXIT.usage;
   };
+}
+
+/**
+ * A command that takes --config FILE or --config-dir DIR (src/board/): with a directory, `run`
+ * once per school, each with its own Io. `pooled`: the whole command takes a place in the
+ * directory's concurrency (check and run take one around each check instead).
+ */
+function withConfigOrDir(
+  run: (config: string, invocation: Invocation) => Promise<number> | number,
+  pooled = true,
+): Command {
+  return async (invocation) => {
+    const { values, io, command } = invocation;
+    const dir = values['config-dir'];
+    if (dir === undefined) {
+      const misplaced =
+        values.school !== undefined
+          ? '--school'
+          : values.concurrency !== undefined
+            ? '--concurrency'
+            : undefined;
+      if (misplaced && values.config) {
+        io.stderr.write(`hwc ${command}: ${misplaced} goes with --config-dir DIR, not with --config FILE\n`);
+        return EXIT.usage;
+      }
+      return withConfig(run)(invocation);
+    }
+    if (values.config !== undefined) {
+      io.stderr.write(`hwc ${command}: give --config FILE or --config-dir DIR, not both\n`);
+      return EXIT.usage;
+    }
+    const { runBoard } = await import('./board/run-board.js');
+    return runBoard(
+      {
+        dir,
+        io,
+        ...(values.school !== undefined ? { school: values.school } : {}),
+        ...(values.concurrency !== undefined ? { concurrency: values.concurrency } : {}),
+      },
+      {
+        name: command,
+        pooled,
+        buffered: command !== 'run',
+        run: (file, own) => run(file, { ...invocation, io: own }),
+      },
+    );
+  };
+}
+
+async function status(invocation: Invocation): Promise<number> {
+  const { values, io } = invocation;
+  const options = { json: values.json ?? false, now: new Date() };
+  const { commandStatus, commandStatusDir } = await import('./commands/status.js');
+  const dir = values['config-dir'];
+  if (dir === undefined) return withConfigOrDir((config) => commandStatus(config, options, io))(invocation);
+  if (values.config !== undefined) {
+    io.stderr.write('hwc status: give --config FILE or --config-dir DIR, not both\n');
+    return EXIT.usage;
+  }
+  return commandStatusDir(
+    {
+      dir,
+      io,
+      ...(values.school !== undefined ? { school: values.school } : {}),
+      ...(values.concurrency !== undefined ? { concurrency: values.concurrency } : {}),
+    },
+    options,
+  );
 }
 
 function schedule(config: string, { values, io }: Invocation): Promise<number> | number {
@@ -276,28 +367,45 @@ function audit(config: string, invocation: Invocation): Promise<number> | number
   return auditReport(config, invocation);
 }
 
+/** The report of a config directory is one school's: --school names it (verify and prune may run for all). */
+const auditCommand: Command = (invocation) => {
+  const { values, rest, io } = invocation;
+  const report = rest[0] === undefined;
+  const schools = values['config-dir'] !== undefined && values.school === undefined;
+  if (report && schools) {
+    io.stderr.write('hwc audit: with --config-dir, name the school of the report with --school NAME\n');
+    return EXIT.usage;
+  }
+  return withConfigOrDir(audit)(invocation);
+};
+
 const COMMANDS: Record<string, Command> = {
-  check: withConfig(async (config, { values, io }) =>
-    (await checks()).commandCheck(
-      config,
-      { dryRun: values['dry-run'] ?? false, json: values.json ?? false },
-      io,
-    ),
+  check: withConfigOrDir(
+    async (config, { values, io }) =>
+      (await checks()).commandCheck(
+        config,
+        { dryRun: values['dry-run'] ?? false, json: values.json ?? false },
+        io,
+      ),
+    false,
   ),
-  run: withConfig(async (config, { values, io }) =>
-    (await checks()).commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+  run: withConfigOrDir(
+    async (config, { values, io }) =>
+      (await checks()).commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+    false,
   ),
-  schedule: withConfig(schedule),
-  doctor: withConfig(async (config, { values, io }) =>
+  schedule: withConfigOrDir(schedule),
+  doctor: withConfigOrDir(async (config, { values, io }) =>
     (await import('./commands/doctor/doctor.js')).commandDoctor(
       config,
       { sendTest: values['send-test'] ?? false, now: () => new Date() },
       io,
     ),
   ),
+  status,
   absent: withConfig(absent),
   parse,
-  audit: withConfig(audit),
+  audit: auditCommand,
   'privacy-check': async (invocation) => {
     const { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } = await privacy();
     // What to search for comes on standard input now, never on the command line (ps, shell history).

@@ -16,7 +16,7 @@ import {
 } from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
-import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
@@ -26,9 +26,10 @@ import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
-import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
+import { checkOutputOf, logDestination, writeCheckOutput, type CheckOutput } from './check-output.js';
 import { serviceHooks } from './service-manager.js';
 import { afterCheckProofOfLife } from './proof-of-life.js';
+import { monitoredCheck, schoolLogger, slotOf } from '../board/check-hooks.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -145,7 +146,18 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const output = checkOutputOf(io, options.json ?? false);
-  const logger = createLogger(logDestination(output));
+  const logger = schoolLogger(createLogger(logDestination(output)), io);
+  // In a config directory, the check waits for a place among the directory's concurrent checks.
+  return slotOf(io)(() => checkWithOutput(config, { ...options, output }, logger, io));
+}
+
+async function checkWithOutput(
+  config: LoadedConfig,
+  options: { dryRun: boolean; output: CheckOutput },
+  logger: Logger,
+  io: Io,
+): Promise<number> {
+  const { output } = options;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
   if (typeof lock === 'number') return lock;
@@ -155,7 +167,11 @@ export async function commandCheck(
     return EXIT.runError;
   }
   try {
-    const result = await checkOnce(wiring, config, options.dryRun);
+    const result = options.dryRun
+      ? await checkOnce(wiring, config, true)
+      : await monitoredCheck(config, { logger, store: wiring.store }, io, () =>
+          checkOnce(wiring, config, false),
+        );
     if (!options.dryRun) await afterCheckProofOfLife(wiring.deps, config, !(result instanceof Error));
     if (result instanceof Error) {
       if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
@@ -248,7 +264,7 @@ export async function commandRun(
 ): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
-  const logger = createLogger();
+  const logger = schoolLogger(createLogger(), io);
   const daemonLock = await daemonLockOrExplain(config, io);
   if (typeof daemonLock === 'number') return daemonLock;
   try {
@@ -279,6 +295,48 @@ async function daemonLockOrExplain(config: LoadedConfig, io: Io): Promise<Storag
     `hwc run: another hwc run (${attempt.heldBy ? `pid ${attempt.heldBy}` : 'pid unknown'}) already uses the storage directory ${config.storage}; stop it first (systemctl stop hwc-watcher)\n`,
   );
   return EXIT.locked;
+}
+
+/**
+ * One check of the daemon. The config is read again for each check, so that `hwc absent` and
+ * other edits take effect without a restart; an edit that breaks it is logged and the last good
+ * config is used.
+ */
+function daemonCheckOf(
+  configPath: string,
+  config: LoadedConfig,
+  io: Io,
+  logger: ReturnType<typeof createLogger>,
+  service: ReturnType<typeof serviceHooks>,
+  giveUp: (code: string) => void,
+): () => Promise<{ nextDueAt?: Date }> {
+  let current = config;
+  return async () => {
+    const fresh = await loadConfig(configPath, loadConfigDepsOf(io));
+    if ('config' in fresh) current = fresh.config;
+    else
+      logger.error(
+        { event: 'config', outcome: 'invalid' },
+        'the config file became invalid; using the last good one',
+      );
+    // A manual hwc check may be running beside the daemon: this check waits for it.
+    const lock = await checkLock(current, logger, io);
+    if (typeof lock === 'number') return {};
+    const wiring = wire(current, logger, { dryRun: false }, io);
+    try {
+      const result = await monitoredCheck(current, { logger, store: wiring.store }, io, () =>
+        checkOnce(wiring, current, false),
+      );
+      service.checked(!(result instanceof Error));
+      await afterCheckProofOfLife(wiring.deps, current, !(result instanceof Error));
+      if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
+      return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
+    } finally {
+      wiring.deps.mailer.close();
+      wiring.store.close();
+      lock.release();
+    }
+  };
 }
 
 async function runDaemon(
@@ -316,7 +374,6 @@ async function runDaemon(
     pruneExpiredAudit(store, config.auditKeepDays, systemClock.now(), logger);
   }
 
-  let current = config;
   let fatalCode: string | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -325,10 +382,16 @@ async function runDaemon(
     io.signals.once('SIGINT', resolve);
   });
   const service = serviceHooks({ env: io.env, logger, schedule: scheduleOf(config) });
-  const giveUp = (code: string) => {
-    fatalCode = code;
-    wake();
-  };
+  // Alone, a daemon that can neither check nor alarm exits, so that systemd's OnFailure= fires.
+  // In a config directory the process serves the other schools too: this school keeps trying at
+  // its next check, and hwc status and the ping report it.
+  const giveUp = io.board
+    ? () => undefined
+    : (code: string) => {
+        fatalCode = code;
+        wake();
+      };
+  const daemonCheck = daemonCheckOf(configPath, config, io, logger, service, giveUp);
   // node-cron is loaded by the daemon only, never by a single check.
   const { createDaemon } = await import('../daemon.js');
   const daemon = createDaemon({
@@ -345,32 +408,8 @@ async function runDaemon(
     alarmSentOn: () => store.getMeta('dead_man_sent_on'),
     sendDeadManAlarm: () => deadManAlarm(config, store, logger, systemClock),
     fatal: giveUp,
-    runCheck: async () => {
-      // The config is read again for each check, so that `hwc absent` and other edits take effect
-      // without a restart; an edit that breaks it is logged and the last good config is used.
-      const fresh = await loadConfig(configPath, { env: io.env, cwd: io.cwd });
-      if ('config' in fresh) current = fresh.config;
-      else
-        logger.error(
-          { event: 'config', outcome: 'invalid' },
-          'the config file became invalid; using the last good one',
-        );
-      // A manual hwc check may be running beside the daemon: this check waits for it.
-      const lock = await checkLock(current, logger, io);
-      if (typeof lock === 'number') return {};
-      const wiring = wire(current, logger, { dryRun: false }, io);
-      try {
-        const result = await checkOnce(wiring, current, false);
-        service.checked(!(result instanceof Error));
-        await afterCheckProofOfLife(wiring.deps, current, !(result instanceof Error));
-        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
-        return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
-      } finally {
-        wiring.deps.mailer.close();
-        wiring.store.close();
-        lock.release();
-      }
-    },
+    // In a config directory, each check waits for a place among the directory's concurrent checks.
+    runCheck: () => slotOf(io)(daemonCheck),
   });
   await daemon.start();
   service.ready();

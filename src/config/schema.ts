@@ -26,6 +26,7 @@ import {
 } from './formats.js';
 import { server } from './server-schema.js';
 import { proofOfLifeOf, proofOfLifeSchema } from './proof-of-life-schema.js';
+import { monitoringSchema } from './monitoring-schema.js';
 import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
@@ -337,6 +338,7 @@ export const topLevelFields = {
     .transform((a) => a?.keep ?? parseDurationDays(DEFAULTS.auditKeep) ?? 0),
   allowPlaintextPassword: bool('').optional(),
   proofOfLife: proofOfLifeSchema,
+  monitoring: monitoringSchema,
 };
 
 export const configSchema = z.strictObject(topLevelFields, {
@@ -373,5 +375,6 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     storage: o.storage,
     auditKeepDays: o.audit,
     ...(proofOfLifeOf(o.proofOfLife) ? { proofOfLife: proofOfLifeOf(o.proofOfLife) } : {}),
+    ...(o.monitoring !== undefined ? { monitoring: o.monitoring } : {}),
   };
 }

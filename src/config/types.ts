@@ -76,6 +76,17 @@ export interface PrivacyContact {
   email?: string;
 }
 
+/** How a push-monitoring service expects its pings (src/adapters/ping.ts). */
+export type MonitoringStyle = 'healthchecks' | 'uptime-kuma';
+
+export interface MonitoringConfig {
+  /** May hold `{school}`, replaced by the school's name in a config directory. */
+  pingUrl: string;
+  style: MonitoringStyle;
+  /** Healthchecks only: also ping `<url>/start` when a check begins. */
+  pingStart: boolean;
+}
+
 export interface Config {
   school: string;
   timezone: string;
@@ -102,6 +113,8 @@ export interface Config {
   /** As written in the file; loadConfig makes it absolute against the config file's directory. */
   storage: string;
   auditKeepDays: number;
+  /** Push monitoring after each check; absent: none. */
+  monitoring?: MonitoringConfig;
 }
 
 export interface ResolvedTlsConfig extends TlsConfig {
