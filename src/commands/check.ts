@@ -3,7 +3,8 @@ import type { CheckDeps } from '../check/context.js';
 import { guardedCheck } from '../check/watchdog.js';
 import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
-import { createDaemon } from '../daemon.js';
+import { createDaemon, type DaemonService } from '../daemon.js';
+import { linkService } from './link-service.js';
 import { mailParser } from '../adapters/mail-parser.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
@@ -58,6 +59,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       contacts: { primary: config.contacts.primary, backup: config.contacts.backup },
       primaryAbsent: config.contacts.primary.absent,
       notify: config.notify,
+      ...linkSettings(config),
       escalateAfterMs: config.escalateAfterMs,
       purgeAfterMs: config.purgeAfterMs,
       schedule: checkScheduleSettings(config),
@@ -71,10 +73,28 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     clock: systemClock,
     logger,
     parser: mailParser,
+    linkTokens: store.linkTokens(),
     // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
     ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
+}
+
+/** Link mode: the page's address and which roles it asks for a PIN (src/web/). */
+function linkSettings(config: LoadedConfig): Pick<CheckDeps['settings'], 'deliver' | 'link'> {
+  if (config.deliver !== 'link' || !config.web) return {};
+  const pinRoles = (['primary', 'backup'] as const).filter((role) => config.web?.pins[role]);
+  return { deliver: 'link', link: { baseUrl: config.web.baseUrl, pinRoles } };
+}
+
+function linkDaemonOptions(
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+  fatal: (code: string) => void,
+): { services?: DaemonService[]; checkAtStart?: boolean } {
+  const service = linkService(config, store, logger, fatal);
+  return service ? { services: [service], checkAtStart: true } : {};
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
@@ -328,6 +348,11 @@ async function runDaemon(
       fatalCode = code;
       wake();
     },
+    // Link mode: the page runs beside the checks, and a waiting signal gets its link at once.
+    ...linkDaemonOptions(config, store, logger, (code) => {
+      fatalCode = code;
+      wake();
+    }),
     runCheck: async () => {
       // The config is read again for each check, so that `hwc absent` and other edits take effect
       // without a restart; an edit that breaks it is logged and the last good config is used.

@@ -25,6 +25,7 @@ import {
   splitDateRange,
 } from './formats.js';
 import { server } from './server-schema.js';
+import { deliverField, toWebConfig, webSchema } from './web-schema.js';
 import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
@@ -282,6 +283,8 @@ export const topLevelFields = {
     .enum(['both', 'escalate'], { error: expecting('both or escalate', '') })
     .optional()
     .transform((v): NotifyMode => v ?? DEFAULTS.notify),
+  deliver: deliverField,
+  web: webSchema,
   schedule,
   escalateAfter: durationMs('20m', {
     missing:
@@ -362,6 +365,8 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     contacts: o.contacts,
     ...(o.privacyContact !== undefined ? { privacyContact: privacyContactOf(o.privacyContact) } : {}),
     notify: o.notify,
+    deliver: o.deliver,
+    ...(o.web ? { web: toWebConfig(o.web) as NonNullable<Config['web']> } : {}),
     schedule: o.schedule,
     escalateAfterMs: o.escalateAfter,
     purgeAfterMs: o.purgeAfter,
