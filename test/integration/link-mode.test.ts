@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +9,11 @@ import { startHwc, type RunningHwc } from '../support/daemon.js';
 import { CANARY, createSchool, signalMail, textOf, type School } from '../support/school.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { canaryInMailboxes, freePort, LINK_PATTERN } from '../support/link-mode.js';
-import { DATABASE_FILE } from '../../src/adapters/sqlite-store.js';
+import { DATABASE_FILE, SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { startLinkServer } from '../../src/web/link-server.js';
+import type { LinkActionDeps } from '../../src/web/link-actions.js';
+import { networkInterfaces } from 'node:os';
+import { randomBytes } from 'node:crypto';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -36,13 +40,17 @@ interface LinkSchool {
 }
 
 /** A school in link mode whose signal was waiting before `hwc run` started. */
-async function linkSchool(id: string, web: Record<string, unknown> = {}): Promise<LinkSchool> {
+async function linkSchool(
+  id: string,
+  web: Record<string, unknown> = {},
+  notify = 'escalate',
+): Promise<LinkSchool> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const s = await createSchool({
     deliver: 'link',
     web: { listen: `127.0.0.1:${port}`, baseUrl: base, maxReveals: 3, ...web },
-    notify: 'escalate',
+    notify,
     escalateAfter: '1h',
     schedule: { checks: ['23:59'], days: EVERY_DAY, deadline: '23:59' },
   });
@@ -223,5 +231,125 @@ describe('the link mode end to end (real Dovecot and Postfix, Chromium)', () => 
       await nothingLeft(s, hwc);
     },
     120_000,
+  );
+});
+
+/** A form post as a script would send it, without a browser. */
+function post(link: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+const tokenOf = (link: string): string => link.slice(link.lastIndexOf('/') + 1);
+
+/** A non-loopback address of this machine, if it has one. */
+function outsideAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) return info.address;
+  }
+  return undefined;
+}
+
+describe('the link tokens (real mail stack, plain HTTP requests)', () => {
+  it('when tokens are guessed, mixed up, overused or reused after the purge, then no page shows the child and the wrong ones are slowed down and counted', async () => {
+    const { s, hwc, base } = await linkSchool('link-tokens-1@veiligthuis.test', {}, 'both');
+    let primaryLink = '';
+    try {
+      const primary = await linkIn(s.zorg);
+      const backup = await linkIn(s.backup);
+      primaryLink = primary;
+
+      // Another contact's token in the body: the form does not belong to this link.
+      const mixed = await post(primary, { t: tokenOf(backup), action: 'reveal' });
+      expect(mixed.status).toBe(400);
+      expect(await mixed.text()).not.toContain(CANARY.name);
+      // The backup's token is bound to the backup: it cannot hand on, and with notify: both nobody can.
+      const handOn = await post(backup, { t: tokenOf(backup), action: 'hand-on' });
+      expect(handOn.status).toBe(409);
+      expect(signalRow(s).handed_on_at).toBeNull();
+
+      // Too many reveals: maxReveals is 3.
+      for (let i = 0; i < 3; i += 1) {
+        const shown = await post(backup, { t: tokenOf(backup), action: 'reveal' });
+        expect(shown.status).toBe(200);
+        expect(await shown.text()).toContain(CANARY.name);
+      }
+      const fourth = await post(backup, { t: tokenOf(backup), action: 'reveal' });
+      expect(fourth.status).toBe(429);
+      expect(await fourth.text()).not.toContain(CANARY.name);
+
+      // A guessed token of the right form opens nothing.
+      const guess = `${base}/s/${randomBytes(32).toString('base64url')}`;
+      for (const answer of [await fetch(guess), await post(guess, { t: tokenOf(guess), action: 'reveal' })]) {
+        expect(answer.status).toBe(404);
+        expect(await answer.text()).not.toContain(CANARY.name);
+      }
+
+      const confirmed = await post(primary, { t: tokenOf(primary), action: 'confirm' });
+      expect(confirmed.status).toBe(200);
+      await waitForPurge(s);
+      // Reused after the purge: only that it was handled, for both contacts' links.
+      for (const link of [primary, backup]) {
+        const again = await post(link, { t: tokenOf(link), action: 'reveal' });
+        expect(again.status).toBe(410);
+        const html = await again.text();
+        expect(html).toContain('afgehandeld');
+        expect(html).not.toContain(CANARY.name);
+      }
+
+      // Guessing on: after ten wrong tokens this peer is refused for a while.
+      for (let i = 0; i < 10; i += 1) await fetch(`${base}/s/${randomBytes(32).toString('base64url')}`);
+      expect((await fetch(guess)).status).toBe(429);
+    } finally {
+      expect((await hwc.stop()).code).toBe(0);
+    }
+    const store = SqliteStore.open(s.install.storage);
+    try {
+      const refused = store
+        .rows()
+        .filter((row) => row.data.event === 'link-refused')
+        .reduce((sum, row) => sum + Number(row.data.count), 0);
+      expect(refused).toBeGreaterThanOrEqual(10);
+      // The database holds hashes: no token of the links appears in it.
+      expect(
+        readFileSync(join(s.install.storage, DATABASE_FILE)).includes(Buffer.from(tokenOf(primaryLink))),
+      ).toBe(false);
+    } finally {
+      store.close();
+    }
+    await nothingLeft(s, hwc);
+  }, 120_000);
+
+  const outside = outsideAddress();
+  it.skipIf(!outside)(
+    'when the page is served without TLS and fetched from off loopback, then it refuses and shows nothing',
+    async () => {
+      // The route is never reached: the refusal comes before any token is looked at.
+      const allowed: Record<string, unknown> = {
+        clock: { now: () => new Date() },
+        store: SqliteStore.inMemory(),
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      };
+      const deps = new Proxy(allowed, {
+        get: (target, name: string) => {
+          if (name in target) return target[name];
+          throw new Error(`the page must not be looked at (${name})`);
+        },
+      }) as unknown as LinkActionDeps;
+      const server = await startLinkServer(deps, { host: '0.0.0.0', port: 0 });
+      try {
+        const answer = await fetch(
+          `http://${outside}:${server.port}/s/${randomBytes(32).toString('base64url')}`,
+        );
+        expect(answer.status).toBe(403);
+        expect(await answer.text()).toContain('Alleen via HTTPS');
+        expect(answer.headers.get('cache-control')).toBe('no-store');
+      } finally {
+        await server.close();
+      }
+    },
   );
 });
