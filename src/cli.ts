@@ -10,6 +10,7 @@ import { commandParse } from './commands/parse.js';
 import { commandAbsent } from './commands/absent.js';
 import { commandSchedule } from './commands/schedule.js';
 import { commandDoctor } from './commands/doctor/doctor.js';
+import { commandPinHash } from './commands/pin-hash.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 
@@ -39,6 +40,8 @@ Usage:
   hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
   hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
                                         read from standard input, one per line (not shown as typed)
+  hwc pin-hash                          read a PIN for the link page from standard input (not
+                                        shown as typed) and print its hash for web.pins.<role>
   hwc --help | --version
 
 Exit codes:
@@ -124,6 +127,11 @@ const COMMAND_OPTIONS: Record<
       out: 'write the report to this file (mode 0644) instead of stdout',
       'expect-head': 'verify only: a head hash from an earlier report that must still be in the chain',
     },
+  },
+  'pin-hash': {
+    options: [],
+    usage: 'hwc pin-hash   (the PIN on standard input; prints the line for web.pins.primary or .backup)',
+    about: {},
   },
   'privacy-check': {
     options: ['config', 'name', 'date'],
@@ -285,6 +293,7 @@ const COMMANDS: Record<string, Command> = {
   absent: withConfig(absent),
   parse,
   audit: withConfig(audit),
+  'pin-hash': ({ io }) => commandPinHash(io),
   'privacy-check': (invocation) => {
     // What to search for comes on standard input now, never on the command line (ps, shell history).
     if (invocation.values.name || invocation.values.date) {

@@ -253,3 +253,29 @@ describe('the link tokens', () => {
     store.close();
   });
 });
+
+describe('hwc pin-hash', () => {
+  it('when a PIN comes on standard input, then it prints a hash that verifies, and a PIN that is no PIN is refused', async () => {
+    const { Readable } = await import('node:stream');
+    const { main } = await import('../../src/cli.js');
+    const run = async (input: string) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['pin-hash'], {
+        env: {},
+        cwd: '/',
+        stdin: Readable.from([input]),
+        stdout: { write: (c: string) => (stdout += c) },
+        stderr: { write: (c: string) => (stderr += c) },
+        signals: { once: () => undefined },
+      });
+      return { code, stdout, stderr };
+    };
+    const ok = await run('2468\n');
+    expect(ok.code).toBe(0);
+    expect(await verifyPin('2468', ok.stdout.trim())).toBe(true);
+    const bad = await run('abc\n');
+    expect(bad.code).toBe(64);
+    expect(bad.stdout).toBe('');
+  });
+});
