@@ -353,3 +353,27 @@ describe('the link tokens (real mail stack, plain HTTP requests)', () => {
     },
   );
 });
+
+describe('hwc doctor in link mode', () => {
+  it('when web.baseUrl answers with the page, then doctor says OK; when nothing listens there, it warns and names the fix', async () => {
+    const { webFinding } = await import('../../src/commands/doctor/web-check.js');
+    const store = SqliteStore.inMemory();
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const deps = { clock: { now: () => new Date() }, store, logger: silent } as unknown as LinkActionDeps;
+    const server = await startLinkServer(deps, { host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      expect(await webFinding(`${base}/healthz`, base)).toEqual({
+        status: 'OK',
+        what: 'web page',
+        line: `${base} answers`,
+      });
+    } finally {
+      await server.close();
+      store.close();
+    }
+    const down = await webFinding(`${base}/healthz`, base);
+    expect(down.status).toBe('WARN');
+    expect(down.line).toMatch(/does not answer \(ECONNREFUSED\).*start hwc run/);
+  });
+});
