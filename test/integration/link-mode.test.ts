@@ -377,3 +377,61 @@ describe('hwc doctor in link mode', () => {
     expect(down.line).toMatch(/does not answer \(ECONNREFUSED\).*start hwc run/);
   });
 });
+
+describe('the link page over HTTPS', () => {
+  it('when web.tls gives a certificate, then the page is served over TLS with HSTS, and a client that does not trust it gets nothing', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { request } = await import('node:https');
+    const dir = mkdtempSync(join(tmpdir(), 'hwc-link-tls-'));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const store = SqliteStore.inMemory();
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const deps = { clock: { now: () => new Date() }, store, logger: silent } as unknown as LinkActionDeps;
+    const tls = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+    const server = await startLinkServer(deps, { host: '127.0.0.1', port: 0, tls });
+    const get = (ca?: string) =>
+      new Promise<{ status: number; hsts: string | undefined }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: server.port, path: '/healthz', ...(ca ? { ca } : {}) },
+          (res) => {
+            res.resume();
+            resolve({
+              status: res.statusCode ?? 0,
+              hsts: res.headers['strict-transport-security'] as string | undefined,
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get(tls.cert)).toEqual({ status: 200, hsts: 'max-age=31536000' });
+      await expect(get()).rejects.toThrow(/self.signed|certificate/i);
+    } finally {
+      await server.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
