@@ -34,6 +34,8 @@ Usage:
                                         absences today, last error, audit head; exit 1 if not well
   hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
                                         read from standard input, one per line (not shown as typed)
+  hwc pin-hash                          read a PIN for the link page from standard input (not
+                                        shown as typed) and print its hash for web.pins.<role>
   hwc --help | --version
 
   check, run, status, doctor, schedule and audit also take --config-dir DIR instead of --config:
@@ -131,6 +133,11 @@ const COMMAND_OPTIONS: Record<
     options: ['config', 'json', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc status --config FILE | --config-dir DIR [--school NAME] [--json]',
     about: { json: 'a JSON list, one entry per school' },
+  },
+  'pin-hash': {
+    options: [],
+    usage: 'hwc pin-hash   (the PIN on standard input; prints the line for web.pins.primary or .backup)',
+    about: {},
   },
   'privacy-check': {
     options: ['config', 'name', 'date'],
@@ -406,6 +413,7 @@ const COMMANDS: Record<string, Command> = {
   absent: withConfig(absent),
   parse,
   audit: auditCommand,
+  'pin-hash': async ({ io }) => (await import('./commands/pin-hash.js')).commandPinHash(io),
   'privacy-check': async (invocation) => {
     const { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } = await privacy();
     // What to search for comes on standard input now, never on the command line (ps, shell history).

@@ -6,6 +6,7 @@ import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '.
 import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
 import type { ContactRole } from '../core/vocabulary.js';
 import { prepareStorageDir } from './storage-dir.js';
+import { SqliteLinkTokens } from './link-tokens.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 
@@ -70,6 +71,16 @@ const MIGRATIONS: readonly string[] = [
   // The folder a signal was found in, when not INBOX (a spam filter filed it under \Junk): its
   // UID and UIDVALIDITY are that folder's. NULL, as in every row written before, is INBOX.
   `ALTER TABLE signals ADD COLUMN folder TEXT;`,
+  // Link mode (src/web/): when the primary contact handed the signal on, and the link tokens,
+  // each stored only as its SHA-256, bound to one signal and one role (src/adapters/link-tokens.ts).
+  `ALTER TABLE signals ADD COLUMN handed_on_at TEXT;
+   CREATE TABLE link_tokens (
+     hash TEXT PRIMARY KEY,
+     signal_key TEXT NOT NULL,
+     role TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     reveals INTEGER NOT NULL DEFAULT 0
+   );`,
 ];
 
 interface AuditHead {
@@ -99,6 +110,7 @@ interface SignalRow {
   needs_review: number;
   children: number;
   folder: string | null;
+  handed_on_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -185,9 +197,14 @@ export class SqliteStore implements StateStore, AuditLog {
   putSignal(record: SignalRecord): void {
     this.db
       .prepare(
-        `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
+        // Columns named, so that the order in which migrations added them does not matter.
+        `INSERT INTO signals (key, uid_validity, uid, received_at, notified_primary_at, notified_backup_at,
+           refused_primary_at, refused_backup_at, acknowledged_at, mdn_sent_at, confirmed_at, confirmed_by,
+           escalated_at, escalation_reason, reminder_sent_at, purged_at, purge_verified, needs_review, children,
+           folder, handed_on_at)
+         VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder)
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @handed_on_at)
          ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
@@ -195,7 +212,8 @@ export class SqliteStore implements StateStore, AuditLog {
            confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by,
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
-           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children`,
+           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
+           handed_on_at = excluded.handed_on_at`,
       )
       .run(toRow(record));
   }
@@ -267,6 +285,11 @@ export class SqliteStore implements StateStore, AuditLog {
     }));
   }
 
+  /** The link mode's tokens, in the same database (src/adapters/link-tokens.ts). */
+  linkTokens(): SqliteLinkTokens {
+    return new SqliteLinkTokens(this.db);
+  }
+
   /** Runs `work` in one transaction, so that a workflow row and its audit row land together. */
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
@@ -302,6 +325,7 @@ function toRow(record: SignalRecord): SignalRow {
     needs_review: Number(record.needsReview),
     children: record.children,
     folder: orNull(record.folder),
+    handed_on_at: orNull(record.handedOnAt),
   };
 }
 
@@ -330,6 +354,7 @@ function fromRow(row: SignalRow): SignalRecord {
     escalatedAt: orUndefined(row.escalated_at),
     escalationReason: orUndefined(row.escalation_reason) as SignalRecord['escalationReason'],
     reminderSentAt: orUndefined(row.reminder_sent_at),
+    handedOnAt: orUndefined(row.handed_on_at),
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
   };

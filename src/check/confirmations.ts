@@ -38,7 +38,12 @@ export async function settleRepliesAndBounces(
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
-      const outcome = recordConfirmation(deps, decision, deps.clock.now());
+      // In link mode a reply proves nobody saw the child's name (it may say the link did not
+      // open): it does not count, a person looks, and escalation goes on; the page confirms.
+      const outcome =
+        deps.settings.deliver === 'link'
+          ? 'not-counted'
+          : recordConfirmation(deps, decision, deps.clock.now());
       if (outcome === 'recorded') counts.confirmations += 1;
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
       // A reply that does not count (from a contact who was not sent it, or about a signal we do
@@ -51,9 +56,11 @@ export async function settleRepliesAndBounces(
   return setAside;
 }
 
-function recordConfirmation(
-  deps: CheckDeps,
-  decision: Extract<MessageDecision, { action: 'confirmation' }>,
+export function recordConfirmation(
+  deps: Pick<CheckDeps, 'store' | 'logger'>,
+  decision: Pick<Extract<MessageDecision, { action: 'confirmation' }>, 'key' | 'role'> & {
+    proof: 'code' | 'authenticated' | 'link';
+  },
   now: Date,
 ): 'recorded' | 'already-confirmed' | 'not-counted' {
   const { store } = deps;

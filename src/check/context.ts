@@ -14,7 +14,15 @@ import type {
 import type { MessageDecision, SignalPolicy } from '../core/decide.js';
 import { deadlineFor, isWithin, localDate } from '../core/schedule.js';
 import type { SchoolIdentity } from '../core/compose.js';
-import type { Contact, ContactRole, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+import type {
+  Contact,
+  ContactRole,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
+import type { LinkTokens } from '../core/link-token.js';
 import type { CheckCounts } from '../core/audit-entry.js';
 import type { ReceivingServer } from '../core/trust.js';
 
@@ -29,6 +37,10 @@ export interface CheckSettings {
   /** Days on which the primary contact is away: the backup is told instead. */
   primaryAbsent: DateRange[];
   notify: NotifyMode;
+  /** `link`: notifications hold only a link to the page (src/web/); absent means `mail`. */
+  deliver?: DeliverMode;
+  /** Link mode: where the page is reached, and which roles it asks for a PIN. */
+  link?: { baseUrl: string; pinRoles: ContactRole[] };
   escalateAfterMs: number;
   purgeAfterMs: number;
   schedule: { checks: string[]; days: Weekday[]; deadline: string };
@@ -46,6 +58,8 @@ export interface CheckDeps {
   clock: Clock;
   logger: Logger;
   parser: MailParser;
+  /** Link mode: the tokens of the links in the notifications. */
+  linkTokens?: LinkTokens;
   /** Called at each step boundary; the fault-injection tests kill the process here. */
   onStep?: (step: string) => void;
 }
@@ -116,6 +130,7 @@ export function policyFor(settings: CheckSettings, record: SignalRecord, now: Da
     purgeAfterMs: settings.purgeAfterMs,
     deadline: deadlineFor(new Date(record.receivedAt), schedule, settings.schedule.deadline),
     primaryAbsent: isPrimaryAbsent(settings, now),
+    ...(settings.deliver ? { deliver: settings.deliver } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { confirmationCode, ownMessageId, ownMessageIds, referenceOf } from '../c
 import { MailerError } from '../core/errors.js';
 import { save, type CheckContext, type SignalInProgress } from './context.js';
 import { finishSignal, purge } from './purge.js';
+import { linkNotification, linkReminder } from './link-mail.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
 
 /** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
@@ -33,20 +34,21 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   const { classified, record } = signal;
   const secret = deps.store.secret();
   const result = await deps.mailer.send(
-    composeNotification({
-      identity: ctx.identity,
-      contact: deps.settings.contacts[step.role],
-      role: step.role,
-      children: classified.children,
-      receivedAt: new Date(record.receivedAt),
-      reference: referenceOf(signal.key),
-      confirmationCode: confirmationCode(secret, signal.key, step.role),
-      messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
-      needsReview: classified.needsReview,
-      reviewReasons: classified.reasons,
-      ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
-      ...(step.escalation ? { escalation: step.escalation } : {}),
-    }),
+    linkNotification(ctx, signal, step.role, step.escalation) ??
+      composeNotification({
+        identity: ctx.identity,
+        contact: deps.settings.contacts[step.role],
+        role: step.role,
+        children: classified.children,
+        receivedAt: new Date(record.receivedAt),
+        reference: referenceOf(signal.key),
+        confirmationCode: confirmationCode(secret, signal.key, step.role),
+        messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
+        needsReview: classified.needsReview,
+        reviewReasons: classified.reasons,
+        ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
+        ...(step.escalation ? { escalation: step.escalation } : {}),
+      }),
   );
   // The one moment when a notification went out but is not recorded yet (the disk-full test).
   ctx.step(`sent-notify-${step.role}`);
@@ -131,14 +133,16 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
   const { deps } = ctx;
   for (const role of ['primary', 'backup'] as const) {
     if (!signal.record.notified[role]) continue;
+    const messageId = `hwc.remind.${randomUUID()}@${ctx.domain}`;
     const result = await deps.mailer.send(
-      composeReminder({
-        identity: ctx.identity,
-        contact: deps.settings.contacts[role],
-        reference: referenceOf(signal.key),
-        at: now,
-        messageId: `hwc.remind.${randomUUID()}@${ctx.domain}`,
-      }),
+      linkReminder(ctx, signal, role, now, messageId) ??
+        composeReminder({
+          identity: ctx.identity,
+          contact: deps.settings.contacts[role],
+          reference: referenceOf(signal.key),
+          at: now,
+          messageId,
+        }),
     );
     // Deferred: not recorded as reminded, so the next check reminds again.
     if (outcomeOf(result) === 'deferred') throw deferredError('reminder');

@@ -4,6 +4,7 @@ import { guardedCheck } from '../check/watchdog.js';
 import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
 import { lazyMailParser } from '../adapters/lazy-mail-parser.js';
+import type { DaemonService } from '../daemon.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
@@ -60,6 +61,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       contacts: { primary: config.contacts.primary, backup: config.contacts.backup },
       primaryAbsent: config.contacts.primary.absent,
       notify: config.notify,
+      ...linkSettings(config),
       escalateAfterMs: config.escalateAfterMs,
       purgeAfterMs: config.purgeAfterMs,
       schedule: checkScheduleSettings(config),
@@ -73,10 +75,31 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     clock: systemClock,
     logger,
     parser: lazyMailParser,
+    linkTokens: store.linkTokens(),
     // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
     ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
+}
+
+/** Link mode: the page's address and which roles it asks for a PIN (src/web/). */
+function linkSettings(config: LoadedConfig): Pick<CheckDeps['settings'], 'deliver' | 'link'> {
+  if (config.deliver !== 'link' || !config.web) return {};
+  const pinRoles = (['primary', 'backup'] as const).filter((role) => config.web?.pins[role]);
+  return { deliver: 'link', link: { baseUrl: config.web.baseUrl, pinRoles } };
+}
+
+async function linkDaemonOptions(
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+  fatal: (code: string) => void,
+): Promise<{ services?: DaemonService[]; checkAtStart?: boolean }> {
+  // The page's modules (and mailparser, for the reveal) load only in link mode.
+  if (config.deliver !== 'link') return {};
+  const { linkService } = await import('./link-service.js');
+  const service = linkService(config, store, logger, fatal);
+  return service ? { services: [service], checkAtStart: true } : {};
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
@@ -410,6 +433,11 @@ async function runDaemon(
     fatal: giveUp,
     // In a config directory, each check waits for a place among the directory's concurrent checks.
     runCheck: () => slotOf(io)(daemonCheck),
+    // Link mode: the page runs beside the checks, and a waiting signal gets its link at once.
+    ...(await linkDaemonOptions(config, store, logger, (code) => {
+      fatalCode = code;
+      wake();
+    })),
   });
   await daemon.start();
   service.ready();

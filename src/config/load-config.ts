@@ -12,6 +12,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { parseConfig } from './parse-config.js';
 import { Secret } from './secret.js';
 import type {
+  WebConfig,
   Config,
   ResolvedConfig,
   ResolvedServerConfig,
@@ -72,8 +73,15 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
     imap,
     smtp,
     storage: resolve(configDir, parsed.config.storage),
+    ...(parsed.config.web ? { web: resolveWebPaths(parsed.config.web, configDir) } : {}),
   };
   return { config, warnings: [...yaml.warnings, ...parsed.warnings] };
+}
+
+/** The page's certificate and key, relative to the config file like every other path; read by `hwc run`. */
+function resolveWebPaths(web: WebConfig, configDir: string): WebConfig {
+  if (!web.tls || web.tls === 'proxy') return web;
+  return { ...web, tls: { cert: resolve(configDir, web.tls.cert), key: resolve(configDir, web.tls.key) } };
 }
 
 /** The school's data over the directory's defaults; an unreadable defaults file fails every school. */

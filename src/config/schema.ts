@@ -27,6 +27,7 @@ import {
 import { server } from './server-schema.js';
 import { proofOfLifeOf, proofOfLifeSchema } from './proof-of-life-schema.js';
 import { monitoringSchema } from './monitoring-schema.js';
+import { deliverField, toWebConfig, webSchema } from './web-schema.js';
 import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
@@ -284,6 +285,8 @@ export const topLevelFields = {
     .enum(['both', 'escalate'], { error: expecting('both or escalate', '') })
     .optional()
     .transform((v): NotifyMode => v ?? DEFAULTS.notify),
+  deliver: deliverField,
+  web: webSchema,
   schedule,
   escalateAfter: durationMs('20m', {
     missing:
@@ -366,6 +369,8 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     contacts: o.contacts,
     ...(o.privacyContact !== undefined ? { privacyContact: privacyContactOf(o.privacyContact) } : {}),
     notify: o.notify,
+    deliver: o.deliver,
+    ...(o.web ? { web: toWebConfig(o.web) as NonNullable<Config['web']> } : {}),
     schedule: o.schedule,
     escalateAfterMs: o.escalateAfter,
     purgeAfterMs: o.purgeAfter,

@@ -5,10 +5,24 @@
 import type { Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
 import type { ReceivingServer } from '../core/trust.js';
-import type { ContactWithAbsence, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+import type {
+  ContactRole,
+  ContactWithAbsence,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
 import type { Secret } from './secret.js';
 
-export type { Contact, ContactWithAbsence, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+export type {
+  Contact,
+  ContactWithAbsence,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
 
 /** Where a password comes from. `plaintext` exists only with `allowPlaintextPassword: true`. */
 export type SecretRef = { env: string } | { file: string } | { credential: string } | { plaintext: Secret };
@@ -87,6 +101,18 @@ export interface MonitoringConfig {
   pingStart: boolean;
 }
 
+/** The link mode's page (see src/config/web-schema.ts and src/web/). */
+export interface WebConfig {
+  listen: { host: string; port: number };
+  /** Without a trailing slash. */
+  baseUrl: string;
+  /** A certificate and key (paths, absolute after loadConfig), or `proxy`: TLS ends at a proxy on this machine. */
+  tls?: 'proxy' | { cert: string; key: string };
+  /** scrypt hashes of the contacts' PINs (src/core/pin-hash.ts). */
+  pins: Partial<Record<ContactRole, string>>;
+  maxReveals: number;
+}
+
 export interface Config {
   school: string;
   timezone: string;
@@ -103,6 +129,8 @@ export interface Config {
   /** The weekly mail and the self-test (proof-of-life-schema.ts); absent when both are off. */
   proofOfLife?: import('./proof-of-life-schema.js').ProofOfLifeConfig;
   notify: NotifyMode;
+  deliver: DeliverMode;
+  web?: WebConfig;
   schedule: Schedule;
   escalateAfterMs: number;
   purgeAfterMs: number;

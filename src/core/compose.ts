@@ -67,11 +67,12 @@ export interface NotificationInput {
   escalation?: EscalationReason;
 }
 
-const ESCALATION_NL: Record<EscalationReason, string> = {
+export const ESCALATION_NL: Record<EscalationReason, string> = {
   absent: 'de eerste contactpersoon is vandaag afwezig',
   unreachable: 'de melding kon niet bij de eerste contactpersoon worden afgeleverd',
   'no-confirmation': 'de eerste contactpersoon heeft de melding niet op tijd bevestigd',
   deadline: 'de melding was bij het begin van de lessen nog niet bevestigd',
+  'handed-on': 'de eerste contactpersoon heeft aangegeven de melding vandaag niet te kunnen oppakken',
 };
 
 export function composeNotification(input: NotificationInput): OutgoingMail {

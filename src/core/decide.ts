@@ -1,5 +1,5 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
-import type { ContactRole, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
+import type { ContactRole, DeliverMode, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
 import {
   containsCode,
   findOwnMail,
@@ -232,6 +232,7 @@ export type SignalProgress = Pick<
   | 'confirmedAt'
   | 'reminderSentAt'
   | 'purgedAt'
+  | 'handedOnAt'
 >;
 
 export interface SignalPolicy {
@@ -241,6 +242,8 @@ export interface SignalPolicy {
   /** The first school-day deadline (schedule.deadline) at or after the signal was received. */
   deadline: Date;
   primaryAbsent: boolean;
+  /** `link`: the notifications hold no child data, so only a confirmation (or purgeAfter) ends the wait. */
+  deliver?: DeliverMode;
 }
 
 export type SignalStep =
@@ -308,6 +311,7 @@ export function nextSignalStep(
   if (pastHardLimit) return { step: 'purge', why: 'hard-limit' };
   if (!notifiedAnyone)
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
+  if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline);
   if (policy.mode === 'both') return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
@@ -323,6 +327,26 @@ export function nextSignalStep(
   return { step: 'wait', until: new Date(Math.min(...due.filter((d) => d > t))) };
 }
 
+/**
+ * Link mode: a notification only points to the page, so neither "told both" nor "escalation
+ * complete" means that a person saw the child's name; the signal stays until someone confirms on
+ * the page (or by reply), and otherwise until purgeAfter, with the reminder at the deadline.
+ */
+function linkStep(
+  progress: SignalProgress,
+  policy: SignalPolicy,
+  t: number,
+  pastDeadline: boolean,
+): SignalStep {
+  if (progress.confirmedAt) return { step: 'purge', why: 'confirmed' };
+  if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
+  const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];
+  const backupOpen = !progress.notified.backup && !progress.refused.backup;
+  if (policy.mode === 'escalate' && progress.notified.primary && backupOpen)
+    due.push(at(progress.notified.primary) + policy.escalateAfterMs);
+  return { step: 'wait', until: new Date(Math.min(...due.filter((d) => d > t))) };
+}
+
 function escalationReason(
   progress: SignalProgress,
   policy: SignalPolicy,
@@ -331,6 +355,7 @@ function escalationReason(
 ): EscalationReason | undefined {
   if (policy.primaryAbsent) return 'absent';
   if (progress.refused.primary) return 'unreachable';
+  if (progress.handedOnAt) return 'handed-on';
   if (progress.notified.primary && t >= at(progress.notified.primary) + policy.escalateAfterMs) {
     return 'no-confirmation';
   }

@@ -146,6 +146,8 @@ export interface SignalRecord {
   escalatedAt?: string;
   escalationReason?: EscalationReason;
   reminderSentAt?: string;
+  /** Link mode: when the primary contact said on the page that they cannot act today. */
+  handedOnAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
   needsReview: boolean;

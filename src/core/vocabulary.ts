@@ -17,6 +17,9 @@ export interface DateRange {
 /** `both`: notify both contacts at once; `escalate`: the backup only when the primary cannot act. */
 export type NotifyMode = 'both' | 'escalate';
 
+/** `mail`: the notification holds the child's data; `link`: only a link to a page that shows it once. */
+export type DeliverMode = 'mail' | 'link';
+
 /** Someone the school writes to about a signal. */
 export interface Contact {
   name: string;
@@ -31,7 +34,13 @@ export interface ContactWithAbsence extends Contact {
 export type ContactRole = 'primary' | 'backup';
 
 /** Why a notification goes to the backup contact. */
-export type EscalationReason = 'absent' | 'unreachable' | 'no-confirmation' | 'deadline';
+export type EscalationReason =
+  | 'absent'
+  | 'unreachable'
+  | 'no-confirmation'
+  | 'deadline'
+  /** The primary contact said on the link page that they cannot act on it today. */
+  | 'handed-on';
 
 /** Why a message was left for a person. */
 export type SetAsideReason =

@@ -27,6 +27,7 @@ describe('the signals table and its folder', () => {
       store.close();
       // Turn the file back into the first schema, as a database from before this release is.
       const db = new Database(join(dir, DATABASE_FILE));
+      db.exec('ALTER TABLE signals DROP COLUMN handed_on_at; DROP TABLE link_tokens');
       db.exec('ALTER TABLE signals DROP COLUMN folder');
       db.pragma('user_version = 1');
       db.close();

@@ -5,6 +5,7 @@ import type { Finding } from './finding.js';
 import { localChecks } from './local-checks.js';
 import { loginChecks } from './login-checks.js';
 import { networkChecks } from './network-checks.js';
+import { webCheck } from './web-check.js';
 
 export interface DoctorOptions {
   sendTest: boolean;
@@ -37,6 +38,7 @@ export async function commandDoctor(configPath: string, options: DoctorOptions, 
 
   localChecks(config, options.now, report);
   await networkChecks(config, options.now, report);
+  await webCheck(config, report);
   await loginChecks(config, options.sendTest, report);
   return findings.some((finding) => finding.status === 'FAIL') ? EXIT.runError : EXIT.ok;
 }
