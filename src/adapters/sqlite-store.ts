@@ -70,6 +70,8 @@ const MIGRATIONS: readonly string[] = [
   // The folder a signal was found in, when not INBOX (a spam filter filed it under \Junk): its
   // UID and UIDVALIDITY are that folder's. NULL, as in every row written before, is INBOX.
   `ALTER TABLE signals ADD COLUMN folder TEXT;`,
+  // When a notification went out without the original it needed: only a confirmation ends the hold.
+  `ALTER TABLE signals ADD COLUMN held_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -99,6 +101,7 @@ interface SignalRow {
   needs_review: number;
   children: number;
   folder: string | null;
+  held_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -187,7 +190,7 @@ export class SqliteStore implements StateStore, AuditLog {
       .prepare(
         `INSERT INTO signals VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder)
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @held_at)
          ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
@@ -195,7 +198,8 @@ export class SqliteStore implements StateStore, AuditLog {
            confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by,
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
-           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children`,
+           purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
+           held_at = excluded.held_at`,
       )
       .run(toRow(record));
   }
@@ -302,6 +306,7 @@ function toRow(record: SignalRecord): SignalRow {
     needs_review: Number(record.needsReview),
     children: record.children,
     folder: orNull(record.folder),
+    held_at: orNull(record.heldAt),
   };
 }
 
@@ -332,6 +337,7 @@ function fromRow(row: SignalRow): SignalRecord {
     reminderSentAt: orUndefined(row.reminder_sent_at),
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
+    heldAt: orUndefined(row.held_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

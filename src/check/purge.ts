@@ -2,6 +2,36 @@ import type { Mailbox, SignalRecord } from '../core/ports.js';
 import { KEYWORD } from '../core/decide.js';
 import { signalEntry } from '../core/audit-entry.js';
 import type { CheckDeps } from './context.js';
+import { bodyDigest } from './body-digest.js';
+
+/**
+ * The signal's own Message-ID and body: copies of it elsewhere are found by the Message-ID and
+ * removed only when their body is this signal's, because a reused Message-ID may name another
+ * signal that nobody was told about yet.
+ */
+export interface SignalCopies {
+  messageId: string;
+  bodyDigest: string;
+}
+
+/** The UIDs in `folder` of our own mails (by Message-ID) and of copies of this signal (by body too). */
+async function handledUids(
+  mailbox: Mailbox,
+  folder: string,
+  messageIds: string[],
+  copies: SignalCopies | undefined,
+  own?: number,
+): Promise<number[]> {
+  const uids = messageIds.length > 0 ? await mailbox.findByMessageId(folder, messageIds) : [];
+  if (!copies) return uids;
+  for (const uid of await mailbox.findByMessageId(folder, [copies.messageId])) {
+    // The signal itself is deleted by its UID; only other messages need their body compared.
+    if (uids.includes(uid) || uid === own) continue;
+    const source = await mailbox.fetchSource(uid, folder);
+    if (source && bodyDigest(source) === copies.bodyDigest) uids.push(uid);
+  }
+  return uids;
+}
 
 /**
  * Removes a handled signal and every copy of it and of our own mails about it, then looks again.
@@ -17,6 +47,7 @@ export async function purge(
   inboxUid: number | undefined,
   step: (name: string) => void,
   folder = 'INBOX',
+  copies?: SignalCopies,
 ): Promise<boolean> {
   const { folders } = mailbox;
   const others = [folders.sent, folders.trash, folders.junk, folders.all].filter(
@@ -27,18 +58,18 @@ export async function purge(
     // from \All to \Trash and expunging it there is what deletes it for good.
     await mailbox.moveUids(
       folders.all,
-      await mailbox.findByMessageId(folders.all, messageIds),
+      await handledUids(mailbox, folders.all, messageIds, copies),
       folders.trash,
     );
   }
   const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX']), folder];
   for (const each of order) {
-    const uids = await mailbox.findByMessageId(each, messageIds);
-    await mailbox.deleteUids(each, uids);
+    const own = each === folder ? inboxUid : undefined;
+    await mailbox.deleteUids(each, await handledUids(mailbox, each, messageIds, copies, own));
   }
   step('mid-purge');
   if (inboxUid !== undefined) await mailbox.deleteUids(folder, [inboxUid]);
-  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others, folder);
+  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others, folder, copies);
   deps.logger[verified ? 'info' : 'error'](
     { step: 'purge', outcome: verified ? 'verified' : 'not-verified', folders: ['INBOX', ...others] },
     verified ? 'signal purged and verified' : 'purge could not be verified',
@@ -53,13 +84,14 @@ async function verifyPurged(
   inboxUid: number | undefined,
   others: string[],
   folder: string,
+  copies: SignalCopies | undefined,
 ): Promise<boolean> {
   const listed = async () =>
     folder === 'INBOX' ? mailbox.listInbox() : (await mailbox.listHeaders(folder)).entries;
   const leftInInbox = inboxUid !== undefined && (await listed()).some((entry) => entry.uid === inboxUid);
   const leftElsewhere: string[] = [];
   for (const folder of ['INBOX', ...others]) {
-    if ((await mailbox.findByMessageId(folder, messageIds)).length > 0) leftElsewhere.push(folder);
+    if ((await handledUids(mailbox, folder, messageIds, copies)).length > 0) leftElsewhere.push(folder);
   }
   return !leftInInbox && leftElsewhere.length === 0;
 }

@@ -7,9 +7,10 @@ import { MailerError } from '../core/errors.js';
 import { save, type CheckContext, type SignalInProgress } from './context.js';
 import { finishSignal, purge } from './purge.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
+import { sendWithOriginal } from './notify-original.js';
 
-/** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
-export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'done' }>;
+/** The steps that do something; 'wait', 'stuck', 'held' and 'done' end a signal's turn instead. */
+export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'held' | 'done' }>;
 export type ActionKind = ActionStep['step'];
 export type StepOf<K extends ActionKind> = Extract<ActionStep, { step: K }>;
 
@@ -32,7 +33,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   const { deps, counts } = ctx;
   const { classified, record } = signal;
   const secret = deps.store.secret();
-  const result = await deps.mailer.send(
+  const { result, held } = await sendWithOriginal(ctx, signal, step.role, (parts) =>
     composeNotification({
       identity: ctx.identity,
       contact: deps.settings.contacts[step.role],
@@ -44,7 +45,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
       messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
       needsReview: classified.needsReview,
       reviewReasons: classified.reasons,
-      ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
+      ...parts,
       ...(step.escalation ? { escalation: step.escalation } : {}),
     }),
   );
@@ -64,6 +65,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
     save(ctx, signal, {
       notified: { ...record.notified, [step.role]: stamp },
       ...(step.escalation ? { escalatedAt: stamp, escalationReason: step.escalation } : {}),
+      ...(held && !record.heldAt ? { heldAt: stamp } : {}),
     });
     counts.notificationsSent += 1;
     if (step.escalation) counts.escalations += 1;
@@ -153,8 +155,13 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
   const own = ownMessageIds(deps.store.secret(), signal.key, ctx.domain);
-  const ids = [...(facts.messageId ? [facts.messageId] : []), ...own];
-  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder);
+  // Copies of the signal by Message-ID and body; without a body digest, by Message-ID as before.
+  const copies =
+    facts.messageId && signal.bodyDigest
+      ? { messageId: facts.messageId, bodyDigest: signal.bodyDigest }
+      : undefined;
+  const ids = [...(facts.messageId && !copies ? [facts.messageId] : []), ...own];
+  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder, copies);
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;
   if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;

@@ -83,6 +83,11 @@ export interface OutgoingMail {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
+  /**
+   * Files that travel with the mail, built in memory: the original signal as message/rfc822
+   * (RFC 2046 5.2.1), so that the contact sees exactly what was sent, its attachments included.
+   */
+  attachments?: OutgoingAttachment[];
   /** RFC 8098 disposition notification: when set, the mail is sent as multipart/report. */
   disposition?: {
     originalMessageId?: string;
@@ -90,6 +95,13 @@ export interface OutgoingMail {
     reportingUa: string;
     disposition: string;
   };
+}
+
+export interface OutgoingAttachment {
+  /** A fixed name: never the signal's subject, which may hold a child's name. */
+  filename: string;
+  contentType: 'message/rfc822';
+  content: Buffer;
 }
 
 /**
@@ -103,6 +115,11 @@ export interface SendResult {
   rejected: string[];
   /** Refused for now (4yz), at RCPT, MAIL or DATA; absent means none. */
   deferred?: string[];
+  /**
+   * The server refused the mail for its size (RFC 3463 5.3.4, RFC 1870 SIZE, a 552 to MAIL or
+   * DATA): nothing was delivered; the same mail without its attachments may go. Absent means none.
+   */
+  tooBig?: string[];
 }
 
 export interface Mailer {
@@ -140,6 +157,12 @@ export interface SignalRecord {
   reminderSentAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
+  /**
+   * When a notification went out without the original it needed (too big to attach, or refused
+   * for its size): the contact was told to read the signal in the HwC mailbox, and only a
+   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
+   */
+  heldAt?: string;
   needsReview: boolean;
   children: number;
 }

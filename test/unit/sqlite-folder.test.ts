@@ -28,6 +28,7 @@ describe('the signals table and its folder', () => {
       // Turn the file back into the first schema, as a database from before this release is.
       const db = new Database(join(dir, DATABASE_FILE));
       db.exec('ALTER TABLE signals DROP COLUMN folder');
+      db.exec('ALTER TABLE signals DROP COLUMN held_at');
       db.pragma('user_version = 1');
       db.close();
 
