@@ -309,8 +309,9 @@ export function nextSignalStep(
     }
   }
   // A held signal reached a person only as "read it in the mailbox": only a confirmation ends it.
+  // Once confirmed, it is purged as confirmed, however late: the hard limit never applied to it.
   const held = Boolean(progress.heldAt) && !confirmed;
-  if (pastHardLimit && !held) return { step: 'purge', why: 'hard-limit' };
+  if (pastHardLimit && !progress.heldAt) return { step: 'purge', why: 'hard-limit' };
   if (!notifiedAnyone)
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
   if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
