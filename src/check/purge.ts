@@ -2,7 +2,7 @@ import type { Mailbox, SignalRecord } from '../core/ports.js';
 import { KEYWORD } from '../core/decide.js';
 import { signalEntry } from '../core/audit-entry.js';
 import type { CheckDeps } from './context.js';
-import { bodyDigest } from './body-digest.js';
+import { bodyDigest, headerMessageId } from './body-digest.js';
 
 /**
  * The signal's own Message-ID and body: copies of it elsewhere are found by the Message-ID and
@@ -22,13 +22,16 @@ async function handledUids(
   copies: SignalCopies | undefined,
   own?: number,
 ): Promise<number[]> {
-  const uids = messageIds.length > 0 ? await mailbox.findByMessageId(folder, messageIds) : [];
-  if (!copies) return uids;
-  for (const uid of await mailbox.findByMessageId(folder, [copies.messageId])) {
-    // The signal itself is deleted by its UID; only other messages need their body compared.
-    if (uids.includes(uid) || uid === own) continue;
+  if (!copies) return mailbox.findByMessageId(folder, messageIds);
+  // One search per folder, as before: a large INBOX makes each SEARCH cost time.
+  const uids: number[] = [];
+  for (const uid of await mailbox.findByMessageId(folder, [...messageIds, copies.messageId])) {
+    // The signal itself is deleted by its UID; only other messages need a look.
+    if (uid === own) continue;
     const source = await mailbox.fetchSource(uid, folder);
-    if (source && bodyDigest(source) === copies.bodyDigest) uids.push(uid);
+    if (!source) continue;
+    const signalCopy = headerMessageId(source) === copies.messageId;
+    if (!signalCopy || bodyDigest(source) === copies.bodyDigest) uids.push(uid);
   }
   return uids;
 }

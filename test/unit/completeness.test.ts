@@ -302,3 +302,21 @@ describe('a reused Message-ID', () => {
     expect(store.allSignals().map((r) => r.key)).toEqual([legacy]);
   });
 });
+
+describe('the dry run', () => {
+  it('when a signal needs its original, then the plan says whether it is attached or held', async () => {
+    const raw = shapedSignal({
+      id: 'dry@veiligthuis.test',
+      children: manyChildren(1),
+      childIn: 'attachment',
+    });
+    const attached = setup();
+    attached.mailbox.add('INBOX', raw);
+    const plan = (await runCheck(attached.deps, { dryRun: true })).plan.join('\n');
+    expect(plan).toContain('with the original attached');
+    const held = setup({ maxNotificationBytes: 2048 });
+    held.mailbox.add('INBOX', raw);
+    expect((await runCheck(held.deps, { dryRun: true })).plan.join('\n')).toContain('held in the mailbox');
+    expect(attached.mailer.sent).toHaveLength(0);
+  });
+});
