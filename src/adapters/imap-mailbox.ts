@@ -1,5 +1,6 @@
 import type { ListResponse, SearchObject } from 'imapflow';
 import type {
+  SignalCopyTest,
   FolderListing,
   InboxEntry,
   MailProvider,
@@ -234,16 +235,46 @@ class ImapMailbox implements Mailbox {
    * `messageIds` (one combined SEARCH), deletes them by UID EXPUNGE and searches again. About six
    * commands for a folder that holds a copy, two for one that does not, however many ids.
    */
-  async purgeFolder(folder: string, messageIds: string[], uids: readonly number[] = []): Promise<boolean> {
-    if (messageIds.length === 0 && uids.length === 0) return true;
+  async purgeFolder(
+    folder: string,
+    messageIds: string[],
+    uids: readonly number[] = [],
+    copyOf?: SignalCopyTest,
+  ): Promise<boolean> {
+    const ids = copyOf ? [...messageIds, copyOf.messageId] : messageIds;
+    if (ids.length === 0 && uids.length === 0) return true;
     this.requireUidPlus();
     return this.inFolder(folder, async () => {
-      const found = await this.matching(messageIds, uids);
+      const found = await this.copiesOnly(await this.matching(ids, uids), uids, copyOf);
       if (found.length === 0) return true;
       if (this.readOnly) return false;
       await this.deleteSelected(found);
-      return (await this.matching(messageIds, uids)).length === 0;
+      return (await this.copiesOnly(await this.matching(ids, uids), uids, copyOf)).length === 0;
     });
+  }
+
+  /**
+   * Of the matches in the selected folder, the ones with the signal's Message-ID stay unless their
+   * source is the signal's (one FETCH for all of them; such copies are rare: a forward in Sent, a
+   * deleted one in Trash).
+   */
+  private async copiesOnly(
+    found: number[],
+    uids: readonly number[],
+    copyOf: SignalCopyTest | undefined,
+  ): Promise<number[]> {
+    if (!copyOf) return found;
+    const given = new Set(uids);
+    const unsure = found.filter((uid) => !given.has(uid));
+    if (unsure.length === 0) return found;
+    const wanted = copyOf.messageId.toLowerCase();
+    const drop = new Set<number>();
+    const query = { uid: true, envelope: true, source: true };
+    for await (const message of this.client.fetch(unsure.join(','), query, { uid: true })) {
+      const id = message.envelope?.messageId?.replace(/^<|>$/g, '').toLowerCase();
+      if (id === wanted && !(message.source && copyOf.matches(message.source))) drop.add(message.uid);
+    }
+    return found.filter((uid) => !drop.has(uid));
   }
 
   /**

@@ -10,6 +10,20 @@ const angle = (id: string): string => `<${id}>`;
 const isTransient = (code: unknown): boolean => typeof code === 'number' && code >= 400 && code < 500;
 
 /**
+ * A refusal for the mail's size: the enhanced status 5.3.4 (RFC 3463), or a 552 to MAIL FROM with
+ * SIZE (RFC 1870 6) or to DATA. A 552 at RCPT (a full mailbox, 5.2.2) is about the recipient instead.
+ */
+function refusedForSize(e: { code?: string; responseCode?: unknown; response?: unknown }): boolean {
+  const response = typeof e.response === 'string' ? e.response : '';
+  if (/\b5\.3\.4\b/.test(response)) return true;
+  return (
+    e.responseCode === 552 &&
+    (e.code === 'EMESSAGE' || e.code === 'EENVELOPE') &&
+    !/\b5\.2\.2\b/.test(response)
+  );
+}
+
+/**
  * Splits the refused recipients by the server's reply to each: 5yz is permanent, anything else
  * (4yz, or no code at all) is only deferred, because calling a contact unreachable on a maybe
  * would tell fewer people, or tell them later, for good.
@@ -56,7 +70,12 @@ export class SmtpMailer implements Mailer {
         rejected?: unknown[];
         rejectedErrors?: unknown;
         responseCode?: unknown;
+        response?: unknown;
       };
+      const rejectedAll = e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0;
+      if (!rejectedAll && (mail.attachments?.length ?? 0) > 0 && refusedForSize(e)) {
+        return { accepted: [], rejected: [], tooBig: [...mail.to] };
+      }
       // Every recipient refused at RCPT time: the server answered, it just will not take these
       // addresses now (4yz) or ever (5yz).
       if (e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0) {
@@ -102,6 +121,16 @@ export class SmtpMailer implements Mailer {
       ...(mail.inReplyTo ? { inReplyTo: angle(mail.inReplyTo) } : {}),
       ...(mail.references && mail.references.length > 0 ? { references: mail.references.map(angle) } : {}),
       headers: mail.headers ?? {},
+      ...(mail.attachments && mail.attachments.length > 0
+        ? {
+            attachments: mail.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              contentDisposition: 'attachment' as const,
+              content: a.content,
+            })),
+          }
+        : {}),
     });
   }
 

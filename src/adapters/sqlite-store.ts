@@ -81,6 +81,8 @@ const MIGRATIONS: readonly string[] = [
      expires_at TEXT NOT NULL,
      reveals INTEGER NOT NULL DEFAULT 0
    );`,
+  // When a notification went out without the original it needed: only a confirmation ends the hold.
+  `ALTER TABLE signals ADD COLUMN held_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -111,6 +113,7 @@ interface SignalRow {
   children: number;
   folder: string | null;
   handed_on_at: string | null;
+  held_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -201,10 +204,10 @@ export class SqliteStore implements StateStore, AuditLog {
         `INSERT INTO signals (key, uid_validity, uid, received_at, notified_primary_at, notified_backup_at,
            refused_primary_at, refused_backup_at, acknowledged_at, mdn_sent_at, confirmed_at, confirmed_by,
            escalated_at, escalation_reason, reminder_sent_at, purged_at, purge_verified, needs_review, children,
-           folder, handed_on_at)
+           folder, handed_on_at, held_at)
          VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @handed_on_at)
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @handed_on_at, @held_at)
          ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
@@ -213,7 +216,7 @@ export class SqliteStore implements StateStore, AuditLog {
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
-           handed_on_at = excluded.handed_on_at`,
+           handed_on_at = excluded.handed_on_at, held_at = excluded.held_at`,
       )
       .run(toRow(record));
   }
@@ -326,6 +329,7 @@ function toRow(record: SignalRecord): SignalRow {
     children: record.children,
     folder: orNull(record.folder),
     handed_on_at: orNull(record.handedOnAt),
+    held_at: orNull(record.heldAt),
   };
 }
 
@@ -357,6 +361,7 @@ function fromRow(row: SignalRow): SignalRecord {
     handedOnAt: orUndefined(row.handed_on_at),
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
+    heldAt: orUndefined(row.held_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

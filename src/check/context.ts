@@ -47,6 +47,8 @@ export interface CheckSettings {
   maxMessageBytes: number;
   /** The most messages whose content one check downloads; the rest wait for the next check. */
   maxMessagesPerCheck: number;
+  /** The largest notification with the original attached; absent: DEFAULTS.maxNotificationBytes. */
+  maxNotificationBytes?: number;
   version: string;
 }
 
@@ -83,8 +85,12 @@ export interface ReadMessage {
   uidValidity: string;
   entry: InboxEntry;
   facts?: MailFacts;
-  /** Identifies a signal without a Message-ID. */
+  /** Identifies a signal without a Message-ID (the legacy key form). */
   digest?: string;
+  /** The body's SHA-256: with the Message-ID, what makes a signal this signal (identity.ts signalKeyOf). */
+  bodyDigest?: string;
+  /** A signal's raw bytes, in memory for this check only: the original that a notification may carry. */
+  raw?: Buffer;
   classified?: ClassifiedMail;
   decision: MessageDecision;
 }
@@ -112,6 +118,10 @@ export interface SignalInProgress {
   record: SignalRecord;
   /** The message's IMAP keywords, with those this check added. */
   keywords: string[];
+  /** The raw message, in memory only, for the attached original. */
+  raw?: Buffer;
+  /** The body's digest: the purge removes copies of this signal only, not others with its Message-ID. */
+  bodyDigest?: string;
 }
 
 export function identityOf(settings: CheckSettings): SchoolIdentity {

@@ -9,6 +9,7 @@ import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js
 import type { CheckDeps, ReadMessage } from './context.js';
 import { ownMailIndex } from './confirmations.js';
 import { SourceBatches } from './source-batches.js';
+import { bodyDigest } from './body-digest.js';
 
 /**
  * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
@@ -123,7 +124,8 @@ async function readMessage(
   const raw = await sources.source(candidate);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
-    const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
+    const reason = parsed && !parsed.ok ? parsed.reason : undefined;
+    const failure = reason === 'too-big' || reason === 'too-deeply-nested' ? reason : ('unreadable' as const);
     return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
@@ -142,13 +144,16 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  const message = { ...candidate, facts, classified, decision, digest };
-  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${bodyDigest(raw)}` } : { message };
-}
-
-/** The body's digest: a server that delivers or copies a message adds headers, never body bytes. */
-function bodyDigest(raw: Buffer): string {
-  const end = raw.indexOf('\r\n\r\n');
-  const body = end >= 0 ? raw.subarray(end + 4) : raw.subarray(raw.indexOf('\n\n') + 1);
-  return createHash('sha256').update(body).digest('hex');
+  const body = bodyDigest(raw);
+  // The raw bytes of a signal stay in memory for this check only: they travel as the attached original.
+  const message = {
+    ...candidate,
+    facts,
+    classified,
+    decision,
+    digest,
+    bodyDigest: body,
+    ...(decision.action === 'signal' ? { raw } : {}),
+  };
+  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${body}` } : { message };
 }

@@ -8,9 +8,11 @@ import { save, type CheckContext, type SignalInProgress } from './context.js';
 import { finishSignal, purge } from './purge.js';
 import { linkNotification, linkReminder } from './link-mail.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
+import { sendWithOriginal } from './notify-original.js';
+import { needsOriginal } from '../core/completeness.js';
 
-/** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
-export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'done' }>;
+/** The steps that do something; 'wait', 'stuck', 'held' and 'done' end a signal's turn instead. */
+export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'held' | 'done' }>;
 export type ActionKind = ActionStep['step'];
 export type StepOf<K extends ActionKind> = Extract<ActionStep, { step: K }>;
 
@@ -33,23 +35,26 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   const { deps, counts } = ctx;
   const { classified, record } = signal;
   const secret = deps.store.secret();
-  const result = await deps.mailer.send(
-    linkNotification(ctx, signal, step.role, step.escalation) ??
-      composeNotification({
-        identity: ctx.identity,
-        contact: deps.settings.contacts[step.role],
-        role: step.role,
-        children: classified.children,
-        receivedAt: new Date(record.receivedAt),
-        reference: referenceOf(signal.key),
-        confirmationCode: confirmationCode(secret, signal.key, step.role),
-        messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
-        needsReview: classified.needsReview,
-        reviewReasons: classified.reasons,
-        ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
-        ...(step.escalation ? { escalation: step.escalation } : {}),
-      }),
-  );
+  // Link mode: the mail holds no child data; a signal the page cannot show whole is held.
+  const link = linkNotification(ctx, signal, step.role, step.escalation);
+  const { result, held } = link
+    ? { result: await deps.mailer.send(link), held: needsOriginal(classified, signal.facts) }
+    : await sendWithOriginal(ctx, signal, step.role, (parts) =>
+        composeNotification({
+          identity: ctx.identity,
+          contact: deps.settings.contacts[step.role],
+          role: step.role,
+          children: classified.children,
+          receivedAt: new Date(record.receivedAt),
+          reference: referenceOf(signal.key),
+          confirmationCode: confirmationCode(secret, signal.key, step.role),
+          messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
+          needsReview: classified.needsReview,
+          reviewReasons: classified.reasons,
+          ...parts,
+          ...(step.escalation ? { escalation: step.escalation } : {}),
+        }),
+      );
   // The one moment when a notification went out but is not recorded yet (the disk-full test).
   ctx.step(`sent-notify-${step.role}`);
   const stamp = now.toISOString();
@@ -66,6 +71,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
     save(ctx, signal, {
       notified: { ...record.notified, [step.role]: stamp },
       ...(step.escalation ? { escalatedAt: stamp, escalationReason: step.escalation } : {}),
+      ...(held && !record.heldAt ? { heldAt: stamp } : {}),
     });
     counts.notificationsSent += 1;
     if (step.escalation) counts.escalations += 1;
@@ -157,8 +163,13 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
   const own = ownMessageIds(deps.store.secret(), signal.key, ctx.domain);
-  const ids = [...(facts.messageId ? [facts.messageId] : []), ...own];
-  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder);
+  // Copies of the signal by Message-ID and body; without a body digest, by Message-ID as before.
+  const copies =
+    facts.messageId && signal.bodyDigest
+      ? { messageId: facts.messageId, bodyDigest: signal.bodyDigest }
+      : undefined;
+  const ids = [...(facts.messageId && !copies ? [facts.messageId] : []), ...own];
+  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder, copies);
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;
   if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;

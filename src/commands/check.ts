@@ -67,6 +67,7 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       schedule: checkScheduleSettings(config),
       maxMessageBytes: config.maxMessageBytes,
       maxMessagesPerCheck: config.maxMessagesPerCheck,
+      maxNotificationBytes: config.maxNotificationBytes,
       version: packageVersion(),
     },
     opener,

@@ -7,6 +7,7 @@
  * Values are shown in messages, except anything under `*.auth.pass`, which is only
  * ever described by its kind ("a text"), never by its content.
  */
+import { DEFAULT_MAX_NOTIFICATION_BYTES } from '../core/completeness.js';
 import * as z from 'zod';
 import { show } from './errors.js';
 import { REGIONS } from '../core/holidays-nl.js';
@@ -41,6 +42,8 @@ export const DEFAULTS = {
   checkTimeout: '5m',
   maxMessageBytes: 5 * 1024 * 1024,
   maxMessagesPerCheck: 200,
+  // Exchange Online accepts 25 MB by default; see DEFAULT_MAX_NOTIFICATION_BYTES for the choice.
+  maxNotificationBytes: DEFAULT_MAX_NOTIFICATION_BYTES,
   auditKeep: '2y',
 } as const;
 
@@ -306,6 +309,18 @@ export const topLevelFields = {
       return bytes;
     },
   ),
+  maxNotificationBytes: field(
+    'a size such as 10MB, or a number of bytes',
+    { default: DEFAULTS.maxNotificationBytes },
+    (value, fail) => {
+      const bytes = parseByteSize(value);
+      if (bytes !== undefined && bytes < 1024) {
+        fail(`expected a size of at least 1KB, got ${show(value)}; write the unit, e.g. 10MB`);
+        return undefined;
+      }
+      return bytes;
+    },
+  ),
   maxMessagesPerCheck: field(
     'a whole number of messages, such as 200',
     { default: DEFAULTS.maxMessagesPerCheck },
@@ -377,6 +392,7 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     checkTimeoutMs: o.checkTimeout,
     maxMessageBytes: o.maxMessageBytes,
     maxMessagesPerCheck: o.maxMessagesPerCheck,
+    maxNotificationBytes: o.maxNotificationBytes,
     storage: o.storage,
     auditKeepDays: o.audit,
     ...(proofOfLifeOf(o.proofOfLife) ? { proofOfLife: proofOfLifeOf(o.proofOfLife) } : {}),

@@ -138,6 +138,8 @@ export interface Config {
   maxMessageBytes: number;
   /** The most messages whose content one check reads; mail from trusted senders first. */
   maxMessagesPerCheck: number;
+  /** The largest notification, the attached original included; a larger original is held instead. */
+  maxNotificationBytes: number;
   /** As written in the file; loadConfig makes it absolute against the config file's directory. */
   storage: string;
   auditKeepDays: number;

@@ -1,5 +1,11 @@
 import type { Child } from './types.js';
 import type { OutgoingMail } from './ports.js';
+import {
+  COMPLETENESS_SET_ASIDE_NL,
+  originalAttachment,
+  originalLines,
+  type OriginalNotice,
+} from './compose-completeness.js';
 import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
 
 /**
@@ -65,6 +71,8 @@ export interface NotificationInput {
   originalText?: string;
   /** Set when this notification goes to the backup because the primary contact could not act. */
   escalation?: EscalationReason;
+  /** Where the whole signal is when the body may not name every child (compose-completeness.ts). */
+  original?: OriginalNotice & { raw?: Buffer };
 }
 
 export const ESCALATION_NL: Record<EscalationReason, string> = {
@@ -104,6 +112,7 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
       '',
     );
   }
+  lines.push(...originalLines(input.original));
   lines.push(
     'Wat wij van u vragen:',
     '- Zorg dat de leerling vandaag de steun krijgt die nodig is. Vertel niemand waarom, ook de leerling niet.',
@@ -126,6 +135,9 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
     text: lines.join('\n'),
     messageId: input.messageId,
     headers: { 'Auto-Submitted': 'auto-generated' },
+    ...(input.original?.carry === 'attached' && input.original.raw
+      ? { attachments: [originalAttachment(input.original.raw)] }
+      : {}),
   };
 }
 
@@ -215,6 +227,7 @@ export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
   'not-a-signal': 'het is geen Handle with Care-signaal (bijvoorbeeld een nieuwsbrief of een testbericht)',
   'unexpected-reply': 'het is een antwoord op een bericht van hwc-watcher, maar niet van een contactpersoon',
   'contacts-unreachable': 'de melding kon bij geen van de contactpersonen afgeleverd worden',
+  ...COMPLETENESS_SET_ASIDE_NL,
 };
 
 export interface AlertInput {

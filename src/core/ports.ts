@@ -46,6 +46,15 @@ export interface FolderListing {
  */
 export type MailProvider = 'gmail' | 'exchange' | 'generic';
 
+/**
+ * Copies of a signal: messages with its Message-ID count only when `matches` their source (its
+ * body), because a reused Message-ID may name another signal that nobody was told about yet.
+ */
+export interface SignalCopyTest {
+  messageId: string;
+  matches(source: Buffer): boolean;
+}
+
 export interface Mailbox {
   /** INBOX's UIDVALIDITY (RFC 3501 2.3.1.1): a UID means the same message only within one value. */
   readonly uidValidity: string;
@@ -69,7 +78,12 @@ export interface Mailbox {
    * `messageIds`, then looks again; resolves whether nothing of them is left. With one selection
    * and combined searches where the adapter can; absent, the purge composes the calls above.
    */
-  purgeFolder?(folder: string, messageIds: string[], uids?: readonly number[]): Promise<boolean>;
+  purgeFolder?(
+    folder: string,
+    messageIds: string[],
+    uids?: readonly number[],
+    copyOf?: SignalCopyTest,
+  ): Promise<boolean>;
   /** Moves these UIDs to another folder (RFC 6851 MOVE). */
   moveUids(folder: string, uids: number[], destination: string): Promise<void>;
   close(): Promise<void>;
@@ -91,6 +105,11 @@ export interface OutgoingMail {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
+  /**
+   * Files that travel with the mail, built in memory: the original signal as message/rfc822
+   * (RFC 2046 5.2.1), so that the contact sees exactly what was sent, its attachments included.
+   */
+  attachments?: OutgoingAttachment[];
   /** RFC 8098 disposition notification: when set, the mail is sent as multipart/report. */
   disposition?: {
     originalMessageId?: string;
@@ -98,6 +117,13 @@ export interface OutgoingMail {
     reportingUa: string;
     disposition: string;
   };
+}
+
+export interface OutgoingAttachment {
+  /** A fixed name: never the signal's subject, which may hold a child's name. */
+  filename: string;
+  contentType: 'message/rfc822';
+  content: Buffer;
 }
 
 /**
@@ -111,6 +137,11 @@ export interface SendResult {
   rejected: string[];
   /** Refused for now (4yz), at RCPT, MAIL or DATA; absent means none. */
   deferred?: string[];
+  /**
+   * The server refused the mail for its size (RFC 3463 5.3.4, RFC 1870 SIZE, a 552 to MAIL or
+   * DATA): nothing was delivered; the same mail without its attachments may go. Absent means none.
+   */
+  tooBig?: string[];
 }
 
 export interface Mailer {
@@ -150,6 +181,12 @@ export interface SignalRecord {
   handedOnAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
+  /**
+   * When a notification went out without the original it needed (too big to attach, or refused
+   * for its size): the contact was told to read the signal in the HwC mailbox, and only a
+   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
+   */
+  heldAt?: string;
   needsReview: boolean;
   children: number;
 }

@@ -49,4 +49,6 @@ export type SetAsideReason =
   | 'untrusted-sender'
   | 'not-a-signal'
   | 'unexpected-reply'
-  | 'contacts-unreachable';
+  | 'contacts-unreachable'
+  /** Forwards (message/rfc822) nested past the parser's bounds: never read in part, never purged. */
+  | 'too-deeply-nested';
