@@ -1,31 +1,35 @@
 # hwc-watcher: a slim, non-root image. State lives in the /var/lib/hwc-watcher volume;
 # the root file system can be mounted read-only (docker run --read-only).
+# The image holds what the README's install does: the release tarball (npm pack), installed with
+# npm install -g; only the Node.js base differs (keep it on a line that package.json's engines allows).
 
-# Build stage: compiles TypeScript and better-sqlite3's native module.
+# Build stage: compiles TypeScript, packs the release tarball and installs it, which builds
+# better-sqlite3's native module when no prebuilt binary can be fetched.
 FROM node:20.19-bookworm-slim AS build
-WORKDIR /app
+WORKDIR /src
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY config/hwc.example.yaml ./config/hwc.example.yaml
+COPY systemd ./systemd
+COPY LICENSE README.md CHANGELOG.md SECURITY.md ./
 RUN npm ci --ignore-scripts=false \
- && npm run build \
- && npm prune --omit=dev
+ && npm pack \
+ && npm install -g --no-audit --no-fund ./hwc-watcher-*.tgz
 
-# Runtime stage: no compilers, no npm cache, no source maps of secrets (there are none).
+# Runtime stage: no compilers, no npm cache, no sources.
 FROM node:20.19-bookworm-slim
 ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY package.json ./
-COPY config/hwc.example.yaml ./config/hwc.example.yaml
-RUN mkdir -p /var/lib/hwc-watcher && chown node:node /var/lib/hwc-watcher && chmod 0700 /var/lib/hwc-watcher
+COPY --from=build /usr/local/lib/node_modules/hwc-watcher /usr/local/lib/node_modules/hwc-watcher
+RUN ln -s ../lib/node_modules/hwc-watcher/dist/cli.js /usr/local/bin/hwc \
+ && mkdir -p /var/lib/hwc-watcher && chown node:node /var/lib/hwc-watcher && chmod 0700 /var/lib/hwc-watcher
 USER node
+WORKDIR /var/lib/hwc-watcher
 VOLUME ["/var/lib/hwc-watcher"]
 # Healthy when the configuration is valid and the audit chain is intact.
 HEALTHCHECK --interval=5m --timeout=30s --start-period=30s \
-  CMD ["node", "dist/cli.js", "audit", "verify", "--config", "/etc/hwc-watcher/hwc.yaml"]
-ENTRYPOINT ["node", "dist/cli.js"]
+  CMD ["hwc", "audit", "verify", "--config", "/etc/hwc-watcher/hwc.yaml"]
+ENTRYPOINT ["hwc"]
 CMD ["run", "--config", "/etc/hwc-watcher/hwc.yaml"]

@@ -2,14 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandAudit, commandAuditPrune, commandAuditVerify } from './commands/audit.js';
-import { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } from './commands/privacy-check.js';
 import { isIsoDate } from './config/formats.js';
-import { commandCheck, commandRun } from './commands/check.js';
-import { commandParse } from './commands/parse.js';
-import { commandAbsent } from './commands/absent.js';
-import { commandSchedule } from './commands/schedule.js';
-import { commandDoctor } from './commands/doctor/doctor.js';
 import { EXIT, type Io } from './commands/io.js';
 import { packageVersion } from './version.js';
 
@@ -37,9 +30,17 @@ Usage:
                                         recompute the audit log's hash chain; with a head from an
                                         earlier log line or report, prove no rows left the end
   hwc audit prune --config FILE         remove rows older than audit.keep, leaving a prune row
+  hwc status --config FILE [--json]     per school: last and next check, signals waiting (a count),
+                                        absences today, last error, audit head; exit 1 if not well
   hwc privacy-check --config FILE       search every stored byte for a child's name and birth date,
                                         read from standard input, one per line (not shown as typed)
+  hwc pin-hash                          read a PIN for the link page from standard input (not
+                                        shown as typed) and print its hash for web.pins.<role>
   hwc --help | --version
+
+  check, run, status, doctor, schedule and audit also take --config-dir DIR instead of --config:
+  every *.yaml in DIR is one school (defaults.yaml is merged under each), [--school NAME] picks
+  one, [--concurrency N] bounds the checks at once (default 4, or board.concurrency)
 
 Exit codes:
   0   done (also when nothing was found)
@@ -52,6 +53,9 @@ Exit codes:
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
+  'config-dir': { type: 'string' },
+  school: { type: 'string' },
+  concurrency: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'accept-broken-chain': { type: 'boolean' },
   'send-test': { type: 'boolean' },
@@ -76,7 +80,7 @@ const COMMAND_OPTIONS: Record<
   { options: OptionName[]; usage: string; about: Partial<Record<OptionName, string>> }
 > = {
   check: {
-    options: ['config', 'dry-run', 'json'],
+    options: ['config', 'dry-run', 'json', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc check --config FILE [--dry-run] [--json]',
     about: {
       'dry-run': 'read-only: classify and print what would happen; sends, flags, deletes and records nothing',
@@ -84,17 +88,17 @@ const COMMAND_OPTIONS: Record<
     },
   },
   run: {
-    options: ['config', 'accept-broken-chain'],
+    options: ['config', 'accept-broken-chain', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc run --config FILE [--accept-broken-chain]',
     about: { 'accept-broken-chain': 'start even when the audit chain is broken' },
   },
   schedule: {
-    options: ['config', 'from'],
+    options: ['config', 'from', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc schedule --config FILE [--from DATE]',
     about: { from: 'start the list on this date (YYYY-MM-DD) instead of now' },
   },
   doctor: {
-    options: ['config', 'send-test'],
+    options: ['config', 'send-test', 'config-dir', 'school', 'concurrency'],
     usage: 'hwc doctor --config FILE [--send-test]',
     about: { 'send-test': 'also mail both contacts a content-free test' },
   },
@@ -113,7 +117,7 @@ const COMMAND_OPTIONS: Record<
     about: { json: 'print the conclusion as JSON' },
   },
   audit: {
-    options: ['config', 'format', 'from', 'to', 'out', 'expect-head'],
+    options: ['config', 'format', 'from', 'to', 'out', 'expect-head', 'config-dir', 'school', 'concurrency'],
     usage:
       'hwc audit --config FILE [--format text|json|html] [--from DATE] [--to DATE] [--out FILE]\n' +
       '  hwc audit verify --config FILE [--expect-head HASH]\n  hwc audit prune --config FILE',
@@ -125,6 +129,16 @@ const COMMAND_OPTIONS: Record<
       'expect-head': 'verify only: a head hash from an earlier report that must still be in the chain',
     },
   },
+  status: {
+    options: ['config', 'json', 'config-dir', 'school', 'concurrency'],
+    usage: 'hwc status --config FILE | --config-dir DIR [--school NAME] [--json]',
+    about: { json: 'a JSON list, one entry per school' },
+  },
+  'pin-hash': {
+    options: [],
+    usage: 'hwc pin-hash   (the PIN on standard input; prints the line for web.pins.primary or .backup)',
+    about: {},
+  },
   'privacy-check': {
     options: ['config', 'name', 'date'],
     usage: 'hwc privacy-check --config FILE   (names and dates on standard input, one per line)',
@@ -134,9 +148,15 @@ const COMMAND_OPTIONS: Record<
 
 /** The audit subcommands take fewer options than the report. */
 const AUDIT_SUBCOMMAND_OPTIONS: Record<string, OptionName[]> = {
-  verify: ['config', 'expect-head'],
-  prune: ['config'],
-  report: ['config', 'format', 'from', 'to', 'out'],
+  verify: ['config', 'expect-head', 'config-dir', 'school', 'concurrency'],
+  prune: ['config', 'config-dir', 'school', 'concurrency'],
+  report: ['config', 'format', 'from', 'to', 'out', 'config-dir', 'school', 'concurrency'],
+};
+
+const BOARD_ABOUT: Partial<Record<OptionName, string>> = {
+  'config-dir': 'a directory with one *.yaml per school (defaults.yaml is merged under each)',
+  school: 'with --config-dir: only this school (its file name without .yaml)',
+  concurrency: 'with --config-dir: checks at once (default: board.concurrency, or 4)',
 };
 
 function commandHelp(command: string): string {
@@ -146,7 +166,10 @@ function commandHelp(command: string): string {
     .filter((name) => name !== 'name' && name !== 'date')
     .map((name) => {
       const flag = `--${name}${OPTIONS[name].type === 'string' ? ' VALUE' : ''}`;
-      const about = name === 'config' ? 'the configuration file (required)' : (spec.about[name] ?? '');
+      const about =
+        name === 'config'
+          ? 'the configuration file (this or --config-dir is required)'
+          : (spec.about[name] ?? BOARD_ABOUT[name] ?? '');
       return `  ${flag.padEnd(26)}${about}`;
     });
   return `Usage:\n  ${spec.usage}\n\nOptions:\n${lines.join('\n')}\n  ${'--help'.padEnd(26)}this text\n`;
@@ -179,6 +202,12 @@ interface Invocation {
 
 type Command = (invocation: Invocation) => Promise<number> | number;
 
+// Each command's module is loaded when that command runs, not at start: `hwc check` then never
+// parses the modules of doctor, audit, the report or the daemon (see README, Performance).
+const audits = () => import('./commands/audit.js');
+const checks = () => import('./commands/check.js');
+const privacy = () => import('./commands/privacy-check.js');
+
 /** A command that needs --config: without it, the usage error; with it, `run`. */
 function withConfig(run: (config: string, invocation: Invocation) => Promise<number> | number): Command {
   return (invocation) => {
@@ -189,15 +218,87 @@ function withConfig(run: (config: string, invocation: Invocation) => Promise<num
   };
 }
 
+/**
+ * A command that takes --config FILE or --config-dir DIR (src/board/): with a directory, `run`
+ * once per school, each with its own Io. `pooled`: the whole command takes a place in the
+ * directory's concurrency (check and run take one around each check instead).
+ */
+function withConfigOrDir(
+  run: (config: string, invocation: Invocation) => Promise<number> | number,
+  pooled = true,
+): Command {
+  return async (invocation) => {
+    const { values, io, command } = invocation;
+    const dir = values['config-dir'];
+    if (dir === undefined) {
+      const misplaced =
+        values.school !== undefined
+          ? '--school'
+          : values.concurrency !== undefined
+            ? '--concurrency'
+            : undefined;
+      if (misplaced && values.config) {
+        io.stderr.write(`hwc ${command}: ${misplaced} goes with --config-dir DIR, not with --config FILE\n`);
+        return EXIT.usage;
+      }
+      return withConfig(run)(invocation);
+    }
+    if (values.config !== undefined) {
+      io.stderr.write(`hwc ${command}: give --config FILE or --config-dir DIR, not both\n`);
+      return EXIT.usage;
+    }
+    const { runBoard } = await import('./board/run-board.js');
+    return runBoard(
+      {
+        dir,
+        io,
+        ...(values.school !== undefined ? { school: values.school } : {}),
+        ...(values.concurrency !== undefined ? { concurrency: values.concurrency } : {}),
+      },
+      {
+        name: command,
+        pooled,
+        buffered: command !== 'run',
+        run: (file, own) => run(file, { ...invocation, io: own }),
+      },
+    );
+  };
+}
+
+async function status(invocation: Invocation): Promise<number> {
+  const { values, io } = invocation;
+  const options = { json: values.json ?? false, now: new Date() };
+  const { commandStatus, commandStatusDir } = await import('./commands/status.js');
+  const dir = values['config-dir'];
+  if (dir === undefined) return withConfigOrDir((config) => commandStatus(config, options, io))(invocation);
+  if (values.config !== undefined) {
+    io.stderr.write('hwc status: give --config FILE or --config-dir DIR, not both\n');
+    return EXIT.usage;
+  }
+  return commandStatusDir(
+    {
+      dir,
+      io,
+      ...(values.school !== undefined ? { school: values.school } : {}),
+      ...(values.concurrency !== undefined ? { concurrency: values.concurrency } : {}),
+    },
+    options,
+  );
+}
+
 function schedule(config: string, { values, io }: Invocation): Promise<number> | number {
   if (values.from !== undefined && !isIsoDate(values.from)) {
     io.stderr.write(`hwc schedule: --from must be a date as YYYY-MM-DD, got "${values.from}"\n`);
     return EXIT.usage;
   }
-  return commandSchedule(config, { ...(values.from ? { from: values.from } : {}), now: new Date() }, io);
+  const from = values.from ? { from: values.from } : {};
+  return import('./commands/schedule.js').then(({ commandSchedule }) =>
+    commandSchedule(config, { ...from, now: new Date() }, io),
+  );
 }
 
-function absent(config: string, { values, io }: Invocation): Promise<number> {
+async function absent(config: string, { values, io }: Invocation): Promise<number> {
+  const { commandAbsent } = await import('./commands/absent.js');
   return commandAbsent(
     config,
     {
@@ -215,7 +316,9 @@ function parse({ values, rest, io }: Invocation): Promise<number> | number {
     io.stderr.write('hwc parse: give the path of an .eml file\n');
     return EXIT.usage;
   }
-  return commandParse(file, { json: values.json ?? false }, io);
+  return import('./commands/parse.js').then(({ commandParse }) =>
+    commandParse(file, { json: values.json ?? false }, io),
+  );
 }
 
 function auditVerify(config: string, { values, io }: Invocation): Promise<number> | number {
@@ -224,7 +327,8 @@ function auditVerify(config: string, { values, io }: Invocation): Promise<number
     io.stderr.write('hwc audit verify: --expect-head must be a SHA-256 hash (64 hex digits)\n');
     return EXIT.usage;
   }
-  return commandAuditVerify(config, expectHead ? { expectHead: expectHead.toLowerCase() } : {}, io);
+  const options = expectHead ? { expectHead: expectHead.toLowerCase() } : {};
+  return audits().then(({ commandAuditVerify }) => commandAuditVerify(config, options, io));
 }
 
 /** The audit log itself (text, json or html), after checking --format, --from and --to. */
@@ -247,23 +351,22 @@ function auditReport(config: string, { values, io }: Invocation): Promise<number
     io.stderr.write('hwc audit: --from must not be after --to\n');
     return EXIT.usage;
   }
-  return commandAudit(
-    config,
-    {
-      format,
-      ...(values.from ? { from: values.from } : {}),
-      ...(values.to ? { to: values.to } : {}),
-      ...(values.out ? { out: values.out } : {}),
-      now: new Date(),
-    },
-    io,
-  );
+  const options = {
+    ...(values.from ? { from: values.from } : {}),
+    ...(values.to ? { to: values.to } : {}),
+    ...(values.out ? { out: values.out } : {}),
+    now: new Date(),
+  };
+  return audits().then(({ commandAudit }) => commandAudit(config, { format, ...options }, io));
 }
 
 function audit(config: string, invocation: Invocation): Promise<number> | number {
   const subcommand = invocation.rest[0];
   if (subcommand === 'verify') return auditVerify(config, invocation);
-  if (subcommand === 'prune') return commandAuditPrune(config, { now: new Date() }, invocation.io);
+  if (subcommand === 'prune') {
+    const now = new Date();
+    return audits().then(({ commandAuditPrune }) => commandAuditPrune(config, { now }, invocation.io));
+  }
   if (subcommand !== undefined) {
     invocation.io.stderr.write(`hwc audit: unknown subcommand "${subcommand}"; use verify or prune\n`);
     return EXIT.usage;
@@ -271,21 +374,48 @@ function audit(config: string, invocation: Invocation): Promise<number> | number
   return auditReport(config, invocation);
 }
 
+/** The report of a config directory is one school's: --school names it (verify and prune may run for all). */
+const auditCommand: Command = (invocation) => {
+  const { values, rest, io } = invocation;
+  const report = rest[0] === undefined;
+  const schools = values['config-dir'] !== undefined && values.school === undefined;
+  if (report && schools) {
+    io.stderr.write('hwc audit: with --config-dir, name the school of the report with --school NAME\n');
+    return EXIT.usage;
+  }
+  return withConfigOrDir(audit)(invocation);
+};
+
 const COMMANDS: Record<string, Command> = {
-  check: withConfig((config, { values, io }) =>
-    commandCheck(config, { dryRun: values['dry-run'] ?? false, json: values.json ?? false }, io),
+  check: withConfigOrDir(
+    async (config, { values, io }) =>
+      (await checks()).commandCheck(
+        config,
+        { dryRun: values['dry-run'] ?? false, json: values.json ?? false },
+        io,
+      ),
+    false,
   ),
-  run: withConfig((config, { values, io }) =>
-    commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+  run: withConfigOrDir(
+    async (config, { values, io }) =>
+      (await checks()).commandRun(config, { acceptBrokenChain: values['accept-broken-chain'] ?? false }, io),
+    false,
   ),
-  schedule: withConfig(schedule),
-  doctor: withConfig((config, { values, io }) =>
-    commandDoctor(config, { sendTest: values['send-test'] ?? false, now: () => new Date() }, io),
+  schedule: withConfigOrDir(schedule),
+  doctor: withConfigOrDir(async (config, { values, io }) =>
+    (await import('./commands/doctor/doctor.js')).commandDoctor(
+      config,
+      { sendTest: values['send-test'] ?? false, now: () => new Date() },
+      io,
+    ),
   ),
+  status,
   absent: withConfig(absent),
   parse,
-  audit: withConfig(audit),
-  'privacy-check': (invocation) => {
+  audit: auditCommand,
+  'pin-hash': async ({ io }) => (await import('./commands/pin-hash.js')).commandPinHash(io),
+  'privacy-check': async (invocation) => {
+    const { commandPrivacyCheck, NO_SEARCH_ARGUMENTS } = await privacy();
     // What to search for comes on standard input now, never on the command line (ps, shell history).
     if (invocation.values.name || invocation.values.date) {
       invocation.io.stderr.write(NO_SEARCH_ARGUMENTS);

@@ -11,7 +11,7 @@ import {
   type CheckSchedule,
 } from './core/schedule.js';
 
-type Reason = 'scheduled' | 'catch-up' | 'follow-up';
+type Reason = 'scheduled' | 'catch-up' | 'follow-up' | 'requested';
 
 export interface DaemonDeps {
   schedule: CheckSchedule;
@@ -32,6 +32,25 @@ export interface DaemonDeps {
   /** How often to look again while a signal waits for confirmation. */
   pollWhileWaitingMs?: number;
   setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
+  /** Told the next scheduled check whenever it is announced (systemd's STATUS= line). */
+  onNextCheck?: (next: Date | undefined) => void;
+  /** Check at once on start, whatever the schedule says (link mode: a waiting signal gets its link now). */
+  checkAtStart?: boolean;
+  /** Run beside the checks (the link page, src/web/): started after the timers, stopped first. */
+  services?: DaemonService[];
+}
+
+/** What a service may ask of the daemon. */
+export interface DaemonControl {
+  /** A check as soon as the one in flight (if any) is done. */
+  checkNow(): void;
+  /** Resolves when no check is running or queued. */
+  idle(): Promise<void>;
+}
+
+export interface DaemonService {
+  start(control: DaemonControl): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface Daemon {
@@ -105,6 +124,7 @@ function createCheckLoop(deps: DaemonDeps, announceNext: () => void): CheckLoop 
 function announceNextCheck(deps: DaemonDeps): void {
   const [next] = nextChecks(deps.clock.now(), deps.schedule, 1);
   if (next) deps.logger.info({ event: 'next-check', next: next.toISOString() }, 'next check scheduled');
+  deps.onNextCheck?.(next);
 }
 
 // node-cron fires on every day in `days`; holidays are only known to the schedule.
@@ -160,11 +180,20 @@ function cronTasks(deps: DaemonDeps, loop: CheckLoop): ScheduledTask[] {
 export function createDaemon(deps: DaemonDeps): Daemon {
   const tasks: ScheduledTask[] = [];
   const loop = createCheckLoop(deps, () => announceNextCheck(deps));
+  const idle = async (): Promise<void> => {
+    for (let running = loop.running(); running; running = loop.running()) await running;
+  };
   return {
     async start() {
       tasks.push(...cronTasks(deps, loop));
       deps.logger.info({ event: 'daemon-started', checks: deps.schedule.checks }, 'daemon started');
-      if (isCatchUpDue(deps.clock.now(), deps.lastSuccess(), deps.schedule) || deps.hasOpenWorkflows()) {
+      const control: DaemonControl = { checkNow: () => loop.trigger('requested'), idle };
+      for (const service of deps.services ?? []) await service.start(control);
+      if (
+        deps.checkAtStart ||
+        isCatchUpDue(deps.clock.now(), deps.lastSuccess(), deps.schedule) ||
+        deps.hasOpenWorkflows()
+      ) {
         deps.logger.info(
           { event: 'catch-up' },
           'a scheduled check was missed or a signal is open; checking now',
@@ -175,13 +204,12 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       }
     },
     async stop() {
+      for (const service of deps.services ?? []) await service.stop();
       loop.stop();
       for (const task of tasks) await task.stop();
       await loop.running();
       for (const task of tasks) await task.destroy();
     },
-    async idle() {
-      for (let running = loop.running(); running; running = loop.running()) await running;
-    },
+    idle,
   };
 }

@@ -1,5 +1,6 @@
-import type { ListResponse } from 'imapflow';
+import type { ListResponse, SearchObject } from 'imapflow';
 import type {
+  SignalCopyTest,
   FolderListing,
   InboxEntry,
   MailProvider,
@@ -213,20 +214,19 @@ class ImapMailbox implements Mailbox {
     });
   }
 
-  async fetchMessage(
-    uid: number,
-    folder = 'INBOX',
-  ): Promise<{ source: Buffer; internalDate?: string } | undefined> {
+  async fetchSources(uids: readonly number[], folder = 'INBOX'): Promise<Map<number, Buffer>> {
+    const sources = new Map<number, Buffer>();
+    if (uids.length === 0) return sources;
     return this.inFolder(folder, async () => {
-      // BODY.PEEK[] and INTERNALDATE in one FETCH; \Seen is not set (RFC 3501 6.4.5).
-      const message = await this.client.fetchOne(
-        String(uid),
-        { source: true, internalDate: true },
+      // One UID FETCH of BODY.PEEK[] for the batch (RFC 3501 6.4.5): \Seen is not set.
+      for await (const message of this.client.fetch(
+        uids.join(','),
+        { uid: true, source: true },
         { uid: true },
-      );
-      if (!message || !message.source) return undefined;
-      const internalDate = isoOf(message.internalDate);
-      return { source: message.source, ...(internalDate ? { internalDate } : {}) };
+      )) {
+        if (message.source) sources.set(message.uid, message.source);
+      }
+      return sources;
     });
   }
 
@@ -242,46 +242,109 @@ class ImapMailbox implements Mailbox {
 
   async findByMessageId(folder: string, messageIds: string[]): Promise<number[]> {
     if (messageIds.length === 0) return [];
+    return this.inFolder(folder, () => this.matching(messageIds, []));
+  }
+
+  /**
+   * In one selection of `folder`: finds these UIDs and every message whose Message-ID is one of
+   * `messageIds` (one combined SEARCH), deletes them by UID EXPUNGE and searches again. About six
+   * commands for a folder that holds a copy, two for one that does not, however many ids.
+   */
+  async purgeFolder(
+    folder: string,
+    messageIds: string[],
+    uids: readonly number[] = [],
+    copyOf?: SignalCopyTest,
+  ): Promise<boolean> {
+    const ids = copyOf ? [...messageIds, copyOf.messageId] : messageIds;
+    if (ids.length === 0 && uids.length === 0) return true;
+    this.requireUidPlus();
     return this.inFolder(folder, async () => {
-      const found = new Set<number>();
-      for (const id of messageIds) {
-        // SEARCH HEADER is a substring match (RFC 3501 6.4.4), so each hit is checked exactly below.
-        // Gmail's own search finds a message by Message-ID across every label.
-        const query =
-          this.provider === 'gmail' ? { gmraw: `rfc822msgid:${id}` } : { header: { 'message-id': id } };
-        const uids = await this.client.search(query, { uid: true });
-        if (uids === false || uids === undefined) {
-          throw new MailboxError('IMAP_SEARCH_FAILED', 'IMAP search failed');
-        }
-        for (const uid of uids) found.add(uid);
-      }
-      if (found.size === 0) return [];
+      const found = await this.copiesOnly(await this.matching(ids, uids), uids, copyOf);
+      if (found.length === 0) return true;
+      if (this.readOnly) return false;
+      await this.deleteSelected(found);
+      return (await this.copiesOnly(await this.matching(ids, uids), uids, copyOf)).length === 0;
+    });
+  }
+
+  /**
+   * Of the matches in the selected folder, the ones with the signal's Message-ID stay unless their
+   * source is the signal's (one FETCH for all of them; such copies are rare: a forward in Sent, a
+   * deleted one in Trash).
+   */
+  private async copiesOnly(
+    found: number[],
+    uids: readonly number[],
+    copyOf: SignalCopyTest | undefined,
+  ): Promise<number[]> {
+    if (!copyOf) return found;
+    const given = new Set(uids);
+    const unsure = found.filter((uid) => !given.has(uid));
+    if (unsure.length === 0) return found;
+    const wanted = copyOf.messageId.toLowerCase();
+    const drop = new Set<number>();
+    const query = { uid: true, envelope: true, source: true };
+    for await (const message of this.client.fetch(unsure.join(','), query, { uid: true })) {
+      const id = message.envelope?.messageId?.replace(/^<|>$/g, '').toLowerCase();
+      if (id === wanted && !(message.source && copyOf.matches(message.source))) drop.add(message.uid);
+    }
+    return found.filter((uid) => !drop.has(uid));
+  }
+
+  /**
+   * One SEARCH for all of them: the Message-IDs and the UID set combined with OR (RFC 3501 6.4.4),
+   * where a search per Message-ID cost one round trip each. Gmail's own search (X-GM-RAW) finds a
+   * message by Message-ID across every label.
+   */
+  private matchQuery(messageIds: string[], uids: readonly number[]): SearchObject {
+    const byId = messageIds.map((id): SearchObject =>
+      this.provider === 'gmail' ? { gmraw: `rfc822msgid:${id}` } : { header: { 'message-id': id } },
+    );
+    return { or: [...byId, ...(uids.length > 0 ? [{ uid: uids.join(',') }] : [])] };
+  }
+
+  /** UIDs in the selected folder that are one of `uids` or whose Message-ID is exactly one of `messageIds`. */
+  private async matching(messageIds: string[], uids: readonly number[]): Promise<number[]> {
+    const hits = await this.client.search(this.matchQuery(messageIds, uids), { uid: true });
+    if (hits === false || hits === undefined) {
+      throw new MailboxError('IMAP_SEARCH_FAILED', 'IMAP search failed');
+    }
+    const given = new Set(uids);
+    const exact = hits.filter((uid) => given.has(uid));
+    // SEARCH HEADER is a substring match (RFC 3501 6.4.4): every other hit is checked exactly, in
+    // one FETCH of their envelopes.
+    const unsure = hits.filter((uid) => !given.has(uid));
+    if (unsure.length > 0) {
       const wanted = new Set(messageIds.map((id) => id.toLowerCase()));
-      const exact: number[] = [];
-      for await (const message of this.client.fetch(
-        [...found].join(','),
-        { uid: true, envelope: true },
-        { uid: true },
-      )) {
+      const query = { uid: true, envelope: true };
+      for await (const message of this.client.fetch(unsure.join(','), query, { uid: true })) {
         const id = message.envelope?.messageId?.replace(/^<|>$/g, '').toLowerCase();
         if (id && wanted.has(id)) exact.push(message.uid);
       }
-      return exact.sort((a, b) => a - b);
-    });
+    }
+    return exact.sort((a, b) => a - b);
+  }
+
+  /** Without UIDPLUS (RFC 4315) imapflow falls back to a plain EXPUNGE, which would also remove
+   * any other message that someone flagged \Deleted. Refuse instead. */
+  private requireUidPlus(): void {
+    if (!this.client.capabilities.has('UIDPLUS')) {
+      throw new PurgeError('IMAP_NO_UIDPLUS', 'IMAP server lacks UIDPLUS; refusing a plain EXPUNGE');
+    }
+  }
+
+  /** UID STORE +FLAGS (\Deleted), then UID EXPUNGE of exactly these, in the selected folder. */
+  private async deleteSelected(uids: number[]): Promise<void> {
+    // messageDelete() returns false instead of throwing.
+    const ok = await this.client.messageDelete(uids.join(','), { uid: true });
+    if (!ok) throw new PurgeError('IMAP_DELETE_FAILED', 'IMAP server refused to delete');
   }
 
   async deleteUids(folder: string, uids: number[]): Promise<void> {
     if (uids.length === 0 || this.readOnly) return;
-    // Without UIDPLUS (RFC 4315) imapflow falls back to a plain EXPUNGE, which would also remove
-    // any other message that someone flagged \Deleted. Refuse instead.
-    if (!this.client.capabilities.has('UIDPLUS')) {
-      throw new PurgeError('IMAP_NO_UIDPLUS', 'IMAP server lacks UIDPLUS; refusing a plain EXPUNGE');
-    }
-    await this.inFolder(folder, async () => {
-      // messageDelete() returns false instead of throwing.
-      const ok = await this.client.messageDelete(uids.join(','), { uid: true });
-      if (!ok) throw new PurgeError('IMAP_DELETE_FAILED', 'IMAP server refused to delete');
-    });
+    this.requireUidPlus();
+    await this.inFolder(folder, () => this.deleteSelected(uids));
   }
 
   async moveUids(folder: string, uids: number[], destination: string): Promise<void> {

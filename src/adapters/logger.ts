@@ -1,10 +1,12 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { safeError } from '../core/safe-error.js';
 import { LOG_FIELDS } from '../core/log-fields.js';
+import { logStream } from './journal-stream.js';
 
 /**
  * Structured JSON logs on stdout, with an allowlist: a field that is not listed in LOG_FIELDS is
- * dropped, so that no code path can log a subject, an address or a body by accident.
+ * dropped, so that no code path can log a subject, an address or a body by accident. Under
+ * systemd each line carries its journald priority (journal-stream.ts).
  */
 const ALLOWED_FIELDS: ReadonlySet<string> = new Set(LOG_FIELDS);
 
@@ -27,7 +29,7 @@ export function createLogger(destination?: DestinationStream, level = 'info'): L
         },
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? logStream(1),
   );
 }
 

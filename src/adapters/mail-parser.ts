@@ -65,9 +65,12 @@ const SELECTED_HEADERS = new Set([
   'x-ms-exchange-inbox-rules-loop',
 ]);
 const MAX_HEADER_VALUE = 4000;
-/** Attached forwarded mails (message/rfc822) that are read as well, and how deep. */
-const MAX_EMBEDDED_MESSAGES = 3;
-const MAX_EMBEDDED_DEPTH = 2;
+/**
+ * Attached forwarded mails (message/rfc822) are read to any depth: the structure check bounds the
+ * nesting (maxMimeDepth) and the number of parts (maxMimeParts) before anything is parsed, so the
+ * recursion is bounded by the same limits. What cannot be read within them is counted as unread,
+ * never dropped quietly (MailFacts.completeness).
+ */
 
 class ParseFailure extends Error {
   constructor(readonly reason: ParseFailureReason) {
@@ -243,14 +246,14 @@ interface Collected {
   text: string;
   html: string | undefined;
   embedded: Buffer[];
+  /** Attachments other than a forwarded mail that was read: a PDF, a Word file, a text file, an image. */
+  attachments: number;
+  /** Forwarded mails that were larger than maxBytes, so not kept and not read. */
+  embeddedUnread: number;
 }
 
 /** Runs mailparser and collects its output; the parser is destroyed when the caller gives up. */
-function runParser(
-  raw: Buffer,
-  limits: ParseLimits,
-  readEmbedded: boolean,
-): { done: Promise<Collected>; stop: () => void } {
+function runParser(raw: Buffer, limits: ParseLimits): { done: Promise<Collected>; stop: () => void } {
   const parser = new MailParser({
     skipTextToHtml: true,
     skipTextLinks: true,
@@ -266,6 +269,8 @@ function runParser(
     text: '',
     html: undefined,
     embedded: [],
+    attachments: 0,
+    embeddedUnread: 0,
   };
   let stopped = false;
   const done = new Promise<Collected>((resolve, reject) => {
@@ -282,12 +287,11 @@ function runParser(
         return;
       }
       // Every attachment must be drained and released, or the parser waits forever.
-      const keep =
-        readEmbedded &&
-        /^message\/(?:rfc822|global)$/i.test(data.contentType) &&
-        collected.embedded.length < MAX_EMBEDDED_MESSAGES;
+      const keep = /^message\/(?:rfc822|global)$/i.test(data.contentType);
+      if (!keep) collected.attachments += 1;
       const chunks: Buffer[] = [];
       let size = 0;
+      let overflow = false;
       let released = false;
       const release = (): void => {
         if (released) return;
@@ -298,10 +302,13 @@ function runParser(
         if (keep && size + chunk.length <= limits.maxBytes) {
           chunks.push(chunk);
           size += chunk.length;
+        } else if (keep) {
+          overflow = true;
         }
       });
       data.content.on('end', () => {
-        if (keep && chunks.length > 0) collected.embedded.push(Buffer.concat(chunks, size));
+        if (keep && overflow) collected.embeddedUnread += 1;
+        else if (keep && chunks.length > 0) collected.embedded.push(Buffer.concat(chunks, size));
         release();
       });
       data.content.on('error', release);
@@ -417,6 +424,13 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   const facts: MailFacts = {
     subject: typeof subject === 'string' ? subject : '',
     text: truncate(collected.text, limits.maxTextLength),
+    completeness: {
+      textCut:
+        collected.text.length > limits.maxTextLength ||
+        (collected.html !== undefined && collected.html.length > limits.maxHtmlLength),
+      attachments: collected.attachments,
+      embeddedUnread: collected.embeddedUnread,
+    },
     references: [],
     headers: selectedHeaders(valuesOf),
     authenticationResults: valuesOf('authentication-results').map((v) => v.slice(0, MAX_HEADER_VALUE)),
@@ -439,6 +453,18 @@ function toFacts(raw: Buffer, collected: Collected, limits: ParseLimits): MailFa
   return facts;
 }
 
+function addUnread(
+  facts: MailFacts,
+  more: { textCut?: boolean; attachments?: number; embeddedUnread?: number },
+): void {
+  const now = facts.completeness ?? { textCut: false, attachments: 0, embeddedUnread: 0 };
+  facts.completeness = {
+    textCut: now.textCut || more.textCut === true,
+    attachments: now.attachments + (more.attachments ?? 0),
+    embeddedUnread: now.embeddedUnread + (more.embeddedUnread ?? 0),
+  };
+}
+
 async function parseWithin(
   raw: Buffer,
   limits: ParseLimits,
@@ -446,6 +472,9 @@ async function parseWithin(
   depth: number,
 ): Promise<ParseResult> {
   if (raw.length > limits.maxBytes) return { ok: false, reason: 'too-big' };
+  // A forward encoded in base64 hides its nesting from the structure check of the mail around it;
+  // the depth of the recursion itself is bounded as well.
+  if (depth > limits.maxMimeDepth) return { ok: false, reason: 'too-deeply-nested' };
   const block = headerBlock(raw, limits.maxHeaderBytes);
   if (!block.complete || block.length > limits.maxHeaderBytes || block.lines > limits.maxHeaderLines) {
     return { ok: false, reason: 'header-too-large' };
@@ -455,7 +484,7 @@ async function parseWithin(
 
   const remaining = deadline - performance.now();
   if (remaining <= 0) return { ok: false, reason: 'timeout' };
-  const run = runParser(raw, limits, depth < MAX_EMBEDDED_DEPTH);
+  const run = runParser(raw, limits);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), remaining);
@@ -470,12 +499,20 @@ async function parseWithin(
     for (const embedded of outcome.embedded) {
       const inner = await parseWithin(embedded, limits, deadline, depth + 1);
       if (!inner.ok) {
-        if (inner.reason === 'timeout') return inner;
+        // A forward nested past the bounds is no reading at all: the whole mail goes to a person.
+        if (inner.reason === 'timeout' || inner.reason === 'too-deeply-nested') return inner;
+        addUnread(facts, { embeddedUnread: 1 });
         continue;
       }
       // An attached forward is read as if it were forwarded inline, under the usual marker.
       const forwarded = `\n\n---------- Doorgestuurd bericht ----------\nOnderwerp: ${inner.facts.subject}\n\n`;
-      facts.text = truncate(facts.text + forwarded + inner.facts.text, limits.maxTextLength);
+      const joined = facts.text + forwarded + inner.facts.text;
+      facts.text = truncate(joined, limits.maxTextLength);
+      addUnread(facts, {
+        textCut: joined.length > limits.maxTextLength || inner.facts.completeness?.textCut === true,
+        attachments: inner.facts.completeness?.attachments ?? 0,
+        embeddedUnread: inner.facts.completeness?.embeddedUnread ?? 0,
+      });
     }
     return { ok: true, facts };
   } catch (err) {

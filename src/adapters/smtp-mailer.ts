@@ -1,18 +1,27 @@
-import MimeNode from 'nodemailer/lib/mime-node';
 import type { Mailer, OutgoingMail, SendResult } from '../core/ports.js';
 import { MailerError } from '../core/errors.js';
-import {
-  createSmtpTransport,
-  smtpFailureCode,
-  type SmtpTransport,
-  type SmtpTransportSettings,
-} from './smtp-transport.js';
+import { smtpFailureCode } from './smtp-failure.js';
+import type { SmtpTransport, SmtpTransportSettings } from './smtp-transport.js';
 
 export type SmtpSettings = SmtpTransportSettings & { from: { name?: string; address: string } };
 
 const angle = (id: string): string => `<${id}>`;
 
 const isTransient = (code: unknown): boolean => typeof code === 'number' && code >= 400 && code < 500;
+
+/**
+ * A refusal for the mail's size: the enhanced status 5.3.4 (RFC 3463), or a 552 to MAIL FROM with
+ * SIZE (RFC 1870 6) or to DATA. A 552 at RCPT (a full mailbox, 5.2.2) is about the recipient instead.
+ */
+function refusedForSize(e: { code?: string; responseCode?: unknown; response?: unknown }): boolean {
+  const response = typeof e.response === 'string' ? e.response : '';
+  if (/\b5\.3\.4\b/.test(response)) return true;
+  return (
+    e.responseCode === 552 &&
+    (e.code === 'EMESSAGE' || e.code === 'EENVELOPE') &&
+    !/\b5\.2\.2\b/.test(response)
+  );
+}
 
 /**
  * Splits the refused recipients by the server's reply to each: 5yz is permanent, anything else
@@ -33,11 +42,21 @@ function refusals(rejected: string[], errors: unknown): { rejected: string[]; de
   };
 }
 
+/**
+ * The check's mailer: one SMTP session for all its mails (see SmtpTransportOptions.oneSession),
+ * opened at the first mail and ended by close(). nodemailer is loaded at the first mail too: a
+ * morning without mail never needs it.
+ */
 export class SmtpMailer implements Mailer {
-  private readonly transport: SmtpTransport;
+  #transport: Promise<SmtpTransport> | undefined;
 
-  constructor(private readonly settings: SmtpSettings) {
-    this.transport = createSmtpTransport(settings);
+  constructor(private readonly settings: SmtpSettings) {}
+
+  private transport(): Promise<SmtpTransport> {
+    this.#transport ??= import('./smtp-transport.js').then(({ createSmtpTransport }) =>
+      createSmtpTransport(this.settings, { oneSession: true }),
+    );
+    return this.#transport;
   }
 
   async send(mail: OutgoingMail): Promise<SendResult> {
@@ -51,7 +70,12 @@ export class SmtpMailer implements Mailer {
         rejected?: unknown[];
         rejectedErrors?: unknown;
         responseCode?: unknown;
+        response?: unknown;
       };
+      const rejectedAll = e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0;
+      if (!rejectedAll && (mail.attachments?.length ?? 0) > 0 && refusedForSize(e)) {
+        return { accepted: [], rejected: [], tooBig: [...mail.to] };
+      }
       // Every recipient refused at RCPT time: the server answered, it just will not take these
       // addresses now (4yz) or ever (5yz).
       if (e.code === 'EENVELOPE' && Array.isArray(e.rejected) && e.rejected.length > 0) {
@@ -69,7 +93,7 @@ export class SmtpMailer implements Mailer {
   /** Signs in without sending (SMTP AUTH, then QUIT): for the daily check that sending still works. */
   async verify(): Promise<void> {
     try {
-      await this.transport.verify();
+      await (await this.transport()).verify();
     } catch (err) {
       if (err instanceof MailerError) throw err;
       const code = smtpFailureCode(err);
@@ -87,8 +111,8 @@ export class SmtpMailer implements Mailer {
     return name ? { name, address } : address;
   }
 
-  private sendPlain(mail: OutgoingMail) {
-    return this.transport.sendMail({
+  private async sendPlain(mail: OutgoingMail) {
+    return (await this.transport()).sendMail({
       from: this.from(),
       to: mail.to,
       subject: mail.subject,
@@ -97,6 +121,16 @@ export class SmtpMailer implements Mailer {
       ...(mail.inReplyTo ? { inReplyTo: angle(mail.inReplyTo) } : {}),
       ...(mail.references && mail.references.length > 0 ? { references: mail.references.map(angle) } : {}),
       headers: mail.headers ?? {},
+      ...(mail.attachments && mail.attachments.length > 0
+        ? {
+            attachments: mail.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              contentDisposition: 'attachment' as const,
+              content: a.content,
+            })),
+          }
+        : {}),
     });
   }
 
@@ -104,6 +138,7 @@ export class SmtpMailer implements Mailer {
   private async sendReport(mail: OutgoingMail) {
     const disposition = mail.disposition;
     if (!disposition) throw new Error('not a report');
+    const { default: MimeNode } = await import('nodemailer/lib/mime-node');
     const root = new MimeNode('multipart/report; report-type=disposition-notification');
     const from = this.settings.from;
     root.setHeader({
@@ -130,13 +165,18 @@ export class SmtpMailer implements Mailer {
     ].join('\r\n');
     root.createChild('message/disposition-notification').setContent(fields);
     const raw = await root.build();
-    return this.transport.sendMail({
+    return (await this.transport()).sendMail({
       envelope: { from: from.address, to: mail.to },
       raw,
     });
   }
 
   close(): void {
-    this.transport.close();
+    const transport = this.#transport;
+    this.#transport = undefined;
+    void transport?.then(
+      (t) => t.close(),
+      () => undefined,
+    );
   }
 }

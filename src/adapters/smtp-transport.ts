@@ -6,6 +6,7 @@ import nodemailer, { type SendMailOptions, type SMTPSentMessageInfo } from 'node
 import { MailerError } from '../core/errors.js';
 import { requiresStartTls } from '../core/loopback.js';
 import { OAuth2Error, type AccessTokenSource } from './oauth2-token.js';
+import { smtpFailureCode } from './smtp-failure.js';
 
 export interface SmtpServerSettings {
   host: string;
@@ -30,13 +31,24 @@ export type SmtpTransportSettings = SmtpServerSettings &
 type Transport = ReturnType<typeof nodemailer.createTransport>;
 export type { SendMailOptions };
 
-/** The `code` of a failed send: connection problems are run errors, a refused recipient is not. */
-export function smtpFailureCode(err: unknown): string {
-  const e = err as { code?: string; responseCode?: number } | undefined;
-  if (e?.code === 'EAUTH') return 'SMTP_AUTH_FAILED';
-  if (typeof e?.code === 'string') return `SMTP_${e.code}`;
-  return 'SMTP_ERROR';
+export { smtpFailureCode };
+
+export interface SmtpTransportOptions {
+  /**
+   * One SMTP session for every mail until close(): one TCP connection, STARTTLS and login per
+   * check instead of per mail (Microsoft 365 limits concurrent sessions per mailbox). A refused
+   * mail (4yz/5yz) resets the session with RSET (RFC 5321 4.1.1.5) and the next one goes on over
+   * it; a session the server dropped is opened again for the next mail.
+   */
+  oneSession?: boolean;
 }
+
+/**
+ * nodemailer's pool, kept to one connection. A message the server refused before any of it was
+ * sent goes out again over a new connection, at most twice; maxMessages is far above what one
+ * check sends.
+ */
+const ONE_SESSION = { pool: true, maxConnections: 1, maxMessages: 1_000, maxRequeues: 2 } as const;
 
 /**
  * A nodemailer transport whose failures to sign in with OAuth2 are a MailerError that names the
@@ -47,8 +59,12 @@ export class SmtpTransport {
   /** The last failed token request, copied: nodemailer overwrites the error's code with EAUTH. */
   #tokenFailure: { code: string; message: string } | undefined;
 
-  constructor(private readonly settings: SmtpTransportSettings) {
+  constructor(
+    private readonly settings: SmtpTransportSettings,
+    options: SmtpTransportOptions = {},
+  ) {
     this.#transport = nodemailer.createTransport({
+      ...(options.oneSession ? ONE_SESSION : {}),
       host: settings.host,
       port: settings.port,
       secure: settings.secure,
@@ -131,6 +147,9 @@ export class SmtpTransport {
 }
 
 /** A transport for the given server and sign-in; it connects when first used. */
-export function createSmtpTransport(settings: SmtpTransportSettings): SmtpTransport {
-  return new SmtpTransport(settings);
+export function createSmtpTransport(
+  settings: SmtpTransportSettings,
+  options: SmtpTransportOptions = {},
+): SmtpTransport {
+  return new SmtpTransport(settings, options);
 }

@@ -6,6 +6,7 @@ import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '.
 import { GENESIS_HASH, chainHash, pruneEntry } from '../core/audit-entry.js';
 import type { ContactRole } from '../core/vocabulary.js';
 import { prepareStorageDir } from './storage-dir.js';
+import { SqliteLinkTokens } from './link-tokens.js';
 
 export const DATABASE_FILE = 'hwc-watcher.sqlite';
 
@@ -70,6 +71,18 @@ const MIGRATIONS: readonly string[] = [
   // The folder a signal was found in, when not INBOX (a spam filter filed it under \Junk): its
   // UID and UIDVALIDITY are that folder's. NULL, as in every row written before, is INBOX.
   `ALTER TABLE signals ADD COLUMN folder TEXT;`,
+  // Link mode (src/web/): when the primary contact handed the signal on, and the link tokens,
+  // each stored only as its SHA-256, bound to one signal and one role (src/adapters/link-tokens.ts).
+  `ALTER TABLE signals ADD COLUMN handed_on_at TEXT;
+   CREATE TABLE link_tokens (
+     hash TEXT PRIMARY KEY,
+     signal_key TEXT NOT NULL,
+     role TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     reveals INTEGER NOT NULL DEFAULT 0
+   );`,
+  // When a notification went out without the original it needed: only a confirmation ends the hold.
+  `ALTER TABLE signals ADD COLUMN held_at TEXT;`,
   // Times only: when a signal reached the mailbox (the texts say it beside the time of the check
   // that found it), and when the primary's absence reply came back (a reason to escalate).
   `ALTER TABLE signals ADD COLUMN arrived_at TEXT;
@@ -103,6 +116,8 @@ const SIGNAL_COLUMNS = [
   'needs_review',
   'children',
   'folder',
+  'handed_on_at',
+  'held_at',
   'arrived_at',
   'out_of_office_at',
 ] as const satisfies readonly (keyof SignalRow)[];
@@ -128,6 +143,8 @@ interface SignalRow {
   needs_review: number;
   children: number;
   folder: string | null;
+  handed_on_at: string | null;
+  held_at: string | null;
   arrived_at: string | null;
   out_of_office_at: string | null;
 }
@@ -226,6 +243,7 @@ export class SqliteStore implements StateStore, AuditLog {
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
+           handed_on_at = excluded.handed_on_at, held_at = excluded.held_at,
            arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at`,
       )
       .run(toRow(record));
@@ -298,6 +316,11 @@ export class SqliteStore implements StateStore, AuditLog {
     }));
   }
 
+  /** The link mode's tokens, in the same database (src/adapters/link-tokens.ts). */
+  linkTokens(): SqliteLinkTokens {
+    return new SqliteLinkTokens(this.db);
+  }
+
   /** Runs `work` in one transaction, so that a workflow row and its audit row land together. */
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
@@ -333,6 +356,8 @@ function toRow(record: SignalRecord): SignalRow {
     needs_review: Number(record.needsReview),
     children: record.children,
     folder: orNull(record.folder),
+    handed_on_at: orNull(record.handedOnAt),
+    held_at: orNull(record.heldAt),
     arrived_at: orNull(record.arrivedAt),
     out_of_office_at: orNull(record.outOfOfficeAt),
   };
@@ -365,8 +390,10 @@ function fromRow(row: SignalRow): SignalRecord {
     escalatedAt: orUndefined(row.escalated_at),
     escalationReason: orUndefined(row.escalation_reason) as SignalRecord['escalationReason'],
     reminderSentAt: orUndefined(row.reminder_sent_at),
+    handedOnAt: orUndefined(row.handed_on_at),
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
+    heldAt: orUndefined(row.held_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

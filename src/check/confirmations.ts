@@ -40,11 +40,14 @@ export async function settleRepliesAndBounces(
       counts.quietlyRemoved += 1;
     }
     if (decision.action === 'confirmation') {
+      // In link mode a reply proves nobody saw the child's name (it may say the link did not
+      // open): it does not count, a person looks, and escalation goes on; the page confirms.
+      const linkMode = deps.settings.deliver === 'link';
       const record = deps.store.getSignal(decision.key);
-      if (record?.notified[decision.role] && !record.confirmedAt) {
+      if (!linkMode && record?.notified[decision.role] && !record.confirmedAt) {
         await sendConfirmedNotices(ctx, record, decision.role);
       }
-      const outcome = recordConfirmation(deps, decision, deps.clock.now());
+      const outcome = linkMode ? 'not-counted' : recordConfirmation(deps, decision, deps.clock.now());
       if (outcome === 'recorded') counts.confirmations += 1;
       // A reply quotes the notification, so it holds the child's data: it goes like the signal.
       // A reply that does not count (from a contact who was not sent it, or about a signal we do
@@ -57,9 +60,11 @@ export async function settleRepliesAndBounces(
   return setAside;
 }
 
-function recordConfirmation(
-  deps: CheckDeps,
-  decision: Extract<MessageDecision, { action: 'confirmation' }>,
+export function recordConfirmation(
+  deps: Pick<CheckDeps, 'store' | 'logger'>,
+  decision: Pick<Extract<MessageDecision, { action: 'confirmation' }>, 'key' | 'role'> & {
+    proof: 'code' | 'authenticated' | 'link';
+  },
   now: Date,
 ): 'recorded' | 'already-confirmed' | 'not-counted' {
   const { store } = deps;

@@ -14,7 +14,15 @@ import type {
 import type { MessageDecision, SignalPolicy } from '../core/decide.js';
 import { deadlineFor, isWithin, localDate } from '../core/schedule.js';
 import type { SchoolIdentity } from '../core/compose.js';
-import type { Contact, ContactRole, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+import type {
+  Contact,
+  ContactRole,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
+import type { LinkTokens } from '../core/link-token.js';
 import type { CheckCounts } from '../core/audit-entry.js';
 import type { ReceivingServer } from '../core/trust.js';
 
@@ -29,12 +37,18 @@ export interface CheckSettings {
   /** Days on which the primary contact is away: the backup is told instead. */
   primaryAbsent: DateRange[];
   notify: NotifyMode;
+  /** `link`: notifications hold only a link to the page (src/web/); absent means `mail`. */
+  deliver?: DeliverMode;
+  /** Link mode: where the page is reached, and which roles it asks for a PIN. */
+  link?: { baseUrl: string; pinRoles: ContactRole[] };
   escalateAfterMs: number;
   purgeAfterMs: number;
   schedule: { checks: string[]; days: Weekday[]; deadline: string };
   maxMessageBytes: number;
   /** The most messages whose content one check downloads; the rest wait for the next check. */
   maxMessagesPerCheck: number;
+  /** The largest notification with the original attached; absent: DEFAULTS.maxNotificationBytes. */
+  maxNotificationBytes?: number;
   version: string;
 }
 
@@ -46,6 +60,8 @@ export interface CheckDeps {
   clock: Clock;
   logger: Logger;
   parser: MailParser;
+  /** Link mode: the tokens of the links in the notifications. */
+  linkTokens?: LinkTokens;
   /** Called at each step boundary; the fault-injection tests kill the process here. */
   onStep?: (step: string) => void;
 }
@@ -69,8 +85,12 @@ export interface ReadMessage {
   uidValidity: string;
   entry: InboxEntry;
   facts?: MailFacts;
-  /** Identifies a signal without a Message-ID. */
+  /** Identifies a signal without a Message-ID (the legacy key form). */
   digest?: string;
+  /** The body's SHA-256: with the Message-ID, what makes a signal this signal (identity.ts signalKeyOf). */
+  bodyDigest?: string;
+  /** A signal's raw bytes, in memory for this check only: the original that a notification may carry. */
+  raw?: Buffer;
   classified?: ClassifiedMail;
   decision: MessageDecision;
 }
@@ -98,6 +118,10 @@ export interface SignalInProgress {
   record: SignalRecord;
   /** The message's IMAP keywords, with those this check added. */
   keywords: string[];
+  /** The raw message, in memory only, for the attached original. */
+  raw?: Buffer;
+  /** The body's digest: the purge removes copies of this signal only, not others with its Message-ID. */
+  bodyDigest?: string;
 }
 
 export function identityOf(settings: CheckSettings): SchoolIdentity {
@@ -116,6 +140,7 @@ export function policyFor(settings: CheckSettings, record: SignalRecord, now: Da
     purgeAfterMs: settings.purgeAfterMs,
     deadline: deadlineFor(new Date(record.receivedAt), schedule, settings.schedule.deadline),
     primaryAbsent: isPrimaryAbsent(settings, now),
+    ...(settings.deliver ? { deliver: settings.deliver } : {}),
   };
 }
 

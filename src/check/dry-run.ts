@@ -1,6 +1,8 @@
 import type { Mailbox } from '../core/ports.js';
 import type { CheckCounts } from '../core/audit-entry.js';
 import { mdnRecipient } from '../core/decide.js';
+import { DEFAULT_MAX_NOTIFICATION_BYTES, needsOriginal, planOriginal } from '../core/completeness.js';
+import type { ClassifiedMail } from '../core/types.js';
 import {
   isPrimaryAbsent,
   type CheckDeps,
@@ -61,9 +63,10 @@ export function planOnly(
         counts.children += decision.classified.children.length;
         if (decision.classified.needsReview) counts.needsReview += 1;
         const mdn = message.facts && mdnRecipient(message.facts).send ? ', send a read receipt (MDN)' : '';
+        const original = originalPlanLine(deps.settings, decision.classified, message);
         plan.push(
           `message uid ${uid}: signal with ${decision.classified.children.length} child(ren)` +
-            `${decision.classified.needsReview ? ' that needs review' : ''}; ${whoToNotify(deps.settings, deps.clock.now())}` +
+            `${decision.classified.needsReview ? ' that needs review' : ''}; ${whoToNotify(deps.settings, deps.clock.now())}${original}` +
             `, acknowledge to the sender${mdn}, then purge from ${purgeFolders}` +
             (deps.settings.notify === 'escalate'
               ? ' once a contact confirms or the escalation is complete'
@@ -76,6 +79,17 @@ export function planOnly(
   if (counts.setAside > 0) plan.push(`send 1 content-free alert to the primary contact`);
   deps.logger.info({ step: 'plan', counts }, 'dry run: planned actions');
   return plan;
+}
+
+/** What the notification does with the original: attached, or held in the mailbox for a person. */
+function originalPlanLine(settings: CheckSettings, classified: ClassifiedMail, message: ReadMessage): string {
+  if (!message.facts) return '';
+  const limit = settings.maxNotificationBytes ?? DEFAULT_MAX_NOTIFICATION_BYTES;
+  const plan = planOriginal(needsOriginal(classified, message.facts), message.raw?.length, limit);
+  if (plan.carry === 'attached') return ' with the original attached';
+  if (plan.carry === 'held')
+    return ' without the original (too big): held in the mailbox until a contact confirms';
+  return '';
 }
 
 function whoToNotify(settings: CheckSettings, now: Date): string {

@@ -2,6 +2,39 @@ import type { Mailbox, SignalRecord } from '../core/ports.js';
 import { KEYWORD } from '../core/decide.js';
 import { signalEntry } from '../core/audit-entry.js';
 import type { CheckDeps } from './context.js';
+import { bodyDigest, headerMessageId } from './body-digest.js';
+
+/**
+ * The signal's own Message-ID and body: copies of it elsewhere are found by the Message-ID and
+ * removed only when their body is this signal's, because a reused Message-ID may name another
+ * signal that nobody was told about yet.
+ */
+export interface SignalCopies {
+  messageId: string;
+  bodyDigest: string;
+}
+
+/** The UIDs in `folder` of our own mails (by Message-ID) and of copies of this signal (by body too). */
+async function handledUids(
+  mailbox: Mailbox,
+  folder: string,
+  messageIds: string[],
+  copies: SignalCopies | undefined,
+  own?: number,
+): Promise<number[]> {
+  if (!copies) return mailbox.findByMessageId(folder, messageIds);
+  // One search per folder, as before: a large INBOX makes each SEARCH cost time.
+  const uids: number[] = [];
+  for (const uid of await mailbox.findByMessageId(folder, [...messageIds, copies.messageId])) {
+    // The signal itself is deleted by its UID; only other messages need a look.
+    if (uid === own) continue;
+    const source = await mailbox.fetchSource(uid, folder);
+    if (!source) continue;
+    const signalCopy = headerMessageId(source) === copies.messageId;
+    if (!signalCopy || bodyDigest(source) === copies.bodyDigest) uids.push(uid);
+  }
+  return uids;
+}
 
 /**
  * Removes a handled signal and every copy of it and of our own mails about it, then looks again.
@@ -17,6 +50,7 @@ export async function purge(
   inboxUid: number | undefined,
   step: (name: string) => void,
   folder = 'INBOX',
+  copies?: SignalCopies,
 ): Promise<boolean> {
   const { folders } = mailbox;
   const others = [folders.sent, folders.trash, folders.junk, folders.all].filter(
@@ -27,18 +61,20 @@ export async function purge(
     // from \All to \Trash and expunging it there is what deletes it for good.
     await mailbox.moveUids(
       folders.all,
-      await mailbox.findByMessageId(folders.all, messageIds),
+      await handledUids(mailbox, folders.all, messageIds, copies),
       folders.trash,
     );
   }
-  const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX']), folder];
+  // Each folder is selected once: found, deleted and looked at again in the same selection.
+  const order = [...others.filter((f) => f !== folder), ...(folder === 'INBOX' ? [] : ['INBOX'])];
+  const left: string[] = [];
   for (const each of order) {
-    const uids = await mailbox.findByMessageId(each, messageIds);
-    await mailbox.deleteUids(each, uids);
+    if (!(await purgeIn(mailbox, each, messageIds, [], copies))) left.push(each);
   }
   step('mid-purge');
-  if (inboxUid !== undefined) await mailbox.deleteUids(folder, [inboxUid]);
-  const verified = await verifyPurged(mailbox, messageIds, inboxUid, others, folder);
+  const own = inboxUid === undefined ? [] : [inboxUid];
+  if (!(await purgeIn(mailbox, folder, messageIds, own, copies))) left.push(folder);
+  const verified = left.length === 0;
   deps.logger[verified ? 'info' : 'error'](
     { step: 'purge', outcome: verified ? 'verified' : 'not-verified', folders: ['INBOX', ...others] },
     verified ? 'signal purged and verified' : 'purge could not be verified',
@@ -46,22 +82,27 @@ export async function purge(
   return verified;
 }
 
-/** Looks again, in every folder the purge went through: is anything of this signal left? */
-async function verifyPurged(
+/** Purges one folder, and says whether nothing of the signal is left in it. */
+async function purgeIn(
   mailbox: Mailbox,
-  messageIds: string[],
-  inboxUid: number | undefined,
-  others: string[],
   folder: string,
+  messageIds: string[],
+  uids: number[],
+  copies: SignalCopies | undefined,
 ): Promise<boolean> {
+  if (mailbox.purgeFolder) {
+    const copyOf = copies && {
+      messageId: copies.messageId,
+      matches: (source: Buffer) => bodyDigest(source) === copies.bodyDigest,
+    };
+    return mailbox.purgeFolder(folder, messageIds, uids, copyOf);
+  }
+  const found = await handledUids(mailbox, folder, messageIds, copies, uids[0]);
+  await mailbox.deleteUids(folder, [...new Set([...found, ...uids])]);
   const listed = async () =>
     folder === 'INBOX' ? mailbox.listInbox() : (await mailbox.listHeaders(folder)).entries;
-  const leftInInbox = inboxUid !== undefined && (await listed()).some((entry) => entry.uid === inboxUid);
-  const leftElsewhere: string[] = [];
-  for (const folder of ['INBOX', ...others]) {
-    if ((await mailbox.findByMessageId(folder, messageIds)).length > 0) leftElsewhere.push(folder);
-  }
-  return !leftInInbox && leftElsewhere.length === 0;
+  const uidLeft = uids.length > 0 && (await listed()).some((entry) => uids.includes(entry.uid));
+  return !uidLeft && (await handledUids(mailbox, folder, messageIds, copies)).length === 0;
 }
 
 /** Marks a signal purged and writes its audit row, in one transaction. */

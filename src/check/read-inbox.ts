@@ -8,6 +8,8 @@ import { domainOf } from '../core/compose.js';
 import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 import { ownMailIndex } from './confirmations.js';
+import { SourceBatches } from './source-batches.js';
+import { bodyDigest } from './body-digest.js';
 
 /**
  * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
@@ -47,6 +49,7 @@ export async function readMessages(
   const own = ownMailIndex(deps, domainOf(settings.from.address));
   const authserv = settings.trustedAuthservId ? { trustedAuthservId: settings.trustedAuthservId } : {};
   const inboxCopies = new Set<string>();
+  const sources = new SourceBatches(mailbox, candidates, settings.maxMessageBytes);
   for (const candidate of candidates) {
     const base = {
       flags: candidate.entry.flags,
@@ -55,7 +58,7 @@ export async function readMessages(
       own,
       ...authserv,
     };
-    const { message, copyKey } = await readMessage(deps, mailbox, candidate, base, today);
+    const { message, copyKey } = await readMessage(deps, sources, candidate, base, today);
     if (candidate.folder === 'INBOX') {
       if (copyKey) inboxCopies.add(copyKey);
       messages.push(message);
@@ -107,28 +110,23 @@ type Evidence = Pick<MessageEvidence, 'flags' | 'contacts' | 'ownAddress' | 'own
 
 async function readMessage(
   deps: CheckDeps,
-  mailbox: Mailbox,
+  sources: SourceBatches,
   candidate: TriageCandidate,
   base: Evidence,
   today: string,
 ): Promise<{ message: ReadMessage; copyKey?: string }> {
   const { settings } = deps;
-  const { entry, folder } = candidate;
+  const { entry } = candidate;
   // The size limit is applied before anything is downloaded or parsed.
   if (entry.size > settings.maxMessageBytes) {
     return { message: { ...candidate, decision: decideMessage({ ...base, failure: 'too-big' }) } };
   }
-  const fetched: { source: Buffer; internalDate?: string } | undefined = mailbox.fetchMessage
-    ? await mailbox.fetchMessage(entry.uid, folder)
-    : await mailbox.fetchSource(entry.uid, folder).then((source) => (source ? { source } : undefined));
-  const raw = fetched?.source;
-  // INTERNALDATE from the full fetch, else from the listing: the arrival time the texts name.
-  const internalDate = fetched?.internalDate ?? entry.internalDate;
-  const read = internalDate ? { ...candidate, entry: { ...entry, internalDate } } : candidate;
+  const raw = await sources.source(candidate);
   const parsed = raw ? await deps.parser.parse(raw, settings.maxMessageBytes) : undefined;
   if (!raw || !parsed?.ok) {
-    const failure = parsed && !parsed.ok && parsed.reason === 'too-big' ? 'too-big' : 'unreadable';
-    return { message: { ...read, decision: decideMessage({ ...base, failure }) } };
+    const reason = parsed && !parsed.ok ? parsed.reason : undefined;
+    const failure = reason === 'too-big' || reason === 'too-deeply-nested' ? reason : ('unreadable' as const);
+    return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
   const classified = classify(facts, { today });
@@ -146,13 +144,16 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  const message = { ...read, facts, classified, decision, digest };
-  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${bodyDigest(raw)}` } : { message };
-}
-
-/** The body's digest: a server that delivers or copies a message adds headers, never body bytes. */
-function bodyDigest(raw: Buffer): string {
-  const end = raw.indexOf('\r\n\r\n');
-  const body = end >= 0 ? raw.subarray(end + 4) : raw.subarray(raw.indexOf('\n\n') + 1);
-  return createHash('sha256').update(body).digest('hex');
+  const body = bodyDigest(raw);
+  // The raw bytes of a signal stay in memory for this check only: they travel as the attached original.
+  const message = {
+    ...candidate,
+    facts,
+    classified,
+    decision,
+    digest,
+    bodyDigest: body,
+    ...(decision.action === 'signal' ? { raw } : {}),
+  };
+  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${body}` } : { message };
 }

@@ -1,7 +1,7 @@
 import type { ClassifiedMail, MailFacts } from '../core/types.js';
 import type { SignalRecord } from '../core/ports.js';
 import { mdnRecipient, nextSignalStep } from '../core/decide.js';
-import { signalKey } from '../core/identity.js';
+import { signalKey, signalKeyOf } from '../core/identity.js';
 import { arrivalTime } from '../core/arrival.js';
 import { HwcError } from '../core/errors.js';
 import { policyFor, type CheckContext, type ReadMessage, type SignalInProgress } from './context.js';
@@ -50,13 +50,13 @@ function openSignal(
   secret: Buffer,
 ): SignalInProgress {
   const { deps, counts } = ctx;
-  const key = signalKey(secret, facts.messageId, message.digest ?? '');
+  const { key, existing } = findRecord(deps.store, secret, message, facts);
   counts.signals += 1;
   counts.children += classified.children.length;
   if (classified.needsReview) counts.needsReview += 1;
 
   const now = deps.clock.now();
-  let record: SignalRecord = deps.store.getSignal(key) ?? {
+  let record: SignalRecord = existing ?? {
     key,
     uidValidity: message.uidValidity,
     uid: message.entry.uid,
@@ -85,6 +85,8 @@ function openSignal(
     classified,
     record,
     keywords: [...message.entry.flags],
+    ...(message.raw ? { raw: message.raw } : {}),
+    ...(message.bodyDigest ? { bodyDigest: message.bodyDigest } : {}),
   };
 }
 
@@ -95,6 +97,31 @@ function arrivalOf(message: ReadMessage, facts: MailFacts, foundAt: Date): Date 
     ...(internalDate ? { internalDate: new Date(internalDate) } : {}),
     ...(facts.date ? { dateHeader: new Date(facts.date) } : {}),
   });
+}
+
+/**
+ * The signal's workflow row by its key (Message-ID and body), or a row under the legacy key (the
+ * Message-ID alone) for this very message, at the same folder, UIDVALIDITY and UID: a signal in
+ * flight at the upgrade keeps that key, so it is neither lost nor notified again. A legacy row of
+ * another message with the same Message-ID is another signal's.
+ */
+function findRecord(
+  store: CheckContext['deps']['store'],
+  secret: Buffer,
+  message: ReadMessage,
+  facts: MailFacts,
+): { key: string; existing?: SignalRecord } {
+  const key = signalKeyOf(secret, facts.messageId, message.bodyDigest ?? message.digest ?? '');
+  const current = store.getSignal(key);
+  if (current) return { key, existing: current };
+  const legacyKey = signalKey(secret, facts.messageId, message.digest ?? '');
+  const legacy = store.getSignal(legacyKey);
+  const here =
+    legacy !== undefined &&
+    (legacy.folder ?? 'INBOX') === message.folder &&
+    legacy.uidValidity === message.uidValidity &&
+    legacy.uid === message.entry.uid;
+  return here ? { key: legacyKey, existing: legacy } : { key };
 }
 
 /** The folder a workflow row names: none for INBOX, so that rows written before \Junk still read. */
@@ -124,6 +151,9 @@ export async function advanceSignal(
     const next = nextSignalStep(signal.record, flags, policy, now);
     switch (next.step) {
       case 'done':
+        return { end: 'done' };
+      case 'held':
+        // Stays in the mailbox for a person; the next check looks for their confirmation again.
         return { end: 'done' };
       case 'wait':
         return { end: 'wait', until: next.until };

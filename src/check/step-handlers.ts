@@ -8,10 +8,13 @@ import { policyFor, save, type CheckContext, type SignalInProgress } from './con
 import type { NotificationInput } from '../core/compose.js';
 import type { ContactRole } from '../core/vocabulary.js';
 import { finishSignal, purge } from './purge.js';
+import { linkNotification, linkReminder } from './link-mail.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
+import { sendWithOriginal } from './notify-original.js';
+import { needsOriginal } from '../core/completeness.js';
 
-/** The steps that do something; 'wait', 'stuck' and 'done' end a signal's turn instead. */
-export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'done' }>;
+/** The steps that do something; 'wait', 'stuck', 'held' and 'done' end a signal's turn instead. */
+export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'held' | 'done' }>;
 export type ActionKind = ActionStep['step'];
 export type StepOf<K extends ActionKind> = Extract<ActionStep, { step: K }>;
 
@@ -34,24 +37,28 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
   const { deps, counts } = ctx;
   const { classified, record } = signal;
   const secret = deps.store.secret();
-  const result = await deps.mailer.send(
-    composeNotification({
-      identity: ctx.identity,
-      contact: deps.settings.contacts[step.role],
-      role: step.role,
-      children: classified.children,
-      receivedAt: new Date(record.receivedAt),
-      ...(record.arrivedAt ? { arrivedAt: new Date(record.arrivedAt) } : {}),
-      ...timing(ctx, signal, step.role, now),
-      reference: referenceOf(signal.key),
-      confirmationCode: confirmationCode(secret, signal.key, step.role),
-      messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
-      needsReview: classified.needsReview,
-      reviewReasons: classified.reasons,
-      ...(classified.needsReview ? { originalText: signal.facts.text.slice(0, 20_000) } : {}),
-      ...(step.escalation ? { escalation: step.escalation } : {}),
-    }),
-  );
+  // Link mode: the mail holds no child data; a signal the page cannot show whole is held.
+  const link = linkNotification(ctx, signal, step.role, step.escalation);
+  const { result, held } = link
+    ? { result: await deps.mailer.send(link), held: needsOriginal(classified, signal.facts) }
+    : await sendWithOriginal(ctx, signal, step.role, (parts) =>
+        composeNotification({
+          identity: ctx.identity,
+          contact: deps.settings.contacts[step.role],
+          role: step.role,
+          children: classified.children,
+          receivedAt: new Date(record.receivedAt),
+          ...(record.arrivedAt ? { arrivedAt: new Date(record.arrivedAt) } : {}),
+          ...timing(ctx, signal, step.role, now),
+          reference: referenceOf(signal.key),
+          confirmationCode: confirmationCode(secret, signal.key, step.role),
+          messageId: ownMessageId(secret, `notify-${step.role}`, signal.key, ctx.domain),
+          needsReview: classified.needsReview,
+          reviewReasons: classified.reasons,
+          ...parts,
+          ...(step.escalation ? { escalation: step.escalation } : {}),
+        }),
+      );
   // The one moment when a notification went out but is not recorded yet (the disk-full test).
   ctx.step(`sent-notify-${step.role}`);
   const stamp = now.toISOString();
@@ -68,6 +75,7 @@ const notify: StepHandler<StepOf<'notify'>> = async (ctx, signal, step, now) => 
     save(ctx, signal, {
       notified: { ...record.notified, [step.role]: stamp },
       ...(step.escalation ? { escalatedAt: stamp, escalationReason: step.escalation } : {}),
+      ...(held && !record.heldAt ? { heldAt: stamp } : {}),
     });
     counts.notificationsSent += 1;
     if (step.escalation) counts.escalations += 1;
@@ -164,14 +172,16 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
   const { deps } = ctx;
   for (const role of ['primary', 'backup'] as const) {
     if (!signal.record.notified[role]) continue;
+    const messageId = `hwc.remind.${randomUUID()}@${ctx.domain}`;
     const result = await deps.mailer.send(
-      composeReminder({
-        identity: ctx.identity,
-        contact: deps.settings.contacts[role],
-        reference: referenceOf(signal.key),
-        at: now,
-        messageId: `hwc.remind.${randomUUID()}@${ctx.domain}`,
-      }),
+      linkReminder(ctx, signal, role, now, messageId) ??
+        composeReminder({
+          identity: ctx.identity,
+          contact: deps.settings.contacts[role],
+          reference: referenceOf(signal.key),
+          at: now,
+          messageId,
+        }),
     );
     // Deferred: not recorded as reminded, so the next check reminds again.
     if (outcomeOf(result) === 'deferred') throw deferredError('reminder');
@@ -186,8 +196,13 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
   const own = ownMessageIds(deps.store.secret(), signal.key, ctx.domain);
-  const ids = [...(facts.messageId ? [facts.messageId] : []), ...own];
-  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder);
+  // Copies of the signal by Message-ID and body; without a body digest, by Message-ID as before.
+  const copies =
+    facts.messageId && signal.bodyDigest
+      ? { messageId: facts.messageId, bodyDigest: signal.bodyDigest }
+      : undefined;
+  const ids = [...(facts.messageId && !copies ? [facts.messageId] : []), ...own];
+  const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder, copies);
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;
   if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;

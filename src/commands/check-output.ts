@@ -1,4 +1,4 @@
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { CheckReport } from '../check/context.js';
 import { failureCode } from '../check/run-check.js';
 import { renderCheckSummary } from '../core/check-summary.js';
@@ -6,6 +6,7 @@ import { emptyCounts } from '../core/audit-entry.js';
 import type { SignalRecord } from '../core/ports.js';
 import type { LoadedConfig } from './config.js';
 import type { Io } from './io.js';
+import { logStream } from '../adapters/journal-stream.js';
 
 /**
  * Where `hwc check` writes what. On a terminal: a short Dutch summary on stdout, the JSON log on
@@ -21,7 +22,7 @@ export function checkOutputOf(io: Io, json: boolean): CheckOutput {
 
 /** The log's destination for this output: stderr whenever stdout carries data for a person or a program only. */
 export function logDestination(output: CheckOutput): DestinationStream | undefined {
-  return output === 'log-and-json' ? undefined : pino.destination({ dest: 2, sync: true });
+  return output === 'log-and-json' ? undefined : logStream(2);
 }
 
 /** The result as data: counts and outcomes, the open workflows' times and roles, no content. */

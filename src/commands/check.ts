@@ -3,8 +3,8 @@ import type { CheckDeps } from '../check/context.js';
 import { guardedCheck } from '../check/watchdog.js';
 import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
-import { createDaemon } from '../daemon.js';
-import { mailParser } from '../adapters/mail-parser.js';
+import { lazyMailParser } from '../adapters/lazy-mail-parser.js';
+import type { DaemonService } from '../daemon.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
@@ -17,7 +17,7 @@ import {
 } from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
-import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
@@ -27,7 +27,10 @@ import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
-import { checkOutputOf, logDestination, writeCheckOutput } from './check-output.js';
+import { checkOutputOf, logDestination, writeCheckOutput, type CheckOutput } from './check-output.js';
+import { serviceHooks } from './service-manager.js';
+import { afterCheckProofOfLife } from './proof-of-life.js';
+import { monitoredCheck, schoolLogger, slotOf } from '../board/check-hooks.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -58,11 +61,13 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
       contacts: { primary: config.contacts.primary, backup: config.contacts.backup },
       primaryAbsent: config.contacts.primary.absent,
       notify: config.notify,
+      ...linkSettings(config),
       escalateAfterMs: config.escalateAfterMs,
       purgeAfterMs: config.purgeAfterMs,
       schedule: checkScheduleSettings(config),
       maxMessageBytes: config.maxMessageBytes,
       maxMessagesPerCheck: config.maxMessagesPerCheck,
+      maxNotificationBytes: config.maxNotificationBytes,
       version: packageVersion(),
     },
     opener,
@@ -70,11 +75,32 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     store,
     clock: systemClock,
     logger,
-    parser: mailParser,
+    parser: lazyMailParser,
+    linkTokens: store.linkTokens(),
     // Fault injection for the kill-at-every-step and disk-full tests; inert unless set.
     ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
+}
+
+/** Link mode: the page's address and which roles it asks for a PIN (src/web/). */
+function linkSettings(config: LoadedConfig): Pick<CheckDeps['settings'], 'deliver' | 'link'> {
+  if (config.deliver !== 'link' || !config.web) return {};
+  const pinRoles = (['primary', 'backup'] as const).filter((role) => config.web?.pins[role]);
+  return { deliver: 'link', link: { baseUrl: config.web.baseUrl, pinRoles } };
+}
+
+async function linkDaemonOptions(
+  config: LoadedConfig,
+  store: SqliteStore,
+  logger: Logger,
+  fatal: (code: string) => void,
+): Promise<{ services?: DaemonService[]; checkAtStart?: boolean }> {
+  // The page's modules (and mailparser, for the reveal) load only in link mode.
+  if (config.deliver !== 'link') return {};
+  const { linkService } = await import('./link-service.js');
+  const service = linkService(config, store, logger, fatal);
+  return service ? { services: [service], checkAtStart: true } : {};
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
@@ -144,7 +170,18 @@ export async function commandCheck(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const output = checkOutputOf(io, options.json ?? false);
-  const logger = createLogger(logDestination(output));
+  const logger = schoolLogger(createLogger(logDestination(output)), io);
+  // In a config directory, the check waits for a place among the directory's concurrent checks.
+  return slotOf(io)(() => checkWithOutput(config, { ...options, output }, logger, io));
+}
+
+async function checkWithOutput(
+  config: LoadedConfig,
+  options: { dryRun: boolean; output: CheckOutput },
+  logger: Logger,
+  io: Io,
+): Promise<number> {
+  const { output } = options;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
   if (typeof lock === 'number') return lock;
@@ -154,7 +191,12 @@ export async function commandCheck(
     return EXIT.runError;
   }
   try {
-    const result = await checkOnce(wiring, config, options.dryRun);
+    const result = options.dryRun
+      ? await checkOnce(wiring, config, true)
+      : await monitoredCheck(config, { logger, store: wiring.store }, io, () =>
+          checkOnce(wiring, config, false),
+        );
+    if (!options.dryRun) await afterCheckProofOfLife(wiring.deps, config, !(result instanceof Error));
     if (result instanceof Error) {
       if (!options.dryRun && deadManDue(wiring.deps, deadManSettings(config))) {
         await deadManAlarm(config, wiring.store, logger, wiring.deps.clock);
@@ -204,16 +246,26 @@ const DEFERRED_RETRY_MS = 5 * 60_000;
 /**
  * The daemon after a failed check: the dead-man alarm is tried again if it is due and still owed
  * (it may have been deferred at the deadline), and a deferred send gets a follow-up check. A
- * refused login does not: trying it again would only count towards a lockout.
+ * refused login does not: trying it again would only count towards a lockout. When the alarm is
+ * owed and reaches nobody, the daemon gives up (exit 1), also on the catch-up check after a
+ * restart: so systemd's restarts end in the start limit, the unit fails and OnFailure= runs,
+ * instead of a restarted daemon that waits quietly for tomorrow's deadline.
  */
 async function afterFailedCheck(
   failure: Error,
   config: LoadedConfig,
   store: SqliteStore,
   logger: Logger,
+  giveUp: (code: string) => void,
 ): Promise<{ nextDueAt?: Date }> {
   if (deadManDue({ clock: systemClock, store }, deadManSettings(config))) {
-    await deadManAlarm(config, store, logger, systemClock);
+    if (!(await deadManAlarm(config, store, logger, systemClock))) {
+      logger.error(
+        { event: 'dead-man', outcome: 'failed', code: 'DEAD_MAN_UNSENT' },
+        'no check succeeded and the dead-man alarm could not be sent either; giving up',
+      );
+      giveUp('DEAD_MAN_UNSENT');
+    }
   }
   const code = (failure as { code?: unknown }).code;
   return code === 'SMTP_DEFERRED'
@@ -237,7 +289,7 @@ export async function commandRun(
 ): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
-  const logger = createLogger();
+  const logger = schoolLogger(createLogger(), io);
   const daemonLock = await daemonLockOrExplain(config, io);
   if (typeof daemonLock === 'number') return daemonLock;
   try {
@@ -268,6 +320,48 @@ async function daemonLockOrExplain(config: LoadedConfig, io: Io): Promise<Storag
     `hwc run: another hwc run (${attempt.heldBy ? `pid ${attempt.heldBy}` : 'pid unknown'}) already uses the storage directory ${config.storage}; stop it first (systemctl stop hwc-watcher)\n`,
   );
   return EXIT.locked;
+}
+
+/**
+ * One check of the daemon. The config is read again for each check, so that `hwc absent` and
+ * other edits take effect without a restart; an edit that breaks it is logged and the last good
+ * config is used.
+ */
+function daemonCheckOf(
+  configPath: string,
+  config: LoadedConfig,
+  io: Io,
+  logger: ReturnType<typeof createLogger>,
+  service: ReturnType<typeof serviceHooks>,
+  giveUp: (code: string) => void,
+): () => Promise<{ nextDueAt?: Date }> {
+  let current = config;
+  return async () => {
+    const fresh = await loadConfig(configPath, loadConfigDepsOf(io));
+    if ('config' in fresh) current = fresh.config;
+    else
+      logger.error(
+        { event: 'config', outcome: 'invalid' },
+        'the config file became invalid; using the last good one',
+      );
+    // A manual hwc check may be running beside the daemon: this check waits for it.
+    const lock = await checkLock(current, logger, io);
+    if (typeof lock === 'number') return {};
+    const wiring = wire(current, logger, { dryRun: false }, io);
+    try {
+      const result = await monitoredCheck(current, { logger, store: wiring.store }, io, () =>
+        checkOnce(wiring, current, false),
+      );
+      service.checked(!(result instanceof Error));
+      await afterCheckProofOfLife(wiring.deps, current, !(result instanceof Error));
+      if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
+      return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
+    } finally {
+      wiring.deps.mailer.close();
+      wiring.store.close();
+      lock.release();
+    }
+  };
 }
 
 async function runDaemon(
@@ -305,7 +399,6 @@ async function runDaemon(
     pruneExpiredAudit(store, config.auditKeepDays, systemClock.now(), logger);
   }
 
-  let current = config;
   let fatalCode: string | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -313,7 +406,21 @@ async function runDaemon(
     io.signals.once('SIGTERM', resolve);
     io.signals.once('SIGINT', resolve);
   });
+  const service = serviceHooks({ env: io.env, logger, schedule: scheduleOf(config) });
+  // Alone, a daemon that can neither check nor alarm exits, so that systemd's OnFailure= fires.
+  // In a config directory the process serves the other schools too: this school keeps trying at
+  // its next check, and hwc status and the ping report it.
+  const giveUp = io.board
+    ? () => undefined
+    : (code: string) => {
+        fatalCode = code;
+        wake();
+      };
+  const daemonCheck = daemonCheckOf(configPath, config, io, logger, service, giveUp);
+  // node-cron is loaded by the daemon only, never by a single check.
+  const { createDaemon } = await import('../daemon.js');
   const daemon = createDaemon({
+    onNextCheck: (next) => service.nextCheck(next),
     schedule: scheduleOf(config),
     deadline: config.schedule.deadline,
     clock: systemClock,
@@ -325,39 +432,22 @@ async function runDaemon(
     hasOpenWorkflows: () => store.allSignals().some((signal) => !signal.purgedAt),
     alarmSentOn: () => store.getMeta('dead_man_sent_on'),
     sendDeadManAlarm: () => deadManAlarm(config, store, logger, systemClock),
-    fatal: (code) => {
+    fatal: giveUp,
+    // In a config directory, each check waits for a place among the directory's concurrent checks.
+    runCheck: () => slotOf(io)(daemonCheck),
+    // Link mode: the page runs beside the checks, and a waiting signal gets its link at once.
+    ...(await linkDaemonOptions(config, store, logger, (code) => {
       fatalCode = code;
       wake();
-    },
-    runCheck: async () => {
-      // The config is read again for each check, so that `hwc absent` and other edits take effect
-      // without a restart; an edit that breaks it is logged and the last good config is used.
-      const fresh = await loadConfig(configPath, { env: io.env, cwd: io.cwd });
-      if ('config' in fresh) current = fresh.config;
-      else
-        logger.error(
-          { event: 'config', outcome: 'invalid' },
-          'the config file became invalid; using the last good one',
-        );
-      // A manual hwc check may be running beside the daemon: this check waits for it.
-      const lock = await checkLock(current, logger, io);
-      if (typeof lock === 'number') return {};
-      const wiring = wire(current, logger, { dryRun: false }, io);
-      try {
-        const result = await checkOnce(wiring, current, false);
-        if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger);
-        return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
-      } finally {
-        wiring.deps.mailer.close();
-        wiring.store.close();
-        lock.release();
-      }
-    },
+    })),
   });
   await daemon.start();
+  service.ready();
   await stopped;
   logger.info({ event: 'stopping' }, 'stopping; finishing the running check first');
+  service.stopping();
   await daemon.stop();
+  await service.close();
   store.close();
   logger.info({ event: 'stopped', ...(fatalCode ? { code: fatalCode } : {}) }, 'hwc-watcher stopped');
   return fatalCode ? EXIT.runError : EXIT.ok;

@@ -10,7 +10,7 @@ export type LoadedConfig = ResolvedConfig;
  * Warnings (a plain-text password that was allowed) go to stderr at every start.
  */
 export async function loadConfigForCommand(path: string, io: Io): Promise<LoadedConfig | number> {
-  const result = await loadConfig(path, { env: io.env, cwd: io.cwd });
+  const result = await loadConfig(path, loadConfigDepsOf(io));
   if ('errors' in result) {
     io.stderr.write(
       `hwc: the configuration is not valid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`,
@@ -19,6 +19,12 @@ export async function loadConfigForCommand(path: string, io: Io): Promise<Loaded
   }
   for (const warning of result.warnings) io.stderr.write(`hwc: warning: ${warning}\n`);
   return result.config;
+}
+
+/** How a command's config is read: with the directory's shared defaults for a school of a board. */
+export function loadConfigDepsOf(io: Io): { env: Io['env']; cwd: string; defaultsFile?: string } {
+  const defaultsFile = io.board?.defaultsFile;
+  return { env: io.env, cwd: io.cwd, ...(defaultsFile ? { defaultsFile } : {}) };
 }
 
 export function revealSecret(secret: Secret): string {

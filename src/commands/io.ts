@@ -8,6 +8,18 @@ export interface Io {
   stderr: { write(chunk: string): unknown };
   /** Where SIGTERM and SIGINT arrive (the process, in production). */
   signals: { once(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown };
+  /** Set when the command runs for one school of a config directory (src/board/). */
+  board?: BoardContext;
+}
+
+/** What a school of a config directory shares with the others, and what sets it apart. */
+export interface BoardContext {
+  /** The school's name in the directory: its file name without `.yaml`. */
+  schoolName: string;
+  /** The directory's shared defaults file, merged under the school's own file. */
+  defaultsFile?: string;
+  /** Runs one check when a place is free among the directory's bounded concurrent checks. */
+  slot<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Standard input: a stream, and on a terminal the switch that turns echo off. */

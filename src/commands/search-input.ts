@@ -15,6 +15,7 @@ export const SEARCH_PROMPT =
 export function readSearchTerms(
   input: InputStream,
   stderr: { write(chunk: string): unknown },
+  prompt: string = SEARCH_PROMPT,
 ): Promise<string[] | 'interrupted'> {
   const tty = input.isTTY === true && typeof input.setRawMode === 'function';
   // On a terminal readline puts the input in raw mode (so the terminal does not echo) and echoes
@@ -26,7 +27,7 @@ export function readSearchTerms(
     historySize: 0,
   });
   // Only now, with echo off: what is typed after the prompt appears never reaches the screen.
-  if (tty) stderr.write(SEARCH_PROMPT);
+  if (tty) stderr.write(prompt);
   const terms: string[] = [];
   return new Promise((resolve) => {
     let done = false;

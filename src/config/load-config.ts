@@ -12,6 +12,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { parseConfig } from './parse-config.js';
 import { Secret } from './secret.js';
 import type {
+  WebConfig,
   Config,
   ResolvedConfig,
   ResolvedServerConfig,
@@ -21,6 +22,7 @@ import type {
   ServerConfig,
 } from './types.js';
 import { parseServiceAccountKey } from './service-account-key.js';
+import { deepMerge, schoolDefaultsOf } from './config-defaults.js';
 
 export interface LoadConfigDeps {
   env: Record<string, string | undefined>;
@@ -28,6 +30,8 @@ export interface LoadConfigDeps {
   cwd: string;
   /** Reads a UTF-8 text file; throws like fs.readFileSync. Defaults to fs.readFileSync. */
   readFile?: (path: string) => string;
+  /** A config directory's shared defaults (`defaults.yaml`), merged under this file. */
+  defaultsFile?: string;
 }
 
 export type LoadConfigResult = { config: ResolvedConfig; warnings: string[] } | { errors: string[] };
@@ -50,8 +54,12 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
 
   const yaml = readYaml(source, configPath);
   if ('errors' in yaml) return yaml;
+  const data = deps.defaultsFile
+    ? withDefaults(yaml.data, resolve(deps.cwd, deps.defaultsFile), readFile)
+    : yaml;
+  if ('errors' in data) return data;
 
-  const parsed = parseConfig(yaml.data, deps.env);
+  const parsed = parseConfig(data.data, deps.env);
   if ('errors' in parsed) return parsed;
 
   const errors: string[] = [];
@@ -65,11 +73,35 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
     imap,
     smtp,
     storage: resolve(configDir, parsed.config.storage),
+    ...(parsed.config.web ? { web: resolveWebPaths(parsed.config.web, configDir) } : {}),
   };
   return { config, warnings: [...yaml.warnings, ...parsed.warnings] };
 }
 
-function readYaml(
+/** The page's certificate and key, relative to the config file like every other path; read by `hwc run`. */
+function resolveWebPaths(web: WebConfig, configDir: string): WebConfig {
+  if (!web.tls || web.tls === 'proxy') return web;
+  return { ...web, tls: { cert: resolve(configDir, web.tls.cert), key: resolve(configDir, web.tls.key) } };
+}
+
+/** The school's data over the directory's defaults; an unreadable defaults file fails every school. */
+function withDefaults(
+  data: unknown,
+  defaultsPath: string,
+  readFile: (path: string) => string,
+): { data: unknown } | { errors: string[] } {
+  let source: string;
+  try {
+    source = readFile(defaultsPath);
+  } catch (err) {
+    return { errors: [`${defaultsPath}: cannot read the shared defaults file (${fsReason(err)})`] };
+  }
+  const defaults = readYaml(source, defaultsPath);
+  if ('errors' in defaults) return defaults;
+  return { data: deepMerge(schoolDefaultsOf(defaults.data), data) };
+}
+
+export function readYaml(
   source: string,
   configPath: string,
 ): { data: unknown; warnings: string[] } | { errors: string[] } {

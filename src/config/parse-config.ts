@@ -9,6 +9,7 @@ import { configSchema, toConfig, topLevelFields, DEFAULTS } from './schema.js';
 import { oauth2SecretSchemas, OAUTH2_SECRET_KEYS, secretRefSchema } from './secret-ref.js';
 import type { Config, ResolvedConfig, SecretRef, ServerConfig } from './types.js';
 import { GOOGLE_AUTHSERV_ID } from '../core/trust.js';
+import { webChecks } from './web-schema.js';
 
 export type ParseConfigResult = { config: Config; warnings: string[] } | { errors: string[] };
 
@@ -110,6 +111,7 @@ function crossFieldChecks(
   }
 
   receivingServerChecks(input, errors);
+  webChecks(input, errors);
 
   const escalate = topLevelFields.escalateAfter.safeParse(input['escalateAfter']);
   const purge = topLevelFields.purgeAfter.safeParse(input['purgeAfter']);

@@ -7,6 +7,7 @@
  * Values are shown in messages, except anything under `*.auth.pass`, which is only
  * ever described by its kind ("a text"), never by its content.
  */
+import { DEFAULT_MAX_NOTIFICATION_BYTES } from '../core/completeness.js';
 import * as z from 'zod';
 import { show } from './errors.js';
 import { REGIONS } from '../core/holidays-nl.js';
@@ -25,6 +26,9 @@ import {
   splitDateRange,
 } from './formats.js';
 import { server } from './server-schema.js';
+import { proofOfLifeOf, proofOfLifeSchema } from './proof-of-life-schema.js';
+import { monitoringSchema } from './monitoring-schema.js';
+import { deliverField, toWebConfig, webSchema } from './web-schema.js';
 import type { Config, DateRange, NotifyMode, PrivacyContact, Weekday } from './types.js';
 
 // The types and Secret, for the modules and tests that take the whole config from here.
@@ -38,6 +42,8 @@ export const DEFAULTS = {
   checkTimeout: '5m',
   maxMessageBytes: 5 * 1024 * 1024,
   maxMessagesPerCheck: 200,
+  // Exchange Online accepts 25 MB by default; see DEFAULT_MAX_NOTIFICATION_BYTES for the choice.
+  maxNotificationBytes: DEFAULT_MAX_NOTIFICATION_BYTES,
   auditKeep: '2y',
 } as const;
 
@@ -286,6 +292,8 @@ export const topLevelFields = {
     .enum(['both', 'escalate'], { error: expecting('both or escalate', '') })
     .optional()
     .transform((v): NotifyMode => v ?? DEFAULTS.notify),
+  deliver: deliverField,
+  web: webSchema,
   schedule,
   escalateAfter: durationMs('20m', {
     missing:
@@ -300,6 +308,18 @@ export const topLevelFields = {
       const bytes = parseByteSize(value);
       if (bytes !== undefined && bytes < 1024) {
         fail(`expected a size of at least 1KB, got ${show(value)}; write the unit, e.g. 5MB`);
+        return undefined;
+      }
+      return bytes;
+    },
+  ),
+  maxNotificationBytes: field(
+    'a size such as 10MB, or a number of bytes',
+    { default: DEFAULTS.maxNotificationBytes },
+    (value, fail) => {
+      const bytes = parseByteSize(value);
+      if (bytes !== undefined && bytes < 1024) {
+        fail(`expected a size of at least 1KB, got ${show(value)}; write the unit, e.g. 10MB`);
         return undefined;
       }
       return bytes;
@@ -339,6 +359,8 @@ export const topLevelFields = {
     .optional()
     .transform((a) => a?.keep ?? parseDurationDays(DEFAULTS.auditKeep) ?? 0),
   allowPlaintextPassword: bool('').optional(),
+  proofOfLife: proofOfLifeSchema,
+  monitoring: monitoringSchema,
 };
 
 export const configSchema = z.strictObject(topLevelFields, {
@@ -367,13 +389,18 @@ export function toConfig(o: z.output<typeof configSchema>): Config {
     ...(o.privacyContact !== undefined ? { privacyContact: privacyContactOf(o.privacyContact) } : {}),
     ...(o.mailboxHint !== undefined ? { mailboxHint: o.mailboxHint } : {}),
     notify: o.notify,
+    deliver: o.deliver,
+    ...(o.web ? { web: toWebConfig(o.web) as NonNullable<Config['web']> } : {}),
     schedule: o.schedule,
     escalateAfterMs: o.escalateAfter,
     purgeAfterMs: o.purgeAfter,
     checkTimeoutMs: o.checkTimeout,
     maxMessageBytes: o.maxMessageBytes,
     maxMessagesPerCheck: o.maxMessagesPerCheck,
+    maxNotificationBytes: o.maxNotificationBytes,
     storage: o.storage,
     auditKeepDays: o.audit,
+    ...(proofOfLifeOf(o.proofOfLife) ? { proofOfLife: proofOfLifeOf(o.proofOfLife) } : {}),
+    ...(o.monitoring !== undefined ? { monitoring: o.monitoring } : {}),
   };
 }

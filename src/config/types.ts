@@ -5,10 +5,24 @@
 import type { Region } from '../core/holidays-nl.js';
 import type { ClosedDays } from '../core/schedule.js';
 import type { ReceivingServer } from '../core/trust.js';
-import type { ContactWithAbsence, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+import type {
+  ContactRole,
+  ContactWithAbsence,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
 import type { Secret } from './secret.js';
 
-export type { Contact, ContactWithAbsence, DateRange, NotifyMode, Weekday } from '../core/vocabulary.js';
+export type {
+  Contact,
+  ContactWithAbsence,
+  DateRange,
+  DeliverMode,
+  NotifyMode,
+  Weekday,
+} from '../core/vocabulary.js';
 
 /** Where a password comes from. `plaintext` exists only with `allowPlaintextPassword: true`. */
 export type SecretRef = { env: string } | { file: string } | { credential: string } | { plaintext: Secret };
@@ -76,6 +90,29 @@ export interface PrivacyContact {
   email?: string;
 }
 
+/** How a push-monitoring service expects its pings (src/adapters/ping.ts). */
+export type MonitoringStyle = 'healthchecks' | 'uptime-kuma';
+
+export interface MonitoringConfig {
+  /** May hold `{school}`, replaced by the school's name in a config directory. */
+  pingUrl: string;
+  style: MonitoringStyle;
+  /** Healthchecks only: also ping `<url>/start` when a check begins. */
+  pingStart: boolean;
+}
+
+/** The link mode's page (see src/config/web-schema.ts and src/web/). */
+export interface WebConfig {
+  listen: { host: string; port: number };
+  /** Without a trailing slash. */
+  baseUrl: string;
+  /** A certificate and key (paths, absolute after loadConfig), or `proxy`: TLS ends at a proxy on this machine. */
+  tls?: 'proxy' | { cert: string; key: string };
+  /** scrypt hashes of the contacts' PINs (src/core/pin-hash.ts). */
+  pins: Partial<Record<ContactRole, string>>;
+  maxReveals: number;
+}
+
 export interface Config {
   school: string;
   timezone: string;
@@ -91,7 +128,11 @@ export interface Config {
   privacyContact?: PrivacyContact;
   /** Where a person opens the HwC mailbox by hand (webmail URL or shared mailbox name): named in the dead-man alarm. */
   mailboxHint?: string;
+  /** The weekly mail and the self-test (proof-of-life-schema.ts); absent when both are off. */
+  proofOfLife?: import('./proof-of-life-schema.js').ProofOfLifeConfig;
   notify: NotifyMode;
+  deliver: DeliverMode;
+  web?: WebConfig;
   schedule: Schedule;
   escalateAfterMs: number;
   purgeAfterMs: number;
@@ -99,9 +140,13 @@ export interface Config {
   maxMessageBytes: number;
   /** The most messages whose content one check reads; mail from trusted senders first. */
   maxMessagesPerCheck: number;
+  /** The largest notification, the attached original included; a larger original is held instead. */
+  maxNotificationBytes: number;
   /** As written in the file; loadConfig makes it absolute against the config file's directory. */
   storage: string;
   auditKeepDays: number;
+  /** Push monitoring after each check; absent: none. */
+  monitoring?: MonitoringConfig;
 }
 
 export interface ResolvedTlsConfig extends TlsConfig {

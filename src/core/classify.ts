@@ -22,6 +22,7 @@ import {
   saysNoRealChild,
 } from './recognise/not-a-signal.js';
 import { childReasons, REASON } from './recognise/plausibility.js';
+import { completenessReasons } from './completeness.js';
 import { secureNoticeEvidence } from './recognise/secure-notice.js';
 import { stripSignature } from './recognise/signature.js';
 import type { Child, ClassifiedMail, ClassifyContext, MailFacts, NotSignalCategory } from './types.js';
@@ -232,6 +233,7 @@ export function classify(facts: MailFacts, ctx: ClassifyContext): ClassifiedMail
   }
 
   const reasons: string[] = [];
+  const unread = completenessReasons(facts);
   if (codewordInSubject) reasons.push('codeword in subject');
   if (codewordInBody) reasons.push('codeword in body');
   if (reading.forwarded) reasons.push('forwarded message');
@@ -245,6 +247,7 @@ export function classify(facts: MailFacts, ctx: ClassifyContext): ClassifiedMail
     // costs a person a look.
     reasons.push('codeword found but no child recognised');
     if (reading.dateAfterSignature) reasons.push('birth date label after signature or disclaimer');
+    reasons.push(...unread.review, ...unread.info);
     return { kind: 'signal', category: 'signal', children: [], needsReview: true, reasons };
   }
 
@@ -262,10 +265,11 @@ export function classify(facts: MailFacts, ctx: ClassifyContext): ClassifiedMail
   if (weakAuto) review.add('sent as an automatic message');
   if (hasListHeaders(facts)) review.add('mailing-list headers');
   if (test) review.add('mail says it is a test');
+  for (const reason of unread.review) review.add(reason);
 
   reasons.push(`${unique.length} ${unique.length === 1 ? 'child' : 'children'} found`);
   if (duplicates) reasons.push('same child listed more than once');
-  reasons.push(...review);
+  reasons.push(...review, ...unread.info);
   const children: Child[] = listed.map((c) => ({ name: c.name, birthDate: c.birthDate }));
   return { kind: 'signal', category: 'signal', children, needsReview: review.size > 0, reasons };
 }

@@ -1,5 +1,11 @@
 import type { Child } from './types.js';
 import type { OutgoingMail } from './ports.js';
+import {
+  COMPLETENESS_SET_ASIDE_NL,
+  originalAttachment,
+  originalLines,
+  type OriginalNotice,
+} from './compose-completeness.js';
 import type { Contact, ContactRole, EscalationReason, SetAsideReason } from './vocabulary.js';
 import { formatBirthDateWords, formatSoon, formatWhen, sameMinute } from './dutch-time.js';
 import { reviewReasonNl } from './review-reasons-nl.js';
@@ -94,6 +100,8 @@ export interface NotificationInput {
   deadline?: Date;
   /** escalateAfter in minutes, for the backup's "not within 20 minutes". */
   escalateAfterMinutes?: number;
+  /** Where the whole signal is when the body may not name every child (compose-completeness.ts). */
+  original?: OriginalNotice & { raw?: Buffer };
 }
 
 /** "Fatima El Amrani (zorgcoördinator)"; a contact configured by role only ("Zorgcoördinator") is "de zorgcoördinator". */
@@ -122,8 +130,20 @@ export function escalationClause(
         : `${who} de melding niet op tijd heeft bevestigd`;
     case 'deadline':
       return `${who} de melding bij het begin van de lessen nog niet had bevestigd`;
+    case 'handed-on':
+      return `${who} de melding vandaag niet kan oppakken en via de link aan u heeft doorgegeven`;
   }
 }
+
+/** Each reason as a clause after "omdat", for a text that does not name the primary contact. */
+export const ESCALATION_NL: Record<EscalationReason, string> = {
+  absent: escalationClause('absent', undefined),
+  unreachable: escalationClause('unreachable', undefined),
+  'out-of-office': escalationClause('out-of-office', undefined),
+  'no-confirmation': escalationClause('no-confirmation', undefined),
+  deadline: escalationClause('deadline', undefined),
+  'handed-on': escalationClause('handed-on', undefined),
+};
 
 /** "Ontvangen: vandaag om 07:02." or, when a check found it later, both moments. */
 function arrivalSentence(input: NotificationInput): string {
@@ -224,6 +244,7 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
       '',
     );
   }
+  lines.push(...originalLines(input.original));
   lines.push(...INSTRUCTION, ...confirmLines(input), '');
   lines.push(...timingLines(input));
   lines.push(
@@ -242,6 +263,9 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
     messageId: input.messageId,
     // Importance (RFC 2156 5.3.4) and X-Priority: mail clients show the notification as urgent.
     headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
+    ...(input.original?.carry === 'attached' && input.original.raw
+      ? { attachments: [originalAttachment(input.original.raw)] }
+      : {}),
   };
 }
 
@@ -342,6 +366,7 @@ export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
   'unexpected-reply':
     'een antwoord op een melding van hwc-watcher dat niet als bevestiging telt (niet van een contactpersoon, of zonder geldige bevestigingscode)',
   'contacts-unreachable': 'een signaal dat bij geen van de contactpersonen kon worden afgeleverd',
+  ...COMPLETENESS_SET_ASIDE_NL,
 };
 
 export interface AlertInput {

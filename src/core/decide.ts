@@ -1,5 +1,5 @@
 import type { ClassifiedMail, MailFacts } from './types.js';
-import type { ContactRole, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
+import type { ContactRole, DeliverMode, EscalationReason, NotifyMode, SetAsideReason } from './vocabulary.js';
 import {
   containsCode,
   findOwnMail,
@@ -51,7 +51,7 @@ export interface MessageEvidence {
   flags: string[];
   /** Present when the message was read and parsed; absent for one that is too big or unreadable. */
   facts?: MailFacts;
-  failure?: 'too-big' | 'unreadable';
+  failure?: 'too-big' | 'unreadable' | 'too-deeply-nested';
   classified?: ClassifiedMail;
   trusted?: boolean;
   /** One of our known mails named anywhere in the raw message (a bounce returns our headers). */
@@ -245,6 +245,8 @@ export type SignalProgress = Pick<
   | 'confirmedAt'
   | 'reminderSentAt'
   | 'purgedAt'
+  | 'handedOnAt'
+  | 'heldAt'
 >;
 
 export interface SignalPolicy {
@@ -254,6 +256,8 @@ export interface SignalPolicy {
   /** The first school-day deadline (schedule.deadline) at or after the signal was received. */
   deadline: Date;
   primaryAbsent: boolean;
+  /** `link`: the notifications hold no child data, so only a confirmation (or purgeAfter) ends the wait. */
+  deliver?: DeliverMode;
 }
 
 export type SignalStep =
@@ -264,6 +268,8 @@ export type SignalStep =
   | { step: 'purge'; why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit' }
   | { step: 'wait'; until: Date }
   | { step: 'stuck'; why: 'no-contact-reachable' }
+  /** Held (its original could not travel): nothing to do until a contact confirms; never purged unseen. */
+  | { step: 'held' }
   | { step: 'done' };
 
 export interface SignalFlags {
@@ -318,22 +324,52 @@ export function nextSignalStep(
       return { step: 'mdn' };
     }
   }
-  if (pastHardLimit) return { step: 'purge', why: 'hard-limit' };
+  // A held signal reached a person only as "read it in the mailbox": only a confirmation ends it.
+  // Once confirmed, it is purged as confirmed, however late: the hard limit never applied to it.
+  const held = Boolean(progress.heldAt) && !confirmed;
+  if (pastHardLimit && !progress.heldAt) return { step: 'purge', why: 'hard-limit' };
   if (!notifiedAnyone)
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
-  if (policy.mode === 'both') return { step: 'purge', why: 'handled' };
+  if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held);
+  if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
   // The escalation is complete when the backup was told, or SMTP refused the backup outright. A
   // bounce of a notification that was sent (refused after notified) keeps the signal here: a
   // bounce can only make hwc wait longer or tell more people, never fewer.
   const backupDone = progress.notified.backup ? !progress.refused.backup : Boolean(progress.refused.backup);
-  if (backupDone && progress.reminderSentAt) return { step: 'purge', why: 'escalation-complete' };
+  if (backupDone && progress.reminderSentAt && !held) return { step: 'purge', why: 'escalation-complete' };
 
   const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];
   if (progress.notified.primary && !backupDone)
     due.push(at(progress.notified.primary) + policy.escalateAfterMs);
-  return { step: 'wait', until: new Date(Math.min(...due.filter((d) => d > t))) };
+  const future = due.filter((d) => d > t);
+  if (held && future.length === 0) return { step: 'held' };
+  return { step: 'wait', until: new Date(Math.min(...future)) };
+}
+
+/**
+ * Link mode: a notification only points to the page, so neither "told both" nor "escalation
+ * complete" means that a person saw the child's name; the signal stays until someone confirms on
+ * the page (or by reply), and otherwise until purgeAfter, with the reminder at the deadline.
+ */
+function linkStep(
+  progress: SignalProgress,
+  policy: SignalPolicy,
+  t: number,
+  pastDeadline: boolean,
+  held: boolean,
+): SignalStep {
+  if (progress.confirmedAt) return { step: 'purge', why: 'confirmed' };
+  if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
+  const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];
+  const backupOpen = !progress.notified.backup && !progress.refused.backup;
+  if (policy.mode === 'escalate' && progress.notified.primary && backupOpen)
+    due.push(at(progress.notified.primary) + policy.escalateAfterMs);
+  const future = due.filter((d) => d > t);
+  // Past purgeAfter only a held signal is still here (the hard limit purged any other).
+  if (held && future.length === 0) return { step: 'held' };
+  return { step: 'wait', until: new Date(Math.min(...future)) };
 }
 
 function escalationReason(
@@ -344,6 +380,8 @@ function escalationReason(
 ): EscalationReason | undefined {
   if (policy.primaryAbsent) return 'absent';
   if (progress.refused.primary) return 'unreachable';
+  // The primary's own word on the link page goes before an automatic absence reply.
+  if (progress.handedOnAt) return 'handed-on';
   if (progress.outOfOfficeAt) return 'out-of-office';
   if (progress.notified.primary && t >= at(progress.notified.primary) + policy.escalateAfterMs) {
     return 'no-confirmation';

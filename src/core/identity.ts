@@ -13,7 +13,23 @@ export type OwnMailKind = 'notify-primary' | 'notify-backup' | 'ack' | 'mdn';
 
 const OWN_KINDS: readonly OwnMailKind[] = ['notify-primary', 'notify-backup', 'ack', 'mdn'];
 
-/** The key of a signal: the HMAC of its Message-ID, or of its content digest when it has none. */
+/**
+ * The key of a signal: the HMAC of its Message-ID and of its body's digest. The Message-ID alone
+ * does not make a signal: a sender's system that reuses one would hide a second signal behind the
+ * first. The body, not the whole message, because the server that delivers or copies a message
+ * adds headers (Received, Authentication-Results) but never changes its body; so the same signal
+ * delivered twice, copied to \Junk, or moved back from it is still one signal.
+ */
+export function signalKeyOf(secret: Buffer, messageId: string | undefined, bodyDigest: string): string {
+  const material = `${messageId ? `mid:${messageId}\n` : ''}body:${bodyDigest}`;
+  return createHmac('sha256', secret).update(material).digest('hex');
+}
+
+/**
+ * The key form before signalKeyOf: the HMAC of the Message-ID alone, or of the whole message's
+ * digest when it has none. Still looked up (for the message at the same folder, UIDVALIDITY and
+ * UID only), so that a signal in flight at an upgrade keeps its reference, codes and Message-IDs.
+ */
 export function signalKey(secret: Buffer, messageId: string | undefined, contentDigest: string): string {
   const material = messageId ? `mid:${messageId}` : `sha256:${contentDigest}`;
   return createHmac('sha256', secret).update(material).digest('hex');

@@ -35,6 +35,8 @@ export const LOG_FIELDS = [
   'version',
   'signal',
   'pid',
+  /** A school's name in a config directory (its file name), on every line of that school. */
+  'schoolName',
 ] as const;
 
 export type LogField = (typeof LOG_FIELDS)[number];

@@ -48,6 +48,15 @@ export interface FolderListing {
  */
 export type MailProvider = 'gmail' | 'exchange' | 'generic';
 
+/**
+ * Copies of a signal: messages with its Message-ID count only when `matches` their source (its
+ * body), because a reused Message-ID may name another signal that nobody was told about yet.
+ */
+export interface SignalCopyTest {
+  messageId: string;
+  matches(source: Buffer): boolean;
+}
+
 export interface Mailbox {
   /** INBOX's UIDVALIDITY (RFC 3501 2.3.1.1): a UID means the same message only within one value. */
   readonly uidValidity: string;
@@ -58,14 +67,25 @@ export interface Mailbox {
   listHeaders(folder?: string): Promise<FolderListing>;
   /** One message's source from `folder` (INBOX when omitted), without setting \Seen. */
   fetchSource(uid: number, folder?: string): Promise<Buffer | undefined>;
-  /** As fetchSource, with the message's INTERNALDATE (RFC 3501 2.3.3) from the same FETCH. */
-  fetchMessage?(uid: number, folder?: string): Promise<{ source: Buffer; internalDate?: string } | undefined>;
+  /** Several messages' sources from `folder` in one FETCH, without setting \Seen; absent: one by one. */
+  fetchSources?(uids: readonly number[], folder?: string): Promise<Map<number, Buffer>>;
   /** Sets keywords on one UID or a batch of UIDs in one STORE, in `folder` (INBOX when omitted). */
   addKeywords(uid: number | readonly number[], keywords: string[], folder?: string): Promise<void>;
   /** UIDs in `folder` whose Message-ID header is exactly one of `messageIds` (checked header by header). */
   findByMessageId(folder: string, messageIds: string[]): Promise<number[]>;
   /** Deletes exactly these UIDs with UID EXPUNGE (RFC 4315); never a plain EXPUNGE. */
   deleteUids(folder: string, uids: number[]): Promise<void>;
+  /**
+   * Deletes from `folder` these UIDs and every message whose Message-ID is exactly one of
+   * `messageIds`, then looks again; resolves whether nothing of them is left. With one selection
+   * and combined searches where the adapter can; absent, the purge composes the calls above.
+   */
+  purgeFolder?(
+    folder: string,
+    messageIds: string[],
+    uids?: readonly number[],
+    copyOf?: SignalCopyTest,
+  ): Promise<boolean>;
   /** Moves these UIDs to another folder (RFC 6851 MOVE). */
   moveUids(folder: string, uids: number[], destination: string): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +107,11 @@ export interface OutgoingMail {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
+  /**
+   * Files that travel with the mail, built in memory: the original signal as message/rfc822
+   * (RFC 2046 5.2.1), so that the contact sees exactly what was sent, its attachments included.
+   */
+  attachments?: OutgoingAttachment[];
   /** RFC 8098 disposition notification: when set, the mail is sent as multipart/report. */
   disposition?: {
     originalMessageId?: string;
@@ -94,6 +119,13 @@ export interface OutgoingMail {
     reportingUa: string;
     disposition: string;
   };
+}
+
+export interface OutgoingAttachment {
+  /** A fixed name: never the signal's subject, which may hold a child's name. */
+  filename: string;
+  contentType: 'message/rfc822';
+  content: Buffer;
 }
 
 /**
@@ -107,6 +139,11 @@ export interface SendResult {
   rejected: string[];
   /** Refused for now (4yz), at RCPT, MAIL or DATA; absent means none. */
   deferred?: string[];
+  /**
+   * The server refused the mail for its size (RFC 3463 5.3.4, RFC 1870 SIZE, a 552 to MAIL or
+   * DATA): nothing was delivered; the same mail without its attachments may go. Absent means none.
+   */
+  tooBig?: string[];
 }
 
 export interface Mailer {
@@ -147,8 +184,16 @@ export interface SignalRecord {
   escalatedAt?: string;
   escalationReason?: EscalationReason;
   reminderSentAt?: string;
+  /** Link mode: when the primary contact said on the page that they cannot act today. */
+  handedOnAt?: string;
   purgedAt?: string;
   purgeVerified?: boolean;
+  /**
+   * When a notification went out without the original it needed (too big to attach, or refused
+   * for its size): the contact was told to read the signal in the HwC mailbox, and only a
+   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
+   */
+  heldAt?: string;
   needsReview: boolean;
   children: number;
 }
@@ -170,11 +215,12 @@ export interface StateStore {
 
 /**
  * A row of the audit log: dates, counts and outcomes. `alarm` records a dead-man alarm
- * (`kind: 'dead-man'`, `outcome: 'sent' | 'failed'`).
+ * (`kind: 'dead-man'`, `outcome: 'sent' | 'failed'`); `proof-of-life` the weekly mail and the
+ * self-test (core/proof-of-life.ts).
  */
 export interface AuditEntry {
   at: string;
-  type: 'check' | 'signal' | 'prune' | 'alarm';
+  type: 'check' | 'signal' | 'prune' | 'alarm' | 'proof-of-life';
   data: Record<string, string | number | boolean>;
 }
 

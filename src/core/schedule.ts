@@ -33,17 +33,32 @@ interface LocalParts {
   second: number;
 }
 
+/**
+ * One formatter per timezone for the life of the process: building an Intl.DateTimeFormat costs
+ * far more than using one, and the daemon asks for local parts many times per check time.
+ */
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+
+function partsFormat(timezone: string): Intl.DateTimeFormat {
+  let format = partsFormats.get(timezone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partsFormats.set(timezone, format);
+  }
+  return format;
+}
+
 function localParts(at: Date, timezone: string): LocalParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
+  const parts = partsFormat(timezone).formatToParts(at);
   const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
   return {
     year: get('year'),

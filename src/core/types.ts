@@ -37,6 +37,18 @@ export interface MailFacts {
    * message/delivery-status part of a top-level multipart/report; absent for anything else.
    */
   deliveryStatus?: DeliveryStatusRecipient[];
+  /**
+   * What the parser could not put into `text`: the text was cut at its bound, the mail has
+   * attachments (a PDF, a Word file), or a forwarded mail was too big to read. Anything here means
+   * a child may stand where hwc did not look, so the notification must carry the original whole.
+   */
+  completeness?: Completeness;
+}
+
+export interface Completeness {
+  textCut: boolean;
+  attachments: number;
+  embeddedUnread: number;
 }
 
 export interface DeliveryStatusRecipient {

@@ -17,6 +17,9 @@ export interface DateRange {
 /** `both`: notify both contacts at once; `escalate`: the backup only when the primary cannot act. */
 export type NotifyMode = 'both' | 'escalate';
 
+/** `mail`: the notification holds the child's data; `link`: only a link to a page that shows it once. */
+export type DeliverMode = 'mail' | 'link';
+
 /** Someone the school writes to about a signal. */
 export interface Contact {
   name: string;
@@ -34,7 +37,14 @@ export type ContactRole = 'primary' | 'backup';
  * Why a notification goes to the backup contact. `out-of-office`: the primary's mail server
  * answered the notification with an automatic absence reply (RFC 3834).
  */
-export type EscalationReason = 'absent' | 'unreachable' | 'out-of-office' | 'no-confirmation' | 'deadline';
+export type EscalationReason =
+  | 'absent'
+  | 'unreachable'
+  | 'out-of-office'
+  | 'no-confirmation'
+  | 'deadline'
+  /** The primary contact said on the link page that they cannot act on it today. */
+  | 'handed-on';
 
 /** Why a message was left for a person. */
 export type SetAsideReason =
@@ -43,4 +53,6 @@ export type SetAsideReason =
   | 'untrusted-sender'
   | 'not-a-signal'
   | 'unexpected-reply'
-  | 'contacts-unreachable';
+  | 'contacts-unreachable'
+  /** Forwards (message/rfc822) nested past the parser's bounds: never read in part, never purged. */
+  | 'too-deeply-nested';

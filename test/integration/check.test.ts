@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ownMessageIds, signalKey } from '../../src/core/identity.js';
+import { ownMessageIds, signalKeyOf } from '../../src/core/identity.js';
+import { bodyDigest } from '../../src/check/body-digest.js';
 import {
   appendMessage,
   createUserIn,
@@ -55,7 +56,7 @@ describe('hwc check against the real Dovecot and Postfix', () => {
     );
     db.close();
     const domain = s.hwc.address.split('@')[1] ?? '';
-    const [notifyId] = ownMessageIds(secret, signalKey(secret, signalId, ''), domain);
+    const [notifyId] = ownMessageIds(secret, signalKeyOf(secret, signalId, bodyDigest(raw)), domain);
     await appendMessage(
       s.hwc,
       'Sent',

@@ -15,7 +15,7 @@ function configWith(schedule: Partial<ResolvedConfig['schedule']>): ResolvedConf
 }
 
 describe('hwc doctor: the school calendar', () => {
-  it('when the built-in holidays of the region run out within two months, then it is a WARN with the fix', () => {
+  it('when the built-in holidays of the region run out within six months, then it is a WARN with the fix', () => {
     const finding = calendarFinding(
       configWith({ holidays: { region: 'noord', closed: [] } }),
       new Date('2028-07-01T08:00:00Z'),
@@ -27,7 +27,26 @@ describe('hwc doctor: the school calendar', () => {
     });
   });
 
-  it('when the built-in holidays reach further than two months, then it is OK and says until when', () => {
+  it('when the table runs out in five months, in the spring before its last summer holiday, then it already is a WARN', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'noord', closed: [] } }),
+      new Date('2028-03-27T08:00:00Z'),
+    );
+    expect(finding.status).toBe('WARN');
+    expect(finding.line).toContain(
+      'end 2028-08-27; add the next ones under schedule.holidays.closed, or update hwc-watcher',
+    );
+  });
+
+  it('when the table runs out in seven months, then it is still OK', () => {
+    const finding = calendarFinding(
+      configWith({ holidays: { region: 'noord', closed: [] } }),
+      new Date('2028-01-27T08:00:00Z'),
+    );
+    expect(finding).toMatchObject({ status: 'OK', line: expect.stringContaining('until 2028-08-27') });
+  });
+
+  it('when the built-in holidays reach further than six months, then it is OK and says until when', () => {
     const finding = calendarFinding(
       configWith({ holidays: { region: 'midden', closed: [] }, closedDays: 'ignore' }),
       new Date('2026-11-25T08:00:00Z'),

@@ -29,7 +29,9 @@ describe('the signals table and its folder', () => {
       const db = new Database(join(dir, DATABASE_FILE));
       db.exec('ALTER TABLE signals DROP COLUMN out_of_office_at');
       db.exec('ALTER TABLE signals DROP COLUMN arrived_at');
+      db.exec('ALTER TABLE signals DROP COLUMN handed_on_at; DROP TABLE link_tokens');
       db.exec('ALTER TABLE signals DROP COLUMN folder');
+      db.exec('ALTER TABLE signals DROP COLUMN held_at');
       db.pragma('user_version = 1');
       db.close();
 

@@ -1,9 +1,11 @@
 import { loadConfig } from '../../config/load-config.js';
 import { EXIT, type Io } from '../io.js';
+import { loadConfigDepsOf } from '../config.js';
 import type { Finding } from './finding.js';
 import { localChecks } from './local-checks.js';
 import { loginChecks } from './login-checks.js';
 import { networkChecks } from './network-checks.js';
+import { webCheck } from './web-check.js';
 
 export interface DoctorOptions {
   sendTest: boolean;
@@ -20,7 +22,7 @@ export async function commandDoctor(configPath: string, options: DoctorOptions, 
     io.stdout.write(`${finding.status.padEnd(4)}  ${finding.what}: ${finding.line}\n`);
   };
 
-  const loaded = await loadConfig(configPath, { env: io.env, cwd: io.cwd });
+  const loaded = await loadConfig(configPath, loadConfigDepsOf(io));
   if ('errors' in loaded) {
     for (const error of loaded.errors) print({ status: 'FAIL', what: 'config', line: error });
     return EXIT.config;
@@ -36,6 +38,7 @@ export async function commandDoctor(configPath: string, options: DoctorOptions, 
 
   localChecks(config, options.now, report);
   await networkChecks(config, options.now, report);
+  await webCheck(config, report);
   await loginChecks(config, options.sendTest, report);
   return findings.some((finding) => finding.status === 'FAIL') ? EXIT.runError : EXIT.ok;
 }

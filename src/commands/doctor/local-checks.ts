@@ -9,7 +9,9 @@ import { GOOGLE_AUTHSERV_ID } from '../../core/trust.js';
 import { checkScheduleOf } from '../schedule.js';
 import { DAY_MS, type Finding, type Report } from './finding.js';
 
-const CALENDAR_WARN_DAYS = 60;
+// About half a year: the next school year's table is published long before, and an upgrade of
+// hwc-watcher then fits into a term instead of the summer holiday, when nobody reads the warning.
+const CALENDAR_WARN_DAYS = 183;
 
 /** What this machine holds: the clock, the school calendar, the storage and the audit log. */
 export function localChecks(config: ResolvedConfig, now: () => Date, report: Report): void {

@@ -143,6 +143,10 @@ const REASONS: Record<string, [string, string]> = {
     'signaal kon aan niemand worden doorgegeven',
     'signalen konden aan niemand worden doorgegeven',
   ],
+  'too-deeply-nested': [
+    'bericht bevatte doorgestuurde berichten die te diep in elkaar zaten om te lezen',
+    'berichten bevatten doorgestuurde berichten die te diep in elkaar zaten om te lezen',
+  ],
 };
 
 export function setAsideSection(findings: Findings): string {

@@ -1,0 +1,183 @@
+import type { AuditLog, Clock, Logger, MailboxOpener, MailParser, StateStore } from '../core/ports.js';
+import type { ContactRole, NotifyMode } from '../core/vocabulary.js';
+import { judgeToken, type LinkTokens } from '../core/link-token.js';
+import { referenceOf } from '../core/identity.js';
+import { classify } from '../core/classify.js';
+import { localDate } from '../core/schedule.js';
+import { buttonPage, PAGES, revealPage, type SignalHeader } from '../core/link-page.js';
+import { recordConfirmation } from '../check/confirmations.js';
+import { verifyPin } from './pin.js';
+
+export interface LinkActionDeps {
+  school: string;
+  timezone: string;
+  notify: NotifyMode;
+  maxMessageBytes: number;
+  maxReveals: number;
+  pins: Partial<Record<ContactRole, string>>;
+  store: StateStore & AuditLog;
+  tokens: LinkTokens;
+  opener: MailboxOpener;
+  parser: MailParser;
+  clock: Clock;
+  logger: Logger;
+  /** Resolves when no check is running, so that a write here is not overwritten by one. */
+  whenIdle: () => Promise<void>;
+  /** Asks the daemon for a check now: the purge after a confirmation, the backup after a hand-on. */
+  checkNow: () => void;
+}
+
+/** What the server sends: a status and a whole page; `refused` counts towards the rate limit. */
+export interface PageAnswer {
+  status: number;
+  html: string;
+  refused?: 'unknown' | 'expired';
+}
+
+type Opened =
+  | { ok: true; token: string; role: ContactRole; key: string; header: SignalHeader; reveals: number }
+  | { ok: false; answer: PageAnswer };
+
+function open(deps: LinkActionDeps, token: string): Opened {
+  const row = deps.tokens.find(token);
+  const signal = row ? deps.store.getSignal(row.signalKey) : undefined;
+  const verdict = judgeToken(row, signal, deps.clock.now());
+  if (!verdict.ok) {
+    if (verdict.why === 'gone') return { ok: false, answer: { status: 410, html: PAGES.gone() } };
+    const refused = verdict.why === 'expired' ? 'expired' : 'unknown';
+    return { ok: false, answer: { status: 404, html: PAGES.invalid(), refused } };
+  }
+  const record = signal as NonNullable<typeof signal>;
+  return {
+    ok: true,
+    token,
+    role: verdict.row.role,
+    key: record.key,
+    reveals: verdict.row.reveals,
+    header: {
+      school: deps.school,
+      reference: referenceOf(record.key),
+      receivedAt: new Date(record.receivedAt),
+      timezone: deps.timezone,
+    },
+  };
+}
+
+/** GET: a button and nothing else, whoever fetches it (a person, or a mail scanner). */
+export function showButton(deps: LinkActionDeps, token: string): PageAnswer {
+  const opened = open(deps, token);
+  if (!opened.ok) return opened.answer;
+  return { status: 200, html: buttonPage(opened.header, token, Boolean(deps.pins[opened.role])) };
+}
+
+/** POST action=reveal: the child's name and birth date, read from the HwC mailbox right now. */
+export async function reveal(
+  deps: LinkActionDeps,
+  token: string,
+  pin: string | undefined,
+): Promise<PageAnswer> {
+  const opened = open(deps, token);
+  if (!opened.ok) return opened.answer;
+  const pinHash = deps.pins[opened.role];
+  if (pinHash && !(pin !== undefined && (await verifyPin(pin, pinHash)))) {
+    deps.logger.warn(
+      { step: 'link', role: opened.role, outcome: 'refused', reason: 'wrong-pin' },
+      'wrong PIN',
+    );
+    return { status: 403, html: buttonPage(opened.header, token, true, true), refused: 'unknown' };
+  }
+  if (!deps.tokens.countReveal(token, deps.maxReveals)) {
+    deps.logger.warn({ step: 'link', role: opened.role, reason: 'too-many-reveals' }, 'reveal limit reached');
+    return { status: 429, html: PAGES.tooManyReveals() };
+  }
+  const read = await readSignal(deps, opened.key);
+  if (!read) return { status: 503, html: PAGES.unavailable() };
+  const record = deps.store.getSignal(opened.key);
+  deps.logger.info({ step: 'link', role: opened.role, outcome: 'revealed' }, 'a contact opened a signal');
+  return {
+    status: 200,
+    html: revealPage({
+      header: opened.header,
+      token,
+      children: read.children,
+      ...(read.originalText !== undefined ? { originalText: read.originalText } : {}),
+      confirmed: Boolean(record?.confirmedAt),
+      canHandOn: opened.role === 'primary' && deps.notify === 'escalate',
+      revealsLeft: Math.max(0, deps.maxReveals - opened.reveals - 1),
+    }),
+  };
+}
+
+/**
+ * The signal as the mailbox holds it now: by folder, UIDVALIDITY and UID from the state, parsed and
+ * recognised in memory. Undefined when it cannot be read (the server is down, the UID is stale).
+ */
+async function readSignal(
+  deps: LinkActionDeps,
+  key: string,
+): Promise<{ children: ReturnType<typeof classify>['children']; originalText?: string } | undefined> {
+  const record = deps.store.getSignal(key);
+  if (!record || record.purgedAt) return undefined;
+  const folder = record.folder ?? 'INBOX';
+  try {
+    const mailbox = await deps.opener.open({ readOnly: true });
+    try {
+      const validity =
+        folder === 'INBOX' ? mailbox.uidValidity : (await mailbox.listHeaders(folder)).uidValidity;
+      if (validity !== record.uidValidity) return undefined;
+      const raw = await mailbox.fetchSource(record.uid, folder);
+      const parsed = raw ? await deps.parser.parse(raw, deps.maxMessageBytes) : undefined;
+      if (!parsed?.ok) return undefined;
+      const classified = classify(parsed.facts, { today: localDate(deps.clock.now(), deps.timezone) });
+      const doubt = classified.needsReview || classified.children.length === 0;
+      return {
+        children: classified.children,
+        ...(doubt ? { originalText: parsed.facts.text.slice(0, 20_000) } : {}),
+      };
+    } finally {
+      await mailbox.close();
+    }
+  } catch (err) {
+    deps.logger.warn({ step: 'link', outcome: 'failed', err }, 'the signal could not be read for the page');
+    return undefined;
+  }
+}
+
+/** POST action=confirm: the same transition as a confirming reply, then the purge follows. */
+export async function confirm(deps: LinkActionDeps, token: string): Promise<PageAnswer> {
+  const opened = open(deps, token);
+  if (!opened.ok) return opened.answer;
+  await deps.whenIdle();
+  const outcome = recordConfirmation(
+    deps,
+    { key: opened.key, role: opened.role, proof: 'link' },
+    deps.clock.now(),
+  );
+  if (outcome === 'not-counted') return { status: 409, html: PAGES.invalid() };
+  deps.checkNow();
+  return { status: 200, html: PAGES.confirmed() };
+}
+
+/** POST action=hand-on: the primary contact cannot act today, so the backup is told at once. */
+export async function handOn(deps: LinkActionDeps, token: string): Promise<PageAnswer> {
+  const opened = open(deps, token);
+  if (!opened.ok) return opened.answer;
+  if (opened.role !== 'primary') return { status: 409, html: PAGES.invalid() };
+  await deps.whenIdle();
+  const record = deps.store.getSignal(opened.key);
+  if (!record || record.purgedAt) return { status: 410, html: PAGES.gone() };
+  const backupTold = Boolean(record.notified.backup);
+  if (!record.handedOnAt && !record.confirmedAt) {
+    const now = deps.clock.now().toISOString();
+    deps.store.transaction(() => {
+      deps.store.putSignal({ ...record, handedOnAt: now });
+      deps.store.append({ at: now, type: 'signal', data: { event: 'handed-on', role: 'primary' } });
+    });
+    deps.logger.info(
+      { step: 'link', role: 'primary', outcome: 'handed-on' },
+      'the primary contact handed a signal on',
+    );
+    deps.checkNow();
+  }
+  return { status: 200, html: PAGES.handedOn(backupTold) };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { reveal, showButton, type LinkActionDeps } from '../../src/web/link-actions.js';
+import { hashPin } from '../../src/web/pin.js';
+import type { SignalRecord } from '../../src/core/ports.js';
+
+const NOW = new Date('2026-11-25T06:00:00.000Z');
+const KEY = 'a'.repeat(64);
+
+async function setup(pin?: string) {
+  const store = SqliteStore.inMemory();
+  const record: SignalRecord = {
+    key: KEY,
+    uidValidity: '1',
+    uid: 1,
+    receivedAt: '2026-11-25T05:40:00.000Z',
+    notified: { primary: '2026-11-25T05:41:00.000Z' },
+    refused: {},
+    needsReview: false,
+    children: 1,
+  };
+  store.putSignal(record);
+  const tokens = store.linkTokens();
+  const token = tokens.issue(KEY, 'primary', new Date('2026-11-25T13:40:00.000Z'));
+  let opened = 0;
+  const deps: LinkActionDeps = {
+    school: 'Basisschool De Reuzepas',
+    timezone: 'Europe/Amsterdam',
+    notify: 'escalate',
+    maxMessageBytes: 1_000_000,
+    maxReveals: 5,
+    pins: pin ? { primary: await hashPin(pin) } : {},
+    store,
+    tokens,
+    opener: {
+      open: () => {
+        opened += 1;
+        return Promise.reject(new Error('the mailbox is down'));
+      },
+    },
+    parser: { parse: () => Promise.reject(new Error('not reached')) },
+    clock: { now: () => NOW },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    whenIdle: () => Promise.resolve(),
+    checkNow: () => undefined,
+  };
+  return { deps, token, store, opened: () => opened };
+}
+
+describe('the link page actions', () => {
+  it('when a contact has a PIN and gives a wrong one, then the mailbox is not opened, no reveal is counted, and the refusal counts for the rate limit', async () => {
+    const { deps, token, store, opened } = await setup('4821');
+    expect(showButton(deps, token).html).toContain('<label for="pin">Uw pincode</label>');
+    const wrong = await reveal(deps, token, '1111');
+    expect(wrong.status).toBe(403);
+    expect(wrong.refused).toBe('unknown');
+    expect(wrong.html).toContain('De pincode klopt niet');
+    expect(opened()).toBe(0);
+    expect(store.linkTokens().find(token)?.reveals).toBe(0);
+    // The right PIN goes on to the mailbox; that it is down shows a page to try again, nothing else.
+    const right = await reveal(deps, token, '4821');
+    expect(right.status).toBe(503);
+    expect(right.html).toContain('Probeer het over een paar minuten opnieuw');
+    expect(opened()).toBe(1);
+  });
+
+  it('when the mailbox cannot be read, then the page says so and the signal stays unconfirmed', async () => {
+    const { deps, token, store } = await setup();
+    const answer = await reveal(deps, token, undefined);
+    expect(answer.status).toBe(503);
+    expect(store.getSignal(KEY)?.confirmedAt).toBeUndefined();
+  });
+});
