@@ -28,12 +28,17 @@ export function linkNotification(
     identity: ctx.identity,
     contact: deps.settings.contacts[role],
     receivedAt: new Date(signal.record.receivedAt),
+    ...(signal.record.arrivedAt ? { arrivedAt: new Date(signal.record.arrivedAt) } : {}),
+    primary: deps.settings.contacts.primary,
+    escalateAfterMinutes: Math.round(deps.settings.escalateAfterMs / 60_000),
     reference: referenceOf(signal.key),
     url: issueLink(ctx, signal, role),
     actBy: policy.deadline,
     messageId: ownMessageId(deps.store.secret(), `notify-${role}`, signal.key, ctx.domain),
     needsReview: signal.classified.needsReview,
     pin: deps.settings.link?.pinRoles.includes(role) ?? false,
+    // The page offers the hand-on to the primary only, with notify: escalate (link-actions.ts).
+    canHandOn: role === 'primary' && deps.settings.notify === 'escalate',
     ...(escalation ? { escalation } : {}),
   });
 }

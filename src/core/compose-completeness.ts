@@ -28,19 +28,14 @@ export function originalLines(notice: OriginalNotice | undefined): string[] {
   }
   if (notice.carry === 'attached') {
     lines.push(
-      `Het originele bericht zit als bijlage bij deze e-mail (${ORIGINAL_FILENAME}), compleet en met de`,
-      'bijlagen die de afzender meestuurde. hwc-watcher kon het niet met zekerheid helemaal lezen: open de',
-      'bijlage en lees zelf welke leerling of leerlingen het betreft.',
+      `Het originele bericht zit als bijlage bij deze e-mail (${ORIGINAL_FILENAME}), compleet en met de bijlagen die de afzender meestuurde. hwc-watcher kon het niet met zekerheid helemaal lezen: open de bijlage en lees zelf welke leerling of leerlingen het betreft.`,
       '',
     );
     return lines;
   }
   lines.push(
-    'LET OP: hwc-watcher kon dit signaal niet helemaal lezen en kon het originele bericht niet meesturen,',
-    'omdat het te groot is. Lees het signaal vandaag nog zelf in de HwC-mailbox, vóór het begin van de',
-    'lessen: daar staat alles wat de afzender stuurde.',
-    'Anders dan gewoonlijk verwijdert hwc-watcher dit signaal pas uit de HwC-mailbox nadat u deze melding',
-    'heeft bevestigd. Bevestig dus pas als u het signaal in de HwC-mailbox gelezen heeft.',
+    'LET OP: hwc-watcher kon dit signaal niet helemaal lezen en kon het originele bericht niet meesturen, omdat het te groot is. Lees het signaal vandaag nog zelf in de HwC-mailbox, vóór het begin van de lessen: daar staat alles wat de afzender stuurde.',
+    'Anders dan gewoonlijk verwijdert hwc-watcher dit signaal pas uit de HwC-mailbox nadat u deze melding heeft bevestigd. Bevestig dus pas als u het signaal in de HwC-mailbox gelezen heeft.',
     '',
   );
   return lines;
@@ -53,8 +48,11 @@ export function cutNote(carry: OriginalNotice['carry']): string {
     : '[... ingekort: lees het hele bericht in de HwC-mailbox]';
 }
 
-/** The Dutch phrase, in the alert, for a mail whose forwards are nested too deep to read. */
+/**
+ * The Dutch phrase, in the alert after "1 bericht:" or "3 berichten:", for a mail whose forwards
+ * are nested too deep to read.
+ */
 export const COMPLETENESS_SET_ASIDE_NL = {
   'too-deeply-nested':
-    'het bericht bevat doorgestuurde berichten die te diep in elkaar zitten om veilig automatisch te lezen',
+    'met doorgestuurde berichten die te diep in elkaar zitten om veilig automatisch te lezen',
 } as const;

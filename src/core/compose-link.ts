@@ -1,6 +1,7 @@
 import type { OutgoingMail } from './ports.js';
 import type { Contact, EscalationReason } from './vocabulary.js';
-import { ESCALATION_NL, formatMoment, type SchoolIdentity } from './compose.js';
+import { escalationClause, formatMoment, type SchoolIdentity } from './compose.js';
+import { sameMinute } from './dutch-time.js';
 
 /**
  * Dutch texts of the link mode (`deliver: link`). Pure, like compose.ts, and content-free: a
@@ -23,11 +24,19 @@ export interface LinkNotificationInput {
   /** Whether the page asks this contact for a PIN. */
   pin: boolean;
   escalation?: EscalationReason;
+  /** The primary contact, named in the backup's reason as in compose.ts. */
+  primary?: Contact;
+  /** When the signal reached the mailbox (INTERNALDATE), when earlier than the check that found it. */
+  arrivedAt?: Date;
+  /** escalateAfter in minutes, for the backup's "not within 20 minutes". */
+  escalateAfterMinutes?: number;
+  /** Whether the page offers this contact "Ik kan dit vandaag niet oppakken" (the primary, notify: escalate). */
+  canHandOn?: boolean;
 }
 
 const HEADERS = { 'Auto-Submitted': 'auto-generated' } as const;
 
-function linkLines(url: string, pin: boolean): string[] {
+function linkLines(url: string, pin: boolean, canHandOn: boolean): string[] {
   return [
     'Open deze persoonlijke link om te zien om welke leerling het gaat:',
     '',
@@ -35,22 +44,35 @@ function linkLines(url: string, pin: boolean): string[] {
     '',
     'De naam en de geboortedatum verschijnen pas als u op de pagina op de knop "Toon het signaal" drukt' +
       (pin ? ' en uw pincode invult.' : '.'),
-    'Op de pagina bevestigt u dat u het gezien heeft ("Gezien, ik zorg voor de leerling"), of geeft u',
-    'aan dat u het vandaag niet kunt oppakken; dan krijgt de achterwacht het direct.',
+    canHandOn
+      ? 'Op de pagina bevestigt u dat u het gezien heeft ("Gezien, ik zorg voor de leerling"), of geeft u aan dat u het vandaag niet kunt oppakken; dan krijgt de achterwacht het direct.'
+      : 'Op de pagina bevestigt u dat u het gezien heeft ("Gezien, ik zorg voor de leerling").',
   ];
+}
+
+/** "Ontvangen: ..." with, when a check found it later, the moment of that check too. */
+function arrivalLine(input: LinkNotificationInput): string {
+  const { timezone } = input.identity;
+  const arrived = input.arrivedAt ?? input.receivedAt;
+  if (sameMinute(arrived, input.receivedAt, timezone)) {
+    return `Ontvangen: ${formatMoment(arrived, timezone)}.`;
+  }
+  return `Ontvangen: ${formatMoment(arrived, timezone)}, gevonden bij de controle van ${formatMoment(input.receivedAt, timezone)}.`;
 }
 
 export function composeLinkNotification(input: LinkNotificationInput): OutgoingMail {
   const { identity, contact } = input;
   const lines: string[] = [`Beste ${contact.name},`, ''];
   if (input.escalation) {
-    lines.push(`U ontvangt deze melding als achterwacht, omdat ${ESCALATION_NL[input.escalation]}.`, '');
+    const why = escalationClause(input.escalation, input.primary, input.escalateAfterMinutes);
+    lines.push(`U ontvangt deze melding als achterwacht, omdat ${why}.`, '');
   }
   lines.push(
     `Er is een Handle with Care-signaal binnengekomen in de HwC-mailbox van ${identity.school}.`,
-    `Ontvangen: ${formatMoment(input.receivedAt, identity.timezone)}.`,
-    `Zorg vóór ${formatMoment(input.actBy, identity.timezone)} dat de leerling vandaag de steun krijgt die nodig is.`,
-    'Vertel niemand waarom, ook de leerling niet.',
+    arrivalLine(input),
+    '',
+    // The regional Handle with Care handbooks, as in compose.ts: seek the pupil out, ask what they need, tell only who is needed.
+    `Zoek de leerling vandaag op, het liefst vóór de eerste les, en vraag wat hij of zij vandaag nodig heeft. Spreek met de leerling af wie op school het weet; alleen wie nodig is voor de steun. Schrijf het signaal nergens op, ook niet in het leerlingdossier. Bevestig vóór ${formatMoment(input.actBy, identity.timezone)}, het begin van de lessen, op de pagina dat u het signaal gezien heeft.`,
     '',
   );
   if (input.needsReview) {
@@ -60,25 +82,26 @@ export function composeLinkNotification(input: LinkNotificationInput): OutgoingM
     );
   }
   lines.push(
-    ...linkLines(input.url, input.pin),
+    ...linkLines(input.url, input.pin, input.canHandOn ?? false),
     '',
-    'Stuur deze e-mail niet door: de link is alleen voor u. Lukt het niet om de pagina te openen,',
-    'bijvoorbeeld buiten het schoolnetwerk? Dan krijgt de achterwacht het signaal vanzelf als u niet',
-    'op tijd bevestigt. Een antwoord op deze e-mail telt niet als bevestiging.',
+    input.escalation
+      ? 'Stuur deze e-mail niet door: de link is alleen voor u. Lukt het niet om de pagina te openen, bijvoorbeeld buiten het schoolnetwerk? Lees het signaal dan zelf in de HwC-mailbox. Een antwoord op deze e-mail telt niet als bevestiging.'
+      : 'Stuur deze e-mail niet door: de link is alleen voor u. Lukt het niet om de pagina te openen, bijvoorbeeld buiten het schoolnetwerk? Dan krijgt de achterwacht het signaal vanzelf als u niet op tijd bevestigt. Een antwoord op deze e-mail telt niet als bevestiging.',
     '',
     `Referentie: ${input.reference}`,
     '',
-    'Deze e-mail bevat bewust geen gegevens van de leerling. Dit bericht is automatisch verstuurd door',
-    'hwc-watcher. Na uw bevestiging wordt het signaal uit de HwC-mailbox verwijderd; er wordt niets over',
-    'de leerling bewaard.',
+    'Deze e-mail bevat bewust geen gegevens van de leerling. Dit bericht is automatisch verstuurd door hwc-watcher. Na uw bevestiging wordt het signaal uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
   );
+  const marker = input.escalation ? 'Achterwacht: ' : '';
+  const review = input.needsReview ? (marker ? 'controleer ' : 'Controleer: ') : '';
   return {
     kind: 'notification',
     to: [contact.email],
-    subject: `${input.needsReview ? 'Controleer: ' : ''}Handle with Care-signaal [${input.reference}]`,
+    subject: `${marker}${review}Handle with Care-signaal [${input.reference}]`,
     text: lines.join('\n'),
     messageId: input.messageId,
-    headers: { ...HEADERS },
+    // Importance (RFC 2156 5.3.4) and X-Priority, as the notification with the child's data.
+    headers: { ...HEADERS, Importance: 'high', 'X-Priority': '1' },
   };
 }
 
@@ -101,10 +124,9 @@ export function composeLinkReminder(input: LinkReminderInput): OutgoingMail {
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `De lessen beginnen, en niemand heeft het Handle with Care-signaal met referentie ${input.reference}`,
-      `van ${input.identity.school} bevestigd. Zorg dat de leerling vandaag de steun krijgt die nodig is.`,
+      `De lessen beginnen en nog niemand heeft het Handle with Care-signaal met referentie ${input.reference} van ${input.identity.school} bevestigd. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft.`,
       '',
-      ...linkLines(input.url, input.pin),
+      ...linkLines(input.url, input.pin, false),
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
     ].join('\n'),

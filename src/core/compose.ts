@@ -250,7 +250,10 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
   lines.push(
     `Referentie: ${input.reference}`,
     '',
-    'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
+    // A held signal stays until a confirmation (compose-completeness.ts says so above).
+    input.original?.carry === 'held'
+      ? 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na uw bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.'
+      : 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
   );
   if (input.needsReview && input.originalText !== undefined) {
     lines.push('', '----- Origineel bericht -----', input.originalText);
@@ -361,7 +364,7 @@ export const SET_ASIDE_REASON_NL: Record<SetAsideReason, string> = {
   'too-big': 'te groot om veilig automatisch te lezen',
   unreadable: 'niet betrouwbaar automatisch te lezen',
   'untrusted-sender':
-    'lijkt een signaal, maar de afzender staat niet op de lijst van vertrouwde afzenders of is niet bewezen echt',
+    'ogenschijnlijk een signaal, maar van een afzender die niet op de lijst van vertrouwde afzenders staat of niet bewezen echt is',
   'not-a-signal': 'geen Handle with Care-signaal (bijvoorbeeld een nieuwsbrief of een testbericht)',
   'unexpected-reply':
     'een antwoord op een melding van hwc-watcher dat niet als bevestiging telt (niet van een contactpersoon, of zonder geldige bevestigingscode)',

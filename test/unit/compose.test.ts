@@ -103,7 +103,7 @@ describe('Dutch texts', () => {
       messageId: 'hwc.alert.x@school.test',
     });
     expect(mail.text).toContain('staan 3 berichten die hwc-watcher niet zelf afhandelt');
-    expect(mail.text).toContain('- 2 berichten: lijkt een signaal');
+    expect(mail.text).toContain('- 2 berichten: ogenschijnlijk een signaal');
     expect(mail.text).toContain('- 1 bericht: te groot');
     expect(mail.subject).toBe('HwC-mailbox: 3 berichten moeten door iemand bekeken worden');
   });

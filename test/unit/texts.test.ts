@@ -12,6 +12,7 @@ import {
   type NotificationInput,
 } from '../../src/core/compose.js';
 import { composeConfirmedByOther, composeConfirmedThanks } from '../../src/core/compose-confirmed.js';
+import { composeLinkNotification, composeLinkReminder } from '../../src/core/compose-link.js';
 import type { OutgoingMail } from '../../src/core/ports.js';
 import type { EscalationReason } from '../../src/core/vocabulary.js';
 
@@ -77,7 +78,27 @@ const confirmed = {
   messageId: 'hwc.c@school.test',
 };
 
-const reasons: EscalationReason[] = ['absent', 'unreachable', 'out-of-office', 'no-confirmation', 'deadline'];
+const reasons: EscalationReason[] = [
+  'absent',
+  'unreachable',
+  'out-of-office',
+  'no-confirmation',
+  'deadline',
+  'handed-on',
+];
+
+const LINK = {
+  identity,
+  contact: primary,
+  receivedAt: found,
+  arrivedAt: arrived,
+  reference: 'HWC-ABCDEF',
+  url: 'https://hwc.school.test/s/TOKEN',
+  actBy: deadline,
+  messageId: 'hwc.link@school.test',
+  needsReview: false,
+  pin: false,
+};
 
 const TEXTS: Record<string, OutgoingMail> = {
   'notification-primary-one-child': composeNotification(base),
@@ -105,6 +126,38 @@ const TEXTS: Record<string, OutgoingMail> = {
     originalText: 'Handle with Care',
   }),
   ...Object.fromEntries(reasons.map((r) => [`notification-backup-${r}`, composeNotification(toBackup(r))])),
+  'notification-original-attached': composeNotification({
+    ...base,
+    needsReview: true,
+    reviewReasons: ['more children than can be listed'],
+    originalText: 'Quirijn Canarie, Handle with Care',
+    original: { carry: 'attached', listCut: true, raw: Buffer.from('Subject: x\r\n\r\nHandle with Care') },
+  }),
+  'notification-original-held': composeNotification({
+    ...base,
+    needsReview: true,
+    reviewReasons: ['text and HTML parts differ'],
+    originalText: 'Quirijn Canarie, Handle with Care',
+    original: { carry: 'held', listCut: false },
+  }),
+  'link-notification-primary': composeLinkNotification(LINK),
+  'link-notification-backup-handed-on': composeLinkNotification({
+    ...LINK,
+    contact: backup,
+    primary,
+    escalation: 'handed-on',
+    needsReview: true,
+    pin: true,
+  }),
+  'link-reminder': composeLinkReminder({
+    identity,
+    contact: backup,
+    reference: 'HWC-ABCDEF',
+    url: LINK.url,
+    at: deadline,
+    messageId: 'hwc.link-remind@school.test',
+    pin: false,
+  }),
   'notification-backup-review': composeNotification({
     ...toBackup('no-confirmation'),
     needsReview: true,
@@ -151,6 +204,7 @@ const TEXTS: Record<string, OutgoingMail> = {
       unreadable: 1,
       'unexpected-reply': 1,
       'contacts-unreachable': 1,
+      'too-deeply-nested': 1,
     },
     at: found,
     messageId: 'hwc.alert@school.test',
@@ -215,7 +269,7 @@ const ours = (mail: OutgoingMail): string => mail.text.split('----- Origineel be
 
 const CONTENT_FREE = Object.entries(TEXTS).filter(([name]) => !name.startsWith('notification'));
 const FINITE = new Set(['is', 'heeft', 'had', 'kon', 'was', 'wordt', 'werd']);
-const VERB_CLUSTER = new Set(['bevestigd', 'gekomen', 'worden', 'afgeleverd', 'geweest']);
+const VERB_CLUSTER = new Set(['bevestigd', 'gekomen', 'worden', 'afgeleverd', 'geweest', 'doorgegeven']);
 
 describe('every Dutch text, as a snapshot', () => {
   for (const [name, mail] of Object.entries(TEXTS)) {
