@@ -112,7 +112,7 @@ describe('every signal read whole, on the real Dovecot and Postfix', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     for (const contact of [s.zorg, s.backup]) {
       const [mail] = await received(contact, 1);
-      expect(mail?.subject).toMatch(/^Controleer: /);
+      expect(mail?.subject).toMatch(/^(Achterwacht: c|C)ontroleer/);
       expect(mail?.text).toContain('origineel-signaal.eml');
       expect(mail?.originalText).toContain(CANARY.name);
     }
