@@ -23,7 +23,21 @@ export interface LinkNotificationInput {
   /** Whether the page asks this contact for a PIN. */
   pin: boolean;
   escalation?: EscalationReason;
+  /**
+   * The page cannot show this signal whole (completeness.needsOriginal: the recognition doubts,
+   * a child may be named only in an attachment, the text was cut): the contact reads it in the
+   * HwC mailbox itself before confirming.
+   */
+  readInMailbox?: boolean;
 }
+
+/** Plain Dutch for a signal the page cannot show whole; in the mail and on the page alike. */
+export const READ_IN_MAILBOX_NL = [
+  'LET OP: dit signaal kan op de pagina niet volledig worden getoond. De automatische herkenning',
+  'twijfelt, of een deel van het signaal staat in een bijlage of is te lang voor de pagina.',
+  'Lees het signaal daarom zelf in de HwC-mailbox (via de webmail of de gedeelde mailbox) voordat',
+  'u op de pagina bevestigt. Na uw bevestiging wordt het signaal uit de HwC-mailbox verwijderd.',
+];
 
 const HEADERS = { 'Auto-Submitted': 'auto-generated' } as const;
 
@@ -53,7 +67,9 @@ export function composeLinkNotification(input: LinkNotificationInput): OutgoingM
     'Vertel niemand waarom, ook de leerling niet.',
     '',
   );
-  if (input.needsReview) {
+  if (input.readInMailbox) {
+    lines.push(...READ_IN_MAILBOX_NL, '');
+  } else if (input.needsReview) {
     lines.push(
       'LET OP: de automatische herkenning twijfelt. Op de pagina staat dan ook het originele bericht.',
       '',
@@ -90,6 +106,8 @@ export interface LinkReminderInput {
   at: Date;
   messageId: string;
   pin: boolean;
+  /** As in the notification: the signal must be read in the HwC mailbox before confirming. */
+  readInMailbox?: boolean;
 }
 
 /** The deadline reminder of the link mode: urgent, content-free, with a fresh link. */
@@ -104,6 +122,7 @@ export function composeLinkReminder(input: LinkReminderInput): OutgoingMail {
       `De lessen beginnen, en niemand heeft het Handle with Care-signaal met referentie ${input.reference}`,
       `van ${input.identity.school} bevestigd. Zorg dat de leerling vandaag de steun krijgt die nodig is.`,
       '',
+      ...(input.readInMailbox ? [...READ_IN_MAILBOX_NL, ''] : []),
       ...linkLines(input.url, input.pin),
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
