@@ -306,3 +306,44 @@ describe('a school week in link mode (real Dovecot and Postfix)', () => {
     expect(hits).toEqual([]);
   }, 300_000);
 });
+
+describe('the link page beside a check of another process', () => {
+  it('when a check holds the storage lock, then a confirmation on the page waits for it, writes nothing while it is held, says "try again" when it lasts too long, and counts once the lock is free', async () => {
+    const port = await freePort();
+    const s = await createSchool({
+      deliver: 'link',
+      web: { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}`, maxReveals: 3 },
+      notify: 'escalate',
+      escalateAfter: '1h',
+      // The page waits for the lock at most checkTimeout (and at most 25 s).
+      checkTimeout: '20s',
+      schedule: { checks: ['23:59'], days: EVERY_DAY, deadline: '23:59' },
+    });
+    const week = new LinkWeek(s);
+    await week.signal('lw-lock@veiligthuis.test', AMALIA);
+    await waitForMessages(s.hwc, 'INBOX', 1, 15_000);
+    await week.run();
+    try {
+      const { link } = await week.newLink(s.zorg);
+      // The test takes the checks' lock as a manual `hwc check` does (another connection, BEGIN
+      // EXCLUSIVE on hwc.lock), and holds it past checkTimeout.
+      const { CHECK_LOCK_FILE, StorageLock } = await import('../../src/adapters/storage-lock.js');
+      const attempt = await StorageLock.acquire(s.install.storage, CHECK_LOCK_FILE, { waitMs: 10_000 });
+      if (!('held' in attempt)) throw new Error('the lock was not free');
+      try {
+        const refused = await press(link, 'confirm');
+        expect(refused.status).toBe(500);
+        expect(refused.html).toContain('Nu niet beschikbaar');
+        expect(rows(s)[0]?.confirmed_at).toBeNull();
+      } finally {
+        attempt.held.release();
+      }
+      const confirmed = await press(link, 'confirm');
+      expect(confirmed.status).toBe(200);
+      expect(rows(s)[0]?.confirmed_at).not.toBeNull();
+      await until('the purge', () => purgedCount(s) === 1);
+    } finally {
+      await week.stop();
+    }
+  }, 120_000);
+});
