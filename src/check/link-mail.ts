@@ -3,6 +3,7 @@ import type { ContactRole, EscalationReason } from '../core/vocabulary.js';
 import { composeLinkNotification, composeLinkReminder, linkUrl } from '../core/compose-link.js';
 import { ownMessageId, referenceOf } from '../core/identity.js';
 import { HwcError } from '../core/errors.js';
+import { needsOriginal } from '../core/completeness.js';
 import { policyFor, type CheckContext, type SignalInProgress } from './context.js';
 
 /** A fresh token for this signal and role, valid until purgeAfter; the link that holds it. */
@@ -36,6 +37,7 @@ export function linkNotification(
     actBy: policy.deadline,
     messageId: ownMessageId(deps.store.secret(), `notify-${role}`, signal.key, ctx.domain),
     needsReview: signal.classified.needsReview,
+    readInMailbox: needsOriginal(signal.classified, signal.facts),
     pin: deps.settings.link?.pinRoles.includes(role) ?? false,
     // The page offers the hand-on to the primary only, with notify: escalate (link-actions.ts).
     canHandOn: role === 'primary' && deps.settings.notify === 'escalate',
@@ -60,6 +62,7 @@ export function linkReminder(
     url: issueLink(ctx, signal, role),
     at: now,
     messageId,
+    readInMailbox: needsOriginal(signal.classified, signal.facts),
     pin: deps.settings.link?.pinRoles.includes(role) ?? false,
   });
 }

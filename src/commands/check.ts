@@ -31,6 +31,7 @@ import { checkOutputOf, logDestination, writeCheckOutput, type CheckOutput } fro
 import { serviceHooks } from './service-manager.js';
 import { afterCheckProofOfLife } from './proof-of-life.js';
 import { monitoredCheck, schoolLogger, slotOf } from '../board/check-hooks.js';
+import { linkCheckRefusal } from './link-check-guard.js';
 
 interface Wiring {
   deps: CheckDeps;
@@ -182,6 +183,8 @@ async function checkWithOutput(
   io: Io,
 ): Promise<number> {
   const { output } = options;
+  const refused = await linkCheckRefusal(config, options, io);
+  if (refused !== undefined) return refused;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
   if (typeof lock === 'number') return lock;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../core/ports.js';
-import type { DaemonService } from '../daemon.js';
+import type { DaemonControl, DaemonService } from '../daemon.js';
 import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { mailParser } from '../adapters/mail-parser.js';
 import type { SqliteStore } from '../adapters/sqlite-store.js';
@@ -8,6 +8,8 @@ import { systemClock } from '../adapters/system-clock.js';
 import { startLinkServer, type LinkServer } from '../web/link-server.js';
 import type { LoadedConfig } from './config.js';
 import { serverSettings } from './mail-auth.js';
+import { CHECK_LOCK_FILE, StorageLock } from '../adapters/storage-lock.js';
+import { HwcError } from '../core/errors.js';
 
 /**
  * The link page as a service of `hwc run`, when `deliver: link`. It cannot start (the port is
@@ -47,7 +49,7 @@ export function linkService(
             parser: mailParser,
             clock: systemClock,
             logger,
-            whenIdle: () => control.idle(),
+            exclusive: (write) => underCheckLock(config, control, write),
             checkNow: () => control.checkNow(),
           },
           {
@@ -67,4 +69,23 @@ export function linkService(
       await server?.close();
     },
   };
+}
+
+/**
+ * A write of the page (a confirmation, a hand-on) under the checks' own lock: after this daemon's
+ * running check, and never beside a check of another process (a manual `hwc check`), which would
+ * otherwise write back the signal as it read it and lose the confirmation.
+ */
+async function underCheckLock<T>(config: LoadedConfig, control: DaemonControl, write: () => T): Promise<T> {
+  await control.idle();
+  const attempt = await StorageLock.acquire(config.storage, CHECK_LOCK_FILE, {
+    // A person waits on the page: "try again" after a while beats a page that hangs.
+    waitMs: Math.min(config.checkTimeoutMs, 25_000),
+  });
+  if (!('held' in attempt)) throw new HwcError('STORAGE_LOCKED', 'a check held the storage too long');
+  try {
+    return write();
+  } finally {
+    attempt.held.release();
+  }
 }

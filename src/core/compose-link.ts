@@ -32,7 +32,18 @@ export interface LinkNotificationInput {
   escalateAfterMinutes?: number;
   /** Whether the page offers this contact "Ik kan dit vandaag niet oppakken" (the primary, notify: escalate). */
   canHandOn?: boolean;
+  /**
+   * The page cannot show this signal whole (completeness.needsOriginal: the recognition doubts,
+   * a child may be named only in an attachment, the text was cut): the contact reads it in the
+   * HwC mailbox itself before confirming.
+   */
+  readInMailbox?: boolean;
 }
+
+/** Plain Dutch for a signal the page cannot show whole; in the mail and on the page alike. */
+export const READ_IN_MAILBOX_NL = [
+  'LET OP: dit signaal kan op de pagina niet volledig worden getoond. De automatische herkenning twijfelt, of een deel van het signaal staat in een bijlage of is te lang voor de pagina. Lees het signaal daarom zelf in de HwC-mailbox (via de webmail of de gedeelde mailbox) voordat u op de pagina bevestigt. Na uw bevestiging wordt het signaal uit de HwC-mailbox verwijderd.',
+];
 
 const HEADERS = { 'Auto-Submitted': 'auto-generated' } as const;
 
@@ -75,7 +86,9 @@ export function composeLinkNotification(input: LinkNotificationInput): OutgoingM
     `Zoek de leerling vandaag op, het liefst vóór de eerste les, en vraag wat hij of zij vandaag nodig heeft. Spreek met de leerling af wie op school het weet; alleen wie nodig is voor de steun. Schrijf het signaal nergens op, ook niet in het leerlingdossier. Bevestig vóór ${formatMoment(input.actBy, identity.timezone)}, het begin van de lessen, op de pagina dat u het signaal gezien heeft.`,
     '',
   );
-  if (input.needsReview) {
+  if (input.readInMailbox) {
+    lines.push(...READ_IN_MAILBOX_NL, '');
+  } else if (input.needsReview) {
     lines.push(
       'LET OP: de automatische herkenning twijfelt. Op de pagina staat dan ook het originele bericht.',
       '',
@@ -113,6 +126,8 @@ export interface LinkReminderInput {
   at: Date;
   messageId: string;
   pin: boolean;
+  /** As in the notification: the signal must be read in the HwC mailbox before confirming. */
+  readInMailbox?: boolean;
 }
 
 /** The deadline reminder of the link mode: urgent, content-free, with a fresh link. */
@@ -126,6 +141,7 @@ export function composeLinkReminder(input: LinkReminderInput): OutgoingMail {
       '',
       `De lessen beginnen en nog niemand heeft het Handle with Care-signaal met referentie ${input.reference} van ${input.identity.school} bevestigd. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft.`,
       '',
+      ...(input.readInMailbox ? [...READ_IN_MAILBOX_NL, ''] : []),
       ...linkLines(input.url, input.pin, false),
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,

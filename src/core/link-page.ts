@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Child } from './types.js';
 import { formatBirthDate, formatMoment } from './compose.js';
+import { READ_IN_MAILBOX_NL } from './compose-link.js';
 
 /**
  * The link mode's pages, in Dutch, as whole HTML documents. No script at all: plain forms, so the
@@ -108,6 +109,8 @@ export interface RevealInput {
   /** Whether this contact may hand the signal on to the backup. */
   canHandOn: boolean;
   revealsLeft: number;
+  /** The page cannot show the signal whole: the contact reads it in the HwC mailbox first. */
+  readInMailbox?: boolean;
 }
 
 /** The one page with child data: rendered only in answer to a POST, never stored. */
@@ -126,6 +129,9 @@ export function revealPage(input: RevealInput): string {
     input.originalText !== undefined
       ? `<p>De automatische herkenning twijfelt. Het originele bericht:</p><pre>${escapeHtml(input.originalText)}</pre>`
       : '';
+  const readFirst = input.readInMailbox
+    ? `<p role="alert" class="child"><strong>${escapeHtml(READ_IN_MAILBOX_NL.join(' '))}</strong></p>`
+    : '';
   const actions = input.confirmed
     ? '<p>Dit signaal is al bevestigd. Het wordt zo uit de HwC-mailbox verwijderd.</p>'
     : [
@@ -136,6 +142,7 @@ export function revealPage(input: RevealInput): string {
     'Handle with Care-signaal',
     [
       header(input.header),
+      readFirst,
       children,
       original,
       '<p>Codewoord: Handle with Care. Zoek de leerling vandaag op, het liefst vóór de eerste les, en vraag wat hij of zij vandaag nodig heeft.',

@@ -3,6 +3,7 @@ import type { ContactRole, NotifyMode } from '../core/vocabulary.js';
 import { judgeToken, type LinkTokens } from '../core/link-token.js';
 import { referenceOf } from '../core/identity.js';
 import { classify } from '../core/classify.js';
+import { needsOriginal } from '../core/completeness.js';
 import { localDate } from '../core/schedule.js';
 import { buttonPage, PAGES, revealPage, type SignalHeader } from '../core/link-page.js';
 import { recordConfirmation } from '../check/confirmations.js';
@@ -21,8 +22,12 @@ export interface LinkActionDeps {
   parser: MailParser;
   clock: Clock;
   logger: Logger;
-  /** Resolves when no check is running, so that a write here is not overwritten by one. */
-  whenIdle: () => Promise<void>;
+  /**
+   * Runs `write` while no check runs, in this process or another (a manual `hwc check`), so that
+   * a check that read a signal before cannot overwrite the confirmation with what it read.
+   * Rejects when the checks' lock stays taken; the page then says "try again".
+   */
+  exclusive: <T>(write: () => T) => Promise<T>;
   /** Asks the daemon for a check now: the purge after a confirmation, the backup after a hand-on. */
   checkNow: () => void;
 }
@@ -101,6 +106,7 @@ export async function reveal(
       token,
       children: read.children,
       ...(read.originalText !== undefined ? { originalText: read.originalText } : {}),
+      readInMailbox: read.readInMailbox,
       confirmed: Boolean(record?.confirmedAt),
       canHandOn: opened.role === 'primary' && deps.notify === 'escalate',
       revealsLeft: Math.max(0, deps.maxReveals - opened.reveals - 1),
@@ -115,7 +121,10 @@ export async function reveal(
 async function readSignal(
   deps: LinkActionDeps,
   key: string,
-): Promise<{ children: ReturnType<typeof classify>['children']; originalText?: string } | undefined> {
+): Promise<
+  | { children: ReturnType<typeof classify>['children']; originalText?: string; readInMailbox: boolean }
+  | undefined
+> {
   const record = deps.store.getSignal(key);
   if (!record || record.purgedAt) return undefined;
   const folder = record.folder ?? 'INBOX';
@@ -132,6 +141,7 @@ async function readSignal(
       const doubt = classified.needsReview || classified.children.length === 0;
       return {
         children: classified.children,
+        readInMailbox: needsOriginal(classified, parsed.facts),
         ...(doubt ? { originalText: parsed.facts.text.slice(0, 20_000) } : {}),
       };
     } finally {
@@ -147,11 +157,8 @@ async function readSignal(
 export async function confirm(deps: LinkActionDeps, token: string): Promise<PageAnswer> {
   const opened = open(deps, token);
   if (!opened.ok) return opened.answer;
-  await deps.whenIdle();
-  const outcome = recordConfirmation(
-    deps,
-    { key: opened.key, role: opened.role, proof: 'link' },
-    deps.clock.now(),
+  const outcome = await deps.exclusive(() =>
+    recordConfirmation(deps, { key: opened.key, role: opened.role, proof: 'link' }, deps.clock.now()),
   );
   if (outcome === 'not-counted') return { status: 409, html: PAGES.invalid() };
   deps.checkNow();
@@ -163,21 +170,28 @@ export async function handOn(deps: LinkActionDeps, token: string): Promise<PageA
   const opened = open(deps, token);
   if (!opened.ok) return opened.answer;
   if (opened.role !== 'primary') return { status: 409, html: PAGES.invalid() };
-  await deps.whenIdle();
-  const record = deps.store.getSignal(opened.key);
-  if (!record || record.purgedAt) return { status: 410, html: PAGES.gone() };
-  const backupTold = Boolean(record.notified.backup);
-  if (!record.handedOnAt && !record.confirmedAt) {
-    const now = deps.clock.now().toISOString();
-    deps.store.transaction(() => {
-      deps.store.putSignal({ ...record, handedOnAt: now });
-      deps.store.append({ at: now, type: 'signal', data: { event: 'handed-on', role: 'primary' } });
-    });
+  const outcome = await deps.exclusive(() => handOnRecord(deps, opened.key));
+  if (outcome === 'gone') return { status: 410, html: PAGES.gone() };
+  if (outcome.marked) {
     deps.logger.info(
       { step: 'link', role: 'primary', outcome: 'handed-on' },
       'the primary contact handed a signal on',
     );
     deps.checkNow();
   }
-  return { status: 200, html: PAGES.handedOn(backupTold) };
+  return { status: 200, html: PAGES.handedOn(outcome.backupTold) };
+}
+
+/** The hand-on's write, under the checks' lock: whether it was new, and whether the backup knew. */
+function handOnRecord(deps: LinkActionDeps, key: string): 'gone' | { marked: boolean; backupTold: boolean } {
+  const record = deps.store.getSignal(key);
+  if (!record || record.purgedAt) return 'gone';
+  const backupTold = Boolean(record.notified.backup);
+  if (record.handedOnAt || record.confirmedAt) return { marked: false, backupTold };
+  const now = deps.clock.now().toISOString();
+  deps.store.transaction(() => {
+    deps.store.putSignal({ ...record, handedOnAt: now });
+    deps.store.append({ at: now, type: 'signal', data: { event: 'handed-on', role: 'primary' } });
+  });
+  return { marked: true, backupTold };
 }

@@ -41,7 +41,7 @@ async function setup(pin?: string) {
     parser: { parse: () => Promise.reject(new Error('not reached')) },
     clock: { now: () => NOW },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    whenIdle: () => Promise.resolve(),
+    exclusive: <T>(write: () => T) => Promise.resolve(write()),
     checkNow: () => undefined,
   };
   return { deps, token, store, opened: () => opened };
