@@ -10,16 +10,20 @@ const angle = (id: string): string => `<${id}>`;
 const isTransient = (code: unknown): boolean => typeof code === 'number' && code >= 400 && code < 500;
 
 /**
- * A refusal for the mail's size: the enhanced status 5.3.4 (RFC 3463), or a 552 to MAIL FROM with
- * SIZE (RFC 1870 6) or to DATA. A 552 at RCPT (a full mailbox, 5.2.2) is about the recipient instead.
+ * A refusal for the mail's size: the enhanced status 5.3.4 or 4.3.4 (RFC 3463, "message too big
+ * for system"), or a 552 or 452 to MAIL FROM with SIZE (RFC 1870 6) or to DATA. A 4.3.4 or 452 is
+ * only "not now" in SMTP's terms, but the same mail with the original would be refused at every
+ * check: it is a size refusal too, so the notification goes without the original and the signal is
+ * held. A 552 at RCPT (a full mailbox, 5.2.2) or a 452 4.5.3 (too many recipients, RFC 5321
+ * 4.5.3.1.10) is not about the mail's size.
  */
 function refusedForSize(e: { code?: string; responseCode?: unknown; response?: unknown }): boolean {
   const response = typeof e.response === 'string' ? e.response : '';
-  if (/\b5\.3\.4\b/.test(response)) return true;
+  if (/\b[45]\.3\.4\b/.test(response)) return true;
   return (
-    e.responseCode === 552 &&
+    (e.responseCode === 552 || e.responseCode === 452) &&
     (e.code === 'EMESSAGE' || e.code === 'EENVELOPE') &&
-    !/\b5\.2\.2\b/.test(response)
+    !/\b[45]\.2\.2\b|\b4\.5\.3\b/.test(response)
   );
 }
 

@@ -87,8 +87,10 @@ export interface ReadMessage {
   facts?: MailFacts;
   /** Identifies a signal without a Message-ID (the legacy key form). */
   digest?: string;
-  /** The body's SHA-256: with the Message-ID, what makes a signal this signal (identity.ts signalKeyOf). */
+  /** The body's SHA-256: the key form before the Subject was part of it (signal-steps.ts findRecord). */
   bodyDigest?: string;
+  /** The decoded Subject's and body's SHA-256: with the Message-ID, what makes a signal this signal. */
+  contentDigest?: string;
   /** A signal's raw bytes, in memory for this check only: the original that a notification may carry. */
   raw?: Buffer;
   classified?: ClassifiedMail;
@@ -120,8 +122,8 @@ export interface SignalInProgress {
   keywords: string[];
   /** The raw message, in memory only, for the attached original. */
   raw?: Buffer;
-  /** The body's digest: the purge removes copies of this signal only, not others with its Message-ID. */
-  bodyDigest?: string;
+  /** The content digest: the purge removes copies of this signal only, not others with its Message-ID. */
+  contentDigest?: string;
 }
 
 export function identityOf(settings: CheckSettings): SchoolIdentity {

@@ -2,16 +2,21 @@ import type { Mailbox, SignalRecord } from '../core/ports.js';
 import { KEYWORD } from '../core/decide.js';
 import { signalEntry } from '../core/audit-entry.js';
 import type { CheckDeps } from './context.js';
-import { bodyDigest, headerMessageId } from './body-digest.js';
+import { contentDigest, headerMessageId } from './body-digest.js';
 
 /**
- * The signal's own Message-ID and body: copies of it elsewhere are found by the Message-ID and
- * removed only when their body is this signal's, because a reused Message-ID may name another
- * signal that nobody was told about yet.
+ * The signal's own Message-ID and content (decoded Subject and body): copies of it elsewhere are
+ * found by the Message-ID and removed only when their content is this signal's, because a reused
+ * Message-ID may name another signal that nobody was told about yet.
  */
 export interface SignalCopies {
   messageId: string;
-  bodyDigest: string;
+  contentDigest: string;
+}
+
+/** Message-IDs compare without brackets and case (RFC 5322 3.6.4), as the IMAP search matches them. */
+function normalId(id: string | undefined): string | undefined {
+  return id?.replace(/^<|>$/g, '').trim().toLowerCase();
 }
 
 /** The UIDs in `folder` of our own mails (by Message-ID) and of copies of this signal (by body too). */
@@ -25,13 +30,16 @@ async function handledUids(
   if (!copies) return mailbox.findByMessageId(folder, messageIds);
   // One search per folder, as before: a large INBOX makes each SEARCH cost time.
   const uids: number[] = [];
+  const ours = new Set(messageIds.map(normalId));
   for (const uid of await mailbox.findByMessageId(folder, [...messageIds, copies.messageId])) {
     // The signal itself is deleted by its UID; only other messages need a look.
     if (uid === own) continue;
     const source = await mailbox.fetchSource(uid, folder);
     if (!source) continue;
-    const signalCopy = headerMessageId(source) === copies.messageId;
-    if (!signalCopy || bodyDigest(source) === copies.bodyDigest) uids.push(uid);
+    // Ours only if its id is one of our own mails' or its content is the signal's: another signal
+    // with the signal's Message-ID in other case or without brackets is not ours to delete.
+    const id = normalId(headerMessageId(source));
+    if (ours.has(id) || contentDigest(source) === copies.contentDigest) uids.push(uid);
   }
   return uids;
 }
@@ -93,7 +101,7 @@ async function purgeIn(
   if (mailbox.purgeFolder) {
     const copyOf = copies && {
       messageId: copies.messageId,
-      matches: (source: Buffer) => bodyDigest(source) === copies.bodyDigest,
+      matches: (source: Buffer) => contentDigest(source) === copies.contentDigest,
     };
     return mailbox.purgeFolder(folder, messageIds, uids, copyOf);
   }

@@ -9,7 +9,7 @@ import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js
 import type { CheckDeps, ReadMessage } from './context.js';
 import { ownMailIndex } from './confirmations.js';
 import { SourceBatches } from './source-batches.js';
-import { bodyDigest } from './body-digest.js';
+import { bodyDigest, contentDigest } from './body-digest.js';
 
 /**
  * Lists INBOX and \Junk on their headers only (one FETCH of UID, FLAGS, RFC822.SIZE and ENVELOPE
@@ -144,7 +144,7 @@ async function readMessage(
     ...(embeddedRef ? { embeddedRef } : {}),
   });
   const digest = createHash('sha256').update(raw).digest('hex');
-  const body = bodyDigest(raw);
+  const content = contentDigest(raw);
   // The raw bytes of a signal stay in memory for this check only: they travel as the attached original.
   const message = {
     ...candidate,
@@ -152,8 +152,9 @@ async function readMessage(
     classified,
     decision,
     digest,
-    bodyDigest: body,
+    bodyDigest: bodyDigest(raw),
+    contentDigest: content,
     ...(decision.action === 'signal' ? { raw } : {}),
   };
-  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${body}` } : { message };
+  return facts.messageId ? { message, copyKey: `${facts.messageId}\n${content}` } : { message };
 }

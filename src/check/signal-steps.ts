@@ -86,7 +86,7 @@ function openSignal(
     record,
     keywords: [...message.entry.flags],
     ...(message.raw ? { raw: message.raw } : {}),
-    ...(message.bodyDigest ? { bodyDigest: message.bodyDigest } : {}),
+    ...(message.contentDigest ? { contentDigest: message.contentDigest } : {}),
   };
 }
 
@@ -100,10 +100,11 @@ function arrivalOf(message: ReadMessage, facts: MailFacts, foundAt: Date): Date 
 }
 
 /**
- * The signal's workflow row by its key (Message-ID and body), or a row under the legacy key (the
- * Message-ID alone) for this very message, at the same folder, UIDVALIDITY and UID: a signal in
- * flight at the upgrade keeps that key, so it is neither lost nor notified again. A legacy row of
- * another message with the same Message-ID is another signal's.
+ * The signal's workflow row by its key (Message-ID, Subject and body), or a row under an earlier
+ * key form for this very message, at the same folder, UIDVALIDITY and UID: the Message-ID and body
+ * alone, or the Message-ID alone. A signal in flight at the upgrade keeps that key (and so its
+ * reference, codes and our mails' Message-IDs), so it is neither lost nor notified again. A row of
+ * another message under an earlier key is another signal's.
  */
 function findRecord(
   store: CheckContext['deps']['store'],
@@ -111,17 +112,26 @@ function findRecord(
   message: ReadMessage,
   facts: MailFacts,
 ): { key: string; existing?: SignalRecord } {
-  const key = signalKeyOf(secret, facts.messageId, message.bodyDigest ?? message.digest ?? '');
+  const digest = message.contentDigest ?? message.bodyDigest ?? message.digest ?? '';
+  const key = signalKeyOf(secret, facts.messageId, digest);
   const current = store.getSignal(key);
   if (current) return { key, existing: current };
-  const legacyKey = signalKey(secret, facts.messageId, message.digest ?? '');
-  const legacy = store.getSignal(legacyKey);
-  const here =
-    legacy !== undefined &&
-    (legacy.folder ?? 'INBOX') === message.folder &&
-    legacy.uidValidity === message.uidValidity &&
-    legacy.uid === message.entry.uid;
-  return here ? { key: legacyKey, existing: legacy } : { key };
+  const earlier = [
+    ...(message.bodyDigest && message.contentDigest
+      ? [signalKeyOf(secret, facts.messageId, message.bodyDigest)]
+      : []),
+    signalKey(secret, facts.messageId, message.digest ?? ''),
+  ];
+  for (const legacyKey of earlier) {
+    const legacy = store.getSignal(legacyKey);
+    const here =
+      legacy !== undefined &&
+      (legacy.folder ?? 'INBOX') === message.folder &&
+      legacy.uidValidity === message.uidValidity &&
+      legacy.uid === message.entry.uid;
+    if (here) return { key: legacyKey, existing: legacy };
+  }
+  return { key };
 }
 
 /** The folder a workflow row names: none for INBOX, so that rows written before \Junk still read. */

@@ -196,10 +196,10 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
   const { facts } = signal;
   const own = ownMessageIds(deps.store.secret(), signal.key, ctx.domain);
-  // Copies of the signal by Message-ID and body; without a body digest, by Message-ID as before.
+  // Copies of the signal by Message-ID and content; without a content digest, by Message-ID as before.
   const copies =
-    facts.messageId && signal.bodyDigest
-      ? { messageId: facts.messageId, bodyDigest: signal.bodyDigest }
+    facts.messageId && signal.contentDigest
+      ? { messageId: facts.messageId, contentDigest: signal.contentDigest }
       : undefined;
   const ids = [...(facts.messageId && !copies ? [facts.messageId] : []), ...own];
   const verified = await purge(deps, ctx.mailbox, ids, signal.uid, ctx.step, signal.folder, copies);

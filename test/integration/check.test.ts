@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ownMessageIds, signalKeyOf } from '../../src/core/identity.js';
-import { bodyDigest } from '../../src/check/body-digest.js';
+import { contentDigest } from '../../src/check/body-digest.js';
 import {
   appendMessage,
   createUserIn,
@@ -56,7 +56,7 @@ describe('hwc check against the real Dovecot and Postfix', () => {
     );
     db.close();
     const domain = s.hwc.address.split('@')[1] ?? '';
-    const [notifyId] = ownMessageIds(secret, signalKeyOf(secret, signalId, bodyDigest(raw)), domain);
+    const [notifyId] = ownMessageIds(secret, signalKeyOf(secret, signalId, contentDigest(raw)), domain);
     await appendMessage(
       s.hwc,
       'Sent',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/run-check.js';
 import { detectProvider } from '../../src/adapters/imap-mailbox.js';
 import { ownMessageIds, signalKeyOf } from '../../src/core/identity.js';
-import { bodyDigest } from '../../src/check/body-digest.js';
+import { contentDigest } from '../../src/check/body-digest.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
@@ -33,7 +33,7 @@ describe('provider-aware purge', () => {
     // Gmail saves submitted mail in Sent Mail: a copy of our own notification, found by its derived Message-ID.
     const [notifyId] = ownMessageIds(
       store.secret(),
-      signalKeyOf(store.secret(), 'gmail-sig@veiligthuis.test', bodyDigest(Buffer.from(SIGNAL))),
+      signalKeyOf(store.secret(), 'gmail-sig@veiligthuis.test', contentDigest(Buffer.from(SIGNAL))),
       'school.test',
     );
     mailbox.add(['[Gmail]/Sent Mail'], `Message-ID: <${notifyId}>\r\nSubject: x\r\n\r\nQuirijn\r\n`);

@@ -52,4 +52,21 @@ describe('a mail server that refuses a notification for its size', () => {
     expect(result.tooBig).toBeUndefined();
     expect(result.rejected).toEqual(['zorg@school.test']);
   });
+
+  it('when DATA is answered 452 4.3.4 for a mail with the original attached, then the result says too big, not only deferred', async () => {
+    const result = await sendTo({ data: '452 4.3.4 Message too big for system' }, true);
+    expect(result).toEqual({ accepted: [], rejected: [], tooBig: ['zorg@school.test'] });
+  });
+
+  it('when DATA is answered 452 4.3.4 for a mail without the original, then it is only deferred', async () => {
+    const result = await sendTo({ data: '452 4.3.4 Message too big for system' }, false);
+    expect(result.tooBig).toBeUndefined();
+    expect(result.deferred).toEqual(['zorg@school.test']);
+  });
+
+  it('when RCPT is answered 452 4.5.3 (too many recipients), then that is deferred, never the size', async () => {
+    const result = await sendTo({ rcpt: () => '452 4.5.3 Too many recipients' }, true);
+    expect(result.tooBig).toBeUndefined();
+    expect(result.deferred).toEqual(['zorg@school.test']);
+  });
 });
