@@ -83,6 +83,8 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // When a notification went out without the original it needed: only a confirmation ends the hold.
   `ALTER TABLE signals ADD COLUMN held_at TEXT;`,
+  // Link mode: when a contact first revealed the signal on the page; before it, purgeAfter waits.
+  `ALTER TABLE signals ADD COLUMN revealed_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -114,6 +116,7 @@ interface SignalRow {
   folder: string | null;
   handed_on_at: string | null;
   held_at: string | null;
+  revealed_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -204,10 +207,11 @@ export class SqliteStore implements StateStore, AuditLog {
         `INSERT INTO signals (key, uid_validity, uid, received_at, notified_primary_at, notified_backup_at,
            refused_primary_at, refused_backup_at, acknowledged_at, mdn_sent_at, confirmed_at, confirmed_by,
            escalated_at, escalation_reason, reminder_sent_at, purged_at, purge_verified, needs_review, children,
-           folder, handed_on_at, held_at)
+           folder, handed_on_at, held_at, revealed_at)
          VALUES (@key, @uid_validity, @uid, @received_at, @notified_primary_at, @notified_backup_at,
            @refused_primary_at, @refused_backup_at, @acknowledged_at, @mdn_sent_at, @confirmed_at, @confirmed_by,
-           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @handed_on_at, @held_at)
+           @escalated_at, @escalation_reason, @reminder_sent_at, @purged_at, @purge_verified, @needs_review, @children, @folder, @handed_on_at, @held_at,
+           @revealed_at)
          ON CONFLICT(key) DO UPDATE SET folder = excluded.folder, uid_validity = excluded.uid_validity, uid = excluded.uid,
            notified_primary_at = excluded.notified_primary_at, notified_backup_at = excluded.notified_backup_at,
            refused_primary_at = excluded.refused_primary_at, refused_backup_at = excluded.refused_backup_at,
@@ -216,7 +220,8 @@ export class SqliteStore implements StateStore, AuditLog {
            escalated_at = excluded.escalated_at, escalation_reason = excluded.escalation_reason,
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
-           handed_on_at = excluded.handed_on_at, held_at = excluded.held_at`,
+           handed_on_at = excluded.handed_on_at, held_at = excluded.held_at,
+           revealed_at = COALESCE(signals.revealed_at, excluded.revealed_at)`,
       )
       .run(toRow(record));
   }
@@ -330,6 +335,7 @@ function toRow(record: SignalRecord): SignalRow {
     folder: orNull(record.folder),
     handed_on_at: orNull(record.handedOnAt),
     held_at: orNull(record.heldAt),
+    revealed_at: orNull(record.revealedAt),
   };
 }
 
@@ -362,6 +368,7 @@ function fromRow(row: SignalRow): SignalRecord {
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
     heldAt: orUndefined(row.held_at),
+    revealedAt: orUndefined(row.revealed_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

@@ -92,7 +92,7 @@ export async function reveal(
   }
   const read = await readSignal(deps, opened.key);
   if (!read) return { status: 503, html: PAGES.unavailable() };
-  const record = deps.store.getSignal(opened.key);
+  const record = markRevealed(deps, opened.key);
   deps.logger.info({ step: 'link', role: opened.role, outcome: 'revealed' }, 'a contact opened a signal');
   return {
     status: 200,
@@ -106,6 +106,18 @@ export async function reveal(
       revealsLeft: Math.max(0, deps.maxReveals - opened.reveals - 1),
     }),
   };
+}
+
+/**
+ * Records the first reveal: from now on purgeAfter may purge the signal. Read and written with no
+ * await between, and the store keeps the first time, so a running check cannot undo it.
+ */
+function markRevealed(deps: LinkActionDeps, key: string): ReturnType<StateStore['getSignal']> {
+  const record = deps.store.getSignal(key);
+  if (!record || record.revealedAt || record.purgedAt) return record;
+  const revealed = { ...record, revealedAt: deps.clock.now().toISOString() };
+  deps.store.putSignal(revealed);
+  return revealed;
 }
 
 /**
