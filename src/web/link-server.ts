@@ -80,7 +80,7 @@ async function post(deps: LinkActionDeps, req: IncomingMessage, token: string): 
   if (!form || form.get('t') !== token) return { status: 400, html: PAGES.invalid(), refused: 'unknown' };
   const action = form.get('action');
   if (action === 'reveal') return reveal(deps, token, form.get('pin') ?? undefined);
-  if (action === 'confirm') return confirm(deps, token);
+  if (action === 'confirm') return confirm(deps, token, form.get('pin') ?? undefined);
   if (action === 'hand-on') return handOn(deps, token);
   return { status: 400, html: PAGES.notFound() };
 }
