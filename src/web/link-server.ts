@@ -10,7 +10,7 @@ import { TOKEN_PATTERN } from '../core/link-token.js';
 import { isLoopbackHost } from '../core/loopback.js';
 import { PAGES, STYLE_HASH } from '../core/link-page.js';
 import { confirm, handOn, reveal, showButton, type LinkActionDeps, type PageAnswer } from './link-actions.js';
-import { RefusalCounter } from './refusals.js';
+import { clientOf, RefusalCounter } from './refusals.js';
 
 export interface LinkServerOptions {
   host: string;
@@ -122,9 +122,10 @@ export async function startLinkServer(deps: LinkActionDeps, options: LinkServerO
       send(res, { status: 403, html: PAGES.httpsOnly() }, false);
       return;
     }
-    route(deps, refusals, req, peer).then(
+    const client = clientOf(peer, req.headers['x-forwarded-for'], Boolean(options.behindProxy));
+    route(deps, refusals, req, client).then(
       (answer) => {
-        if (answer.refused) refusals.count(peer, answer.refused);
+        if (answer.refused) refusals.count(client, answer.refused);
         send(res, answer, secure, req.method === 'HEAD');
       },
       (err: unknown) => {
