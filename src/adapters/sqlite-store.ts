@@ -87,6 +87,8 @@ const MIGRATIONS: readonly string[] = [
   // that found it), and when the primary's absence reply came back (a reason to escalate).
   `ALTER TABLE signals ADD COLUMN arrived_at TEXT;
    ALTER TABLE signals ADD COLUMN out_of_office_at TEXT;`,
+  // Link mode: when a contact first revealed the signal on the page; before it, purgeAfter waits.
+  `ALTER TABLE signals ADD COLUMN revealed_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -120,6 +122,7 @@ const SIGNAL_COLUMNS = [
   'held_at',
   'arrived_at',
   'out_of_office_at',
+  'revealed_at',
 ] as const satisfies readonly (keyof SignalRow)[];
 
 interface SignalRow {
@@ -147,6 +150,7 @@ interface SignalRow {
   held_at: string | null;
   arrived_at: string | null;
   out_of_office_at: string | null;
+  revealed_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -244,7 +248,8 @@ export class SqliteStore implements StateStore, AuditLog {
            reminder_sent_at = excluded.reminder_sent_at, purged_at = excluded.purged_at,
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
            handed_on_at = excluded.handed_on_at, held_at = excluded.held_at,
-           arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at`,
+           arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at,
+           revealed_at = COALESCE(signals.revealed_at, excluded.revealed_at)`,
       )
       .run(toRow(record));
   }
@@ -360,6 +365,7 @@ function toRow(record: SignalRecord): SignalRow {
     held_at: orNull(record.heldAt),
     arrived_at: orNull(record.arrivedAt),
     out_of_office_at: orNull(record.outOfOfficeAt),
+    revealed_at: orNull(record.revealedAt),
   };
 }
 
@@ -394,6 +400,7 @@ function fromRow(row: SignalRow): SignalRecord {
     purgedAt: orUndefined(row.purged_at),
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
     heldAt: orUndefined(row.held_at),
+    revealedAt: orUndefined(row.revealed_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

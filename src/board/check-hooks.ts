@@ -8,7 +8,7 @@ import type { CheckReport } from '../check/context.js';
 import { failureCode } from '../check/run-check.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger, StateStore } from '../core/ports.js';
-import { sendPing } from '../adapters/ping.js';
+import { sendPing, type PingEvent } from '../adapters/ping.js';
 import type { Io } from '../commands/io.js';
 
 /** The state's key for the follow-up check a signal asked for (an ISO instant, or empty for none). */
@@ -22,7 +22,25 @@ export function slotOf(io: Io): <T>(work: () => Promise<T>) => Promise<T> {
   return io.board ? (work) => io.board!.slot(work) : (work) => work();
 }
 
-/** Runs the check between its monitoring pings; a ping never changes the check's outcome. */
+/** The pings on their way; a check does not wait for them (sendPing never rejects). */
+const inFlight = new Set<Promise<void>>();
+
+/** Resolves when every ping sent so far has been answered or given up on. */
+export async function pingsSent(): Promise<void> {
+  await Promise.all([...inFlight]);
+}
+
+function track(ping: Promise<void>): Promise<void> {
+  inFlight.add(ping);
+  void ping.finally(() => inFlight.delete(ping));
+  return ping;
+}
+
+/**
+ * Runs the check between its monitoring pings; a ping never changes the check's outcome. The pings
+ * are not awaited: a slow monitoring URL (up to its 10 s timeout) must not hold the check, nor its
+ * place among a config directory's concurrent checks. The end ping follows the start ping.
+ */
 export async function monitoredCheck<R extends CheckReport | Error>(
   config: ResolvedConfig,
   ports: { logger: Logger; store: Pick<StateStore, 'setMeta'> },
@@ -30,15 +48,12 @@ export async function monitoredCheck<R extends CheckReport | Error>(
   check: () => Promise<R>,
 ): Promise<R> {
   const name = io.board?.schoolName;
-  await sendPing(config.monitoring, { kind: 'start' }, ports.logger, name);
+  const started = track(sendPing(config.monitoring, { kind: 'start' }, ports.logger, name));
   const result = await check();
   if (!(result instanceof Error)) recordFollowUp(ports, result.nextDueAt);
-  await sendPing(
-    config.monitoring,
-    result instanceof Error ? { kind: 'failure', code: failureCode(result) } : { kind: 'success' },
-    ports.logger,
-    name,
-  );
+  const end: PingEvent =
+    result instanceof Error ? { kind: 'failure', code: failureCode(result) } : { kind: 'success' };
+  track(started.then(() => sendPing(config.monitoring, end, ports.logger, name)));
   return result;
 }
 

@@ -247,6 +247,7 @@ export type SignalProgress = Pick<
   | 'purgedAt'
   | 'handedOnAt'
   | 'heldAt'
+  | 'revealedAt'
 >;
 
 export interface SignalPolicy {
@@ -327,10 +328,15 @@ export function nextSignalStep(
   // A held signal reached a person only as "read it in the mailbox": only a confirmation ends it.
   // Once confirmed, it is purged as confirmed, however late: the hard limit never applied to it.
   const held = Boolean(progress.heldAt) && !confirmed;
-  if (pastHardLimit && !progress.heldAt) return { step: 'purge', why: 'hard-limit' };
-  if (!notifiedAnyone)
+  // Link mode: an accepted notification carries no child, so only a recorded reveal on the page
+  // means that a person saw the signal; before that, the hard limit never purges it.
+  const unseen = policy.deliver === 'link' && !progress.revealedAt;
+  if (pastHardLimit && !progress.heldAt && !unseen) return { step: 'purge', why: 'hard-limit' };
+  if (!notifiedAnyone) {
+    if (pastHardLimit) return { step: 'held' };
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
-  if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held);
+  }
+  if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held || unseen);
   if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
@@ -351,7 +357,8 @@ export function nextSignalStep(
 /**
  * Link mode: a notification only points to the page, so neither "told both" nor "escalation
  * complete" means that a person saw the child's name; the signal stays until someone confirms on
- * the page (or by reply), and otherwise until purgeAfter, with the reminder at the deadline.
+ * the page (or by reply), and otherwise until purgeAfter, with the reminder at the deadline. Past
+ * purgeAfter a signal nobody revealed stays, like a held one (`held` here means either).
  */
 function linkStep(
   progress: SignalProgress,
@@ -367,7 +374,7 @@ function linkStep(
   if (policy.mode === 'escalate' && progress.notified.primary && backupOpen)
     due.push(at(progress.notified.primary) + policy.escalateAfterMs);
   const future = due.filter((d) => d > t);
-  // Past purgeAfter only a held signal is still here (the hard limit purged any other).
+  // Past purgeAfter only a held or never revealed signal is still here (the hard limit purged any other).
   if (held && future.length === 0) return { step: 'held' };
   return { step: 'wait', until: new Date(Math.min(...future)) };
 }

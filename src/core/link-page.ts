@@ -80,13 +80,17 @@ function form(token: string, action: string, label: string, extra = '', second =
   ].join('\n');
 }
 
+const PIN_INPUT = [
+  '<label for="pin">Uw pincode</label>',
+  '<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required>',
+].join('\n');
+
 /** What a GET shows, to a person and to a link scanner alike: a button, no child data. */
 export function buttonPage(h: SignalHeader, token: string, pin: boolean, wrongPin = false): string {
   const pinField = pin
     ? [
         wrongPin ? '<p role="alert"><strong>De pincode klopt niet. Probeer het opnieuw.</strong></p>' : '',
-        '<label for="pin">Uw pincode</label>',
-        '<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required>',
+        PIN_INPUT,
       ].join('\n')
     : '';
   return page(
@@ -111,6 +115,8 @@ export interface RevealInput {
   revealsLeft: number;
   /** The page cannot show the signal whole: the contact reads it in the HwC mailbox first. */
   readInMailbox?: boolean;
+  /** The contact has a PIN: confirming asks for it again. */
+  pin?: boolean;
 }
 
 /** The one page with child data: rendered only in answer to a POST, never stored. */
@@ -135,7 +141,7 @@ export function revealPage(input: RevealInput): string {
   const actions = input.confirmed
     ? '<p>Dit signaal is al bevestigd. Het wordt zo uit de HwC-mailbox verwijderd.</p>'
     : [
-        form(input.token, 'confirm', 'Gezien, ik zorg voor de leerling'),
+        form(input.token, 'confirm', 'Gezien, ik zorg voor de leerling', input.pin ? PIN_INPUT : ''),
         input.canHandOn ? form(input.token, 'hand-on', 'Ik kan dit vandaag niet oppakken', '', true) : '',
       ].join('\n');
   return page(

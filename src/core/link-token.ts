@@ -33,16 +33,19 @@ export type TokenVerdict =
   { ok: true; row: LinkTokenRow } | { ok: false; why: 'unknown' | 'expired' | 'gone' | 'too-many-reveals' };
 
 /**
- * What a token opens at `now`: nothing when unknown or past its expiry (purgeAfter), only the
- * "handled and deleted" page once its signal was purged.
+ * What a token opens at `now`: nothing when unknown or past its expiry (purgeAfter) once the hard
+ * limit applies to its signal (revealed, not held), only the "handled and deleted" page once its
+ * signal was purged.
  */
 export function judgeToken(
   row: LinkTokenRow | undefined,
-  signal: { purgedAt?: string } | undefined,
+  signal: { purgedAt?: string; revealedAt?: string; heldAt?: string } | undefined,
   now: Date,
 ): TokenVerdict {
   if (!row || !signal) return { ok: false, why: 'unknown' };
   if (signal.purgedAt) return { ok: false, why: 'gone' };
-  if (now.getTime() >= Date.parse(row.expiresAt)) return { ok: false, why: 'expired' };
+  // Past purgeAfter a signal stays when nobody revealed it or it is held: its link must still open.
+  const purgeDue = Boolean(signal.revealedAt) && !signal.heldAt;
+  if (purgeDue && now.getTime() >= Date.parse(row.expiresAt)) return { ok: false, why: 'expired' };
   return { ok: true, row };
 }

@@ -194,6 +194,11 @@ export interface SignalRecord {
    * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
    */
   heldAt?: string;
+  /**
+   * Link mode: when a contact first revealed the signal on the page. Only after it does purgeAfter
+   * purge a signal, since a content-free notification shows nobody the child.
+   */
+  revealedAt?: string;
   needsReview: boolean;
   children: number;
 }

@@ -68,6 +68,20 @@ function open(deps: LinkActionDeps, token: string): Opened {
   };
 }
 
+type OpenedToken = Extract<Opened, { ok: true }>;
+
+/** The refusal when this contact has a PIN (web.pins) and `pin` is not it; undefined when it passes. */
+async function refusePin(
+  deps: LinkActionDeps,
+  opened: OpenedToken,
+  pin: string | undefined,
+): Promise<PageAnswer | undefined> {
+  const pinHash = deps.pins[opened.role];
+  if (!pinHash || (pin !== undefined && (await verifyPin(pin, pinHash)))) return undefined;
+  deps.logger.warn({ step: 'link', role: opened.role, outcome: 'refused', reason: 'wrong-pin' }, 'wrong PIN');
+  return { status: 403, html: buttonPage(opened.header, opened.token, true, true), refused: 'unknown' };
+}
+
 /** GET: a button and nothing else, whoever fetches it (a person, or a mail scanner). */
 export function showButton(deps: LinkActionDeps, token: string): PageAnswer {
   const opened = open(deps, token);
@@ -83,21 +97,15 @@ export async function reveal(
 ): Promise<PageAnswer> {
   const opened = open(deps, token);
   if (!opened.ok) return opened.answer;
-  const pinHash = deps.pins[opened.role];
-  if (pinHash && !(pin !== undefined && (await verifyPin(pin, pinHash)))) {
-    deps.logger.warn(
-      { step: 'link', role: opened.role, outcome: 'refused', reason: 'wrong-pin' },
-      'wrong PIN',
-    );
-    return { status: 403, html: buttonPage(opened.header, token, true, true), refused: 'unknown' };
-  }
+  const wrongPin = await refusePin(deps, opened, pin);
+  if (wrongPin) return wrongPin;
   if (!deps.tokens.countReveal(token, deps.maxReveals)) {
     deps.logger.warn({ step: 'link', role: opened.role, reason: 'too-many-reveals' }, 'reveal limit reached');
     return { status: 429, html: PAGES.tooManyReveals() };
   }
   const read = await readSignal(deps, opened.key);
   if (!read) return { status: 503, html: PAGES.unavailable() };
-  const record = deps.store.getSignal(opened.key);
+  const record = markRevealed(deps, opened.key);
   deps.logger.info({ step: 'link', role: opened.role, outcome: 'revealed' }, 'a contact opened a signal');
   return {
     status: 200,
@@ -109,9 +117,22 @@ export async function reveal(
       readInMailbox: read.readInMailbox,
       confirmed: Boolean(record?.confirmedAt),
       canHandOn: opened.role === 'primary' && deps.notify === 'escalate',
+      pin: Boolean(deps.pins[opened.role]),
       revealsLeft: Math.max(0, deps.maxReveals - opened.reveals - 1),
     }),
   };
+}
+
+/**
+ * Records the first reveal: from now on purgeAfter may purge the signal. Read and written with no
+ * await between, and the store keeps the first time, so a running check cannot undo it.
+ */
+function markRevealed(deps: LinkActionDeps, key: string): ReturnType<StateStore['getSignal']> {
+  const record = deps.store.getSignal(key);
+  if (!record || record.revealedAt || record.purgedAt) return record;
+  const revealed = { ...record, revealedAt: deps.clock.now().toISOString() };
+  deps.store.putSignal(revealed);
+  return revealed;
 }
 
 /**
@@ -154,9 +175,21 @@ async function readSignal(
 }
 
 /** POST action=confirm: the same transition as a confirming reply, then the purge follows. */
-export async function confirm(deps: LinkActionDeps, token: string): Promise<PageAnswer> {
+export async function confirm(
+  deps: LinkActionDeps,
+  token: string,
+  pin: string | undefined,
+): Promise<PageAnswer> {
   const opened = open(deps, token);
   if (!opened.ok) return opened.answer;
+  const wrongPin = await refusePin(deps, opened, pin);
+  if (wrongPin) return wrongPin;
+  // Only who saw the child on this link may confirm: a confirm ends the wait and starts the purge.
+  // A reveal is counted before the mailbox is read, so a recorded reveal of the signal is needed too.
+  if (opened.reveals === 0 || !deps.store.getSignal(opened.key)?.revealedAt) {
+    deps.logger.warn({ step: 'link', role: opened.role, reason: 'not-revealed' }, 'confirm before a reveal');
+    return { status: 409, html: buttonPage(opened.header, token, Boolean(deps.pins[opened.role])) };
+  }
   const outcome = await deps.exclusive(() =>
     recordConfirmation(deps, { key: opened.key, role: opened.role, proof: 'link' }, deps.clock.now()),
   );

@@ -10,7 +10,7 @@ import { TOKEN_PATTERN } from '../core/link-token.js';
 import { isLoopbackHost } from '../core/loopback.js';
 import { PAGES, STYLE_HASH } from '../core/link-page.js';
 import { confirm, handOn, reveal, showButton, type LinkActionDeps, type PageAnswer } from './link-actions.js';
-import { RefusalCounter } from './refusals.js';
+import { clientOf, RefusalCounter } from './refusals.js';
 
 export interface LinkServerOptions {
   host: string;
@@ -80,7 +80,7 @@ async function post(deps: LinkActionDeps, req: IncomingMessage, token: string): 
   if (!form || form.get('t') !== token) return { status: 400, html: PAGES.invalid(), refused: 'unknown' };
   const action = form.get('action');
   if (action === 'reveal') return reveal(deps, token, form.get('pin') ?? undefined);
-  if (action === 'confirm') return confirm(deps, token);
+  if (action === 'confirm') return confirm(deps, token, form.get('pin') ?? undefined);
   if (action === 'hand-on') return handOn(deps, token);
   return { status: 400, html: PAGES.notFound() };
 }
@@ -122,9 +122,10 @@ export async function startLinkServer(deps: LinkActionDeps, options: LinkServerO
       send(res, { status: 403, html: PAGES.httpsOnly() }, false);
       return;
     }
-    route(deps, refusals, req, peer).then(
+    const client = clientOf(peer, req.headers['x-forwarded-for'], Boolean(options.behindProxy));
+    route(deps, refusals, req, client).then(
       (answer) => {
-        if (answer.refused) refusals.count(peer, answer.refused);
+        if (answer.refused) refusals.count(client, answer.refused);
         send(res, answer, secure, req.method === 'HEAD');
       },
       (err: unknown) => {

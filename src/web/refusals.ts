@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../core/loopback.js';
 import type { AuditLog, Clock, Logger } from '../core/ports.js';
 
 const WINDOW_MS = 15 * 60_000;
@@ -9,8 +10,26 @@ const OVERALL = 100;
 const AUDIT_EVERY_MS = 10 * 60_000;
 
 /**
- * Wrong, expired and malformed tokens: counted per peer and overall to slow guessing down, and
+ * Who a request comes from, for the rate limit. Behind the school's reverse proxy (`web.tls: proxy`)
+ * every connection comes from the proxy on this machine, so there the client is the last address
+ * of X-Forwarded-For, the one the proxy itself appended; anywhere else that header could be forged.
+ */
+export function clientOf(
+  peer: string,
+  forwardedFor: string | string[] | undefined,
+  behindProxy: boolean,
+): string {
+  const bare = peer.replace(/^::ffff:/, '');
+  if (!behindProxy || !isLoopbackHost(bare) || forwardedFor === undefined) return peer;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const last = header.split(',').pop()?.trim() ?? '';
+  return last === '' ? peer : `xff:${last}`;
+}
+
+/**
+ * Wrong and malformed tokens: counted per peer and overall to slow guessing down, and
  * counted in the audit log (a number, never a token or an address), at most one row per ten minutes.
+ * Expired tokens are counted in the audit log only.
  */
 export class RefusalCounter {
   private readonly peers = new Map<string, number[]>();
@@ -33,10 +52,13 @@ export class RefusalCounter {
 
   count(peer: string, reason: 'unknown' | 'expired'): void {
     const now = this.clock.now().getTime();
-    const recent = (this.peers.get(peer) ?? []).filter((t) => now - t < WINDOW_MS);
-    recent.push(now);
-    this.peers.set(peer, recent);
-    this.all.push(now);
+    // A well-formed token that expired was once real: it shows its own page and slows nobody down.
+    if (reason === 'unknown') {
+      const recent = (this.peers.get(peer) ?? []).filter((t) => now - t < WINDOW_MS);
+      recent.push(now);
+      this.peers.set(peer, recent);
+      this.all.push(now);
+    }
     this.pending += 1;
     this.logger.warn({ step: 'link', outcome: 'refused', reason }, 'a link token was refused');
     if (now - this.lastRow >= AUDIT_EVERY_MS) this.flush();

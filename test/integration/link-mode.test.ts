@@ -288,6 +288,11 @@ describe('the link tokens (real mail stack, plain HTTP requests)', () => {
         expect(await answer.text()).not.toContain(CANARY.name);
       }
 
+      // A confirm without a reveal on this link confirms nothing.
+      const blind = await post(primary, { t: tokenOf(primary), action: 'confirm' });
+      expect(blind.status).toBe(409);
+      expect(signalRow(s).confirmed_at).toBeNull();
+      expect((await post(primary, { t: tokenOf(primary), action: 'reveal' })).status).toBe(200);
       const confirmed = await post(primary, { t: tokenOf(primary), action: 'confirm' });
       expect(confirmed.status).toBe(200);
       await waitForPurge(s);

@@ -12,6 +12,7 @@ import { createPool } from '../../src/board/pool.js';
 import { worstExit } from '../../src/board/run-board.js';
 import { markedWriter } from '../../src/board/school-io.js';
 import { pingRequest, sendPing } from '../../src/adapters/ping.js';
+import { monitoredCheck, pingsSent } from '../../src/board/check-hooks.js';
 import { captureLogger } from '../support/capture-logger.js';
 
 const SCHOOL = (name: string, storage: string, extra = '') => `
@@ -314,6 +315,29 @@ describe('monitoring.pingUrl', () => {
         { method: 'POST', url: '/ping/uuid/fail', body: 'SMTP_DEFERRED' },
       ]);
       expect(logs()).toContain('"outcome":"sent"');
+    });
+
+    it('when the monitoring URL does not answer, then the check ends without waiting for its pings, and they follow in order', async () => {
+      const { logger } = captureLogger();
+      let release: () => void = () => undefined;
+      const answered = new Promise<void>((resolve) => (release = resolve));
+      server.removeAllListeners('request');
+      server.on('request', (req: IncomingMessage, res) => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body: '' });
+        void answered.then(() => res.end('OK'));
+      });
+      const config = { monitoring: { pingUrl: url(), style: 'healthchecks', pingStart: true } } as never;
+      const store = { setMeta: () => undefined };
+      let checked = false;
+      const result = await monitoredCheck(config, { logger, store }, { board: undefined } as never, () => {
+        checked = true;
+        return Promise.resolve(new Error('down'));
+      });
+      expect(checked).toBe(true);
+      expect(result).toBeInstanceOf(Error);
+      release();
+      await pingsSent();
+      expect(seen.map((s) => s.url)).toEqual(['/ping/uuid/start', '/ping/uuid/fail']);
     });
 
     it('when the server answers 500 or cannot be reached, then the ping resolves and only a warning is logged', async () => {

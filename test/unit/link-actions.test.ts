@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
-import { reveal, showButton, type LinkActionDeps } from '../../src/web/link-actions.js';
+import { confirm, handOn, reveal, showButton, type LinkActionDeps } from '../../src/web/link-actions.js';
 import { hashPin } from '../../src/web/pin.js';
 import type { SignalRecord } from '../../src/core/ports.js';
 
@@ -69,5 +69,33 @@ describe('the link page actions', () => {
     const answer = await reveal(deps, token, undefined);
     expect(answer.status).toBe(503);
     expect(store.getSignal(KEY)?.confirmedAt).toBeUndefined();
+  });
+
+  it('when a contact confirms without having revealed the signal on this link, then nothing is confirmed and the button page is shown', async () => {
+    const { deps, token, store } = await setup();
+    const blind = await confirm(deps, token, undefined);
+    expect(blind.status).toBe(409);
+    expect(blind.html).toContain('Toon het signaal');
+    // Another token revealed it: still not this one.
+    store.putSignal({ ...(store.getSignal(KEY) as SignalRecord), revealedAt: NOW.toISOString() });
+    expect((await confirm(deps, token, undefined)).status).toBe(409);
+    expect(store.getSignal(KEY)?.confirmedAt).toBeUndefined();
+    // Handing on only tells the backup: it needs no reveal.
+    expect((await handOn(deps, token)).status).toBe(200);
+    expect(store.getSignal(KEY)?.handedOnAt).toBeDefined();
+  });
+
+  it('when a contact with a PIN revealed the signal and confirms with a wrong or no PIN, then nothing is confirmed; with the PIN it is', async () => {
+    const { deps, token, store } = await setup('4821');
+    store.linkTokens().countReveal(token, 5);
+    store.putSignal({ ...(store.getSignal(KEY) as SignalRecord), revealedAt: NOW.toISOString() });
+    for (const pin of ['1111', undefined]) {
+      const refused = await confirm(deps, token, pin);
+      expect(refused.status).toBe(403);
+      expect(refused.refused).toBe('unknown');
+      expect(store.getSignal(KEY)?.confirmedAt).toBeUndefined();
+    }
+    expect((await confirm(deps, token, '4821')).status).toBe(200);
+    expect(store.getSignal(KEY)?.confirmedAt).toBeDefined();
   });
 });

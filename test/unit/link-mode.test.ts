@@ -143,16 +143,83 @@ describe('the link mode steps', () => {
     });
   });
 
-  it('when the escalation is complete and reminded, then the signal still waits for a confirmation until purgeAfter', () => {
+  it('when the escalation is complete, reminded and revealed, then the signal still waits for a confirmation until purgeAfter', () => {
     const done = progress({
       notified: { primary: '2026-11-25T05:41:00.000Z', backup: '2026-11-25T06:01:00.000Z' },
       reminderSentAt: '2026-11-25T07:15:00.000Z',
+      revealedAt: '2026-11-25T06:05:00.000Z',
     });
     expect(nextSignalStep(done, flags, policy, new Date('2026-11-25T08:00:00.000Z')).step).toBe('wait');
     expect(nextSignalStep(done, flags, policy, new Date('2026-11-25T13:40:00.000Z'))).toEqual({
       step: 'purge',
       why: 'hard-limit',
     });
+  });
+
+  it('when nobody revealed the signal on the page by purgeAfter, then it is never purged: it stays held, and a confirmation still purges it', () => {
+    const unseen = progress({
+      notified: { primary: '2026-11-25T05:41:00.000Z', backup: '2026-11-25T06:01:00.000Z' },
+      reminderSentAt: '2026-11-25T07:15:00.000Z',
+    });
+    for (const late of ['2026-11-25T13:40:00.000Z', '2026-11-27T09:00:00.000Z']) {
+      expect(nextSignalStep(unseen, flags, policy, new Date(late))).toEqual({ step: 'held' });
+      expect(nextSignalStep(unseen, flags, { ...policy, mode: 'both' }, new Date(late))).toEqual({
+        step: 'held',
+      });
+    }
+    const confirmed = { ...unseen, confirmedAt: '2026-11-27T09:00:00.000Z' };
+    expect(nextSignalStep(confirmed, flags, policy, new Date('2026-11-27T09:00:01.000Z'))).toEqual({
+      step: 'purge',
+      why: 'confirmed',
+    });
+  });
+
+  it('when nobody revealed the signal and purgeAfter passed, then the escalation to the backup and the reminder still go out', () => {
+    const late = new Date('2026-11-25T14:00:00.000Z');
+    expect(nextSignalStep(progress({}), flags, policy, late)).toEqual({
+      step: 'notify',
+      role: 'backup',
+      escalation: 'no-confirmation',
+    });
+    const told = progress({
+      notified: { primary: '2026-11-25T05:41:00.000Z', backup: '2026-11-25T06:01:00.000Z' },
+    });
+    expect(nextSignalStep(told, flags, policy, late)).toEqual({ step: 'remind' });
+  });
+
+  it('when a link token is past purgeAfter, then it still opens a signal nobody revealed or that is held, and expires only once the hard limit applies', () => {
+    const row = {
+      signalKey: 'k',
+      role: 'primary' as const,
+      expiresAt: '2026-11-25T13:40:00.000Z',
+      reveals: 0,
+    };
+    const late = new Date('2026-11-26T08:00:00.000Z');
+    expect(judgeToken(row, {}, late).ok).toBe(true);
+    expect(judgeToken(row, { revealedAt: RECEIVED, heldAt: RECEIVED }, late).ok).toBe(true);
+    expect(judgeToken(row, { revealedAt: RECEIVED }, late)).toEqual({ ok: false, why: 'expired' });
+    expect(judgeToken(row, { revealedAt: RECEIVED }, new Date('2026-11-25T13:39:59.000Z')).ok).toBe(true);
+    expect(judgeToken(row, { purgedAt: RECEIVED }, late)).toEqual({ ok: false, why: 'gone' });
+  });
+
+  it('when a reveal was recorded and a check then writes its older copy of the row, then the reveal time stays', () => {
+    const store = SqliteStore.inMemory();
+    const row = {
+      key: 'b'.repeat(64),
+      uidValidity: '1',
+      uid: 1,
+      needsReview: false,
+      children: 1,
+      ...progress({}),
+    };
+    store.putSignal(row);
+    store.putSignal({ ...row, revealedAt: '2026-11-25T06:00:00.000Z' });
+    store.putSignal({ ...row, reminderSentAt: '2026-11-25T07:15:00.000Z' });
+    expect(store.getSignal(row.key)).toMatchObject({
+      revealedAt: '2026-11-25T06:00:00.000Z',
+      reminderSentAt: '2026-11-25T07:15:00.000Z',
+    });
+    store.close();
   });
 
   it('when the primary hands on, then the backup is told at once, before escalateAfter', () => {
@@ -248,7 +315,11 @@ describe('the link tokens', () => {
       ok: false,
       why: 'gone',
     });
-    expect(judgeToken(row, {}, new Date('2026-11-25T13:40:00.000Z'))).toEqual({ ok: false, why: 'expired' });
+    const revealed = { revealedAt: '2026-11-25T06:00:00.000Z' };
+    expect(judgeToken(row, revealed, new Date('2026-11-25T13:40:00.000Z'))).toEqual({
+      ok: false,
+      why: 'expired',
+    });
     expect([1, 2, 3].map(() => tokens.countReveal(token, 2))).toEqual([true, true, false]);
     store.close();
   });
