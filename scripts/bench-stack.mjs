@@ -2,7 +2,7 @@
 // scripts/mailstack, in one run: each as a median and as a ratio to `node -e 0` and to Debian's
 // imapfilter doing the same empty look at the same Dovecot. Counts (IMAP commands, SMTP sessions)
 // come from Dovecot's raw log and a counting TCP relay, as in test/integration/round-trips.test.ts.
-// Cases that need `--config-dir` print "n/a (needs --config-dir)" where the CLI does not take it.
+// Each figure is printed as soon as it is measured, so that a failure later keeps what came before.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -219,21 +219,13 @@ function procStats(pid) {
   return { rssMb: rssKb / 1024, cpuMs: (ticks * 1000) / 100 };
 }
 
-async function idleDaemon(configFile, settleMs) {
-  const child = spawn(process.execPath, [cli, 'run', '--config', configFile], { stdio: 'ignore' });
+async function idleDaemon(configArgs, settleMs) {
+  const child = spawn(process.execPath, [cli, 'run', ...configArgs], { stdio: 'ignore' });
   await sleep(settleMs);
   const stats = procStats(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
   return stats;
-}
-
-/** Whether this CLI takes --config-dir (another branch of issue #14 adds it). */
-function takesConfigDir(dir) {
-  const probe = spawnSync(process.execPath, [cli, 'check', '--config-dir', dir, '--help'], {
-    encoding: 'utf8',
-  });
-  return probe.status === 0 && probe.stdout.includes('--config-dir');
 }
 
 /** Max RSS (MB) and wall time of one command, by GNU time when present. */
@@ -253,7 +245,11 @@ export async function stackBench() {
   const base = mkdtempSync(join(tmpdir(), 'hwc-bench-'));
   const lines = [];
   const targets = [];
-  const row = (what, value, note = '') => lines.push(`${what.padEnd(58)} ${value.padStart(12)}  ${note}`);
+  const row = (what, value, note = '') => {
+    const line = `${what.padEnd(58)} ${value.padStart(12)}  ${note}`;
+    lines.push(line);
+    console.log(line);
+  };
   try {
     // 1. The empty check, side by side with node -e 0 and imapfilter, interleaved round by round.
     const one = school(env, join(base, 'one'), 'one');
@@ -350,13 +346,13 @@ export async function stackBench() {
     });
     const many = school(env, join(base, 'many'), 'many', { checks: every15 });
     wallMs(process.execPath, [cli, 'check', '--config', many.file]);
-    const manyStats = await idleDaemon(many.file, 4_000);
+    const manyStats = await idleDaemon(['--config', many.file], 4_000);
     row(
       'daemon with 48 check times, after 4 s: CPU',
       `${manyStats.cpuMs.toFixed(0)} ms`,
       `RSS ${manyStats.rssMb.toFixed(0)} MB (was 205 MiB)`,
     );
-    const idle = await idleDaemon(one.file, 8_000);
+    const idle = await idleDaemon(['--config', one.file], 8_000);
     row(
       'one school idle daemon, after 8 s: RSS',
       `${idle.rssMb.toFixed(0)} MB`,
@@ -364,61 +360,69 @@ export async function stackBench() {
     );
     targets.push({ what: 'idle daemon RSS (MB)', value: idle.rssMb, atMost: 80 });
 
-    // 6. Many schools in one process (needs --config-dir).
+    // 6. Many schools in one process, from one --config-dir. Every check must succeed: a school
+    // that failed would be timed as a quick failure. The first run of each directory creates the
+    // schools' storage and makes the day's SMTP sign-in; the figures are of the run after it, as
+    // for one school's empty check above.
     const twentyDir = join(base, 'twenty');
-    mkdirSync(twentyDir);
-    if (!takesConfigDir(twentyDir)) {
-      row('20 schools, one hwc check --config-dir', 'n/a', '(needs --config-dir)');
-      row('200 schools, one hwc check --config-dir: wall, RSS', 'n/a', '(needs --config-dir)');
-      row('200 schools, imapfilter with 200 accounts', 'n/a', '(needs --config-dir)');
-    } else {
-      for (let i = 0; i < 20; i += 1) school(env, twentyDir, `s${i}`);
-      wallMs(process.execPath, [cli, 'check', '--config-dir', twentyDir], { allowFailure: true });
-      const twenty = median(
-        [0, 1, 2].map(
-          () =>
-            wallMs(process.execPath, [cli, 'check', '--config-dir', twentyDir], { allowFailure: true }).ms,
-        ),
+    for (let i = 0; i < 20; i += 1) school(env, twentyDir, `twenty-${i}`);
+    wallMs(process.execPath, [cli, 'check', '--config-dir', twentyDir]);
+    const twenty = median(
+      [0, 1, 2].map(() => wallMs(process.execPath, [cli, 'check', '--config-dir', twentyDir]).ms),
+    );
+    row(
+      '20 schools, one hwc check --config-dir (median)',
+      `${twenty.toFixed(0)} ms`,
+      `${(twenty / empty).toFixed(1)}x one school (goal <= 5x); ${(twenty / node).toFixed(1)}x node -e 0`,
+    );
+    targets.push({ what: '20 schools / one school', value: twenty / empty, atMost: 5 });
+    const bigDir = join(base, 'two-hundred');
+    const accounts = [];
+    for (let i = 0; i < 200; i += 1) accounts.push(school(env, bigDir, `big-${i}`).hwc);
+    const cold = measured([cli, 'check', '--config-dir', bigDir]);
+    if (cold.status !== 0) throw new Error(`hwc check --config-dir (200 schools) exited ${cold.status}`);
+    row(
+      '200 schools, first hwc check --config-dir (storage, SMTP)',
+      `${(cold.ms / 1000).toFixed(1)} s`,
+      `RSS ${cold.rssMb.toFixed(0)} MB`,
+    );
+    const big = measured([cli, 'check', '--config-dir', bigDir]);
+    if (big.status !== 0) throw new Error(`hwc check --config-dir (200 schools) exited ${big.status}`);
+    row(
+      '200 schools, one hwc check --config-dir: wall',
+      `${(big.ms / 1000).toFixed(1)} s`,
+      `RSS ${big.rssMb.toFixed(0)} MB; goals < 30 s, < 150 MB`,
+    );
+    targets.push({ what: '200 schools wall (s)', value: big.ms / 1000, atMost: 30 });
+    targets.push({ what: '200 schools RSS (MB)', value: big.rssMb, atMost: 150 });
+    const bigDaemon = await idleDaemon(['--config-dir', bigDir], 10_000);
+    row(
+      '200 schools, hwc run --config-dir, after 10 s: RSS',
+      `${bigDaemon.rssMb.toFixed(0)} MB`,
+      `CPU ${bigDaemon.cpuMs.toFixed(0)} ms; goal < 150 MB`,
+    );
+    targets.push({ what: '200 schools daemon RSS (MB)', value: bigDaemon.rssMb, atMost: 150 });
+    if (imapfilter) {
+      const bigLua = join(base, 'imapfilter-200.lua');
+      writeFileSync(
+        bigLua,
+        `options.timeout = 30\noptions.certificates = false\n` +
+          accounts
+            .map(
+              (a, i) =>
+                `a${i} = IMAP { server = '${env.host}', port = ${env.imapPort}, username = '${a.address}', password = '${a.password}' }\na${i}.INBOX:is_unseen()\na${i}['Junk']:is_unseen()\n`,
+            )
+            .join(''),
+        { mode: 0o600 },
       );
+      const f = wallMs(imapfilter, ['-t', env.caFile, '-c', bigLua], {
+        env: { ...process.env, HOME: base },
+      });
       row(
-        '20 schools, one hwc check --config-dir (median)',
-        `${twenty.toFixed(0)} ms`,
-        `${(twenty / empty).toFixed(1)}x one school; ${(twenty / node).toFixed(1)}x node -e 0`,
+        '200 schools, imapfilter with 200 accounts',
+        `${(f.ms / 1000).toFixed(1)} s`,
+        `hwc is ${(big.ms / f.ms).toFixed(1)}x`,
       );
-      targets.push({ what: '20 schools / one school', value: twenty / empty, atMost: 5 });
-      const bigDir = join(base, 'two-hundred');
-      const accounts = [];
-      for (let i = 0; i < 200; i += 1) accounts.push(school(env, bigDir, `s${i}`).hwc);
-      const big = measured([cli, 'check', '--config-dir', bigDir]);
-      row(
-        '200 schools, one hwc check --config-dir: wall',
-        `${(big.ms / 1000).toFixed(1)} s`,
-        `RSS ${big.rssMb.toFixed(0)} MB; goals < 30 s, < 150 MB`,
-      );
-      targets.push({ what: '200 schools wall (s)', value: big.ms / 1000, atMost: 30 });
-      targets.push({ what: '200 schools RSS (MB)', value: big.rssMb, atMost: 150 });
-      if (imapfilter) {
-        const bigLua = join(base, 'imapfilter-200.lua');
-        writeFileSync(
-          bigLua,
-          `options.timeout = 30\noptions.certificates = false\n` +
-            accounts
-              .map(
-                (a, i) =>
-                  `a${i} = IMAP { server = '${env.host}', port = ${env.imapPort}, username = '${a.address}', password = '${a.password}' }\na${i}.INBOX:is_unseen()\na${i}['Junk']:is_unseen()\n`,
-              )
-              .join(''),
-          { mode: 0o600 },
-        );
-        const f = wallMs(imapfilter, ['-t', env.caFile, '-c', bigLua], {
-          env: { ...process.env, HOME: base },
-        });
-        row(
-          '200 schools, imapfilter with 200 accounts',
-          `${(f.ms / 1000).toFixed(1)} s`,
-          `hwc is ${(big.ms / f.ms).toFixed(1)}x`,
-        );
-      }
     }
   } finally {
     rmSync(base, { recursive: true, force: true });

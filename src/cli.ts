@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isIsoDate } from './config/formats.js';
 import { EXIT, type Io } from './commands/io.js';
+import { enableCompileCache } from './compile-cache.js';
 import { packageVersion } from './version.js';
 
 export const USAGE = `hwc-watcher: handles Handle with Care signals for a school's dedicated inbox.
@@ -475,6 +476,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  enableCompileCache(process.env);
   const io: Io = {
     env: process.env,
     cwd: process.cwd(),
