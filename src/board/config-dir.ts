@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { isPlainObject } from '../config/fields.js';
 import { BOARD_SECTION } from '../config/config-defaults.js';
 import { loadConfig, readYaml } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/types.js';
 
 export const DEFAULTS_FILE = 'defaults.yaml';
 /** Checks at once when neither `board.concurrency` nor `--concurrency` says: two cores, mostly waiting on I/O. */
@@ -90,24 +91,48 @@ function nameProblems(schools: BoardSchool[]): void {
   }
 }
 
-/** Two schools in one storage directory would share state, lock and audit log: both are refused. */
+/**
+ * What two schools may not share: one storage directory would share state, lock and audit log;
+ * one link page address (web.listen, web.baseUrl) would leave the second school's page unable to
+ * start, or send one school's contacts to another's page. Both schools are refused.
+ */
+const EXCLUSIVE: { key: string; of: (config: ResolvedConfig) => string | undefined; fix: string }[] = [
+  {
+    key: 'storage',
+    of: (config) => config.storage,
+    fix: 'give each school its own storage directory (its state, lock and audit log)',
+  },
+  {
+    key: 'web.listen',
+    of: (config) => (config.web ? `${config.web.listen.host}:${config.web.listen.port}` : undefined),
+    fix: 'give each school its own port for its link page',
+  },
+  {
+    key: 'web.baseUrl',
+    of: (config) => config.web?.baseUrl,
+    fix: "give each school its own web.baseUrl (for example a path or host of its own at the board's proxy)",
+  },
+];
+
 async function storageProblems(
   schools: BoardSchool[],
   deps: { env: Env; cwd: string; defaultsFile?: string },
 ): Promise<void> {
-  const storageOf = new Map<BoardSchool, string>();
+  const configOf = new Map<BoardSchool, ResolvedConfig>();
   for (const school of schools) {
     const loaded = await loadConfig(school.file, deps);
-    if ('config' in loaded) storageOf.set(school, loaded.config.storage);
+    if ('config' in loaded) configOf.set(school, loaded.config);
   }
-  for (const [school, storage] of storageOf) {
-    const others = [...storageOf]
-      .filter(([other, dir]) => other !== school && dir === storage)
-      .map(([other]) => other.name);
-    if (others.length > 0) {
-      school.problems.push(
-        `storage: ${storage} is also the storage of ${others.join(', ')}; give each school its own storage directory (its state, lock and audit log)`,
-      );
+  for (const { key, of, fix } of EXCLUSIVE) {
+    for (const [school, config] of configOf) {
+      const value = of(config);
+      if (value === undefined) continue;
+      const others = [...configOf]
+        .filter(([other, theirs]) => other !== school && of(theirs) === value)
+        .map(([other]) => other.name);
+      if (others.length > 0) {
+        school.problems.push(`${key}: ${value} is also the ${key} of ${others.join(', ')}; ${fix}`);
+      }
     }
   }
 }

@@ -118,6 +118,24 @@ describe('the schools of a config directory', () => {
     expect(run.out()).not.toContain('[a] Next');
   });
 
+  it('when two schools share a link page address, then both are config errors and a third is not touched', async () => {
+    write('defaults.yaml', DEFAULTS);
+    const page = (port: number, url: string) =>
+      `deliver: link\nweb: { listen: "127.0.0.1:${port}", baseUrl: "http://127.0.0.1:${url}" }\n`;
+    write('a.yaml', SCHOOL('a', 'state-a', page(18443, '18443/a')));
+    write('b.yaml', SCHOOL('b', 'state-b', page(18443, '18443/b')));
+    write('c.yaml', SCHOOL('c', 'state-c', page(18444, '18444/c')));
+    write('d.yaml', SCHOOL('d', 'state-d', page(18445, '18444/c')));
+    const run = io();
+    expect(await main(['schedule', '--config-dir', dir], run)).toBe(78);
+    expect(run.err()).toMatch(/\[a\] .*web\.listen: 127\.0\.0\.1:18443 is also the web\.listen of b/);
+    expect(run.err()).toMatch(/\[b\] .*web\.listen: 127\.0\.0\.1:18443 is also the web\.listen of a/);
+    expect(run.err()).toMatch(/\[c\] .*web\.baseUrl: .* is also the web\.baseUrl of d/);
+    expect(run.err()).toMatch(/\[d\] .*web\.baseUrl: .* is also the web\.baseUrl of c/);
+    expect(run.out()).not.toContain('[a] Next');
+    expect(run.out()).not.toContain('[c] Next');
+  });
+
   it('when two file names differ only in case, then both are refused', async () => {
     write('defaults.yaml', DEFAULTS);
     write('Noord.yaml', SCHOOL('n1', 'state-n1'));
