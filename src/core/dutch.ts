@@ -1,3 +1,16 @@
+import type { Weekday } from './vocabulary.js';
+
+/** The weekdays as Dutch writes them, without a capital. */
+export const DUTCH_WEEKDAYS: Readonly<Record<Weekday, string>> = {
+  mon: 'maandag',
+  tue: 'dinsdag',
+  wed: 'woensdag',
+  thu: 'donderdag',
+  fri: 'vrijdag',
+  sat: 'zaterdag',
+  sun: 'zondag',
+};
+
 /** Dutch month names, for texts for people and for the date forms a person writes. */
 export const DUTCH_MONTHS: readonly string[] = [
   'januari',

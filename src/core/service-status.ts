@@ -1,5 +1,5 @@
 import { localDate, weekdayOf } from './schedule.js';
-import type { Weekday } from './vocabulary.js';
+import { DUTCH_WEEKDAYS } from './dutch.js';
 
 /**
  * The one-line status that `systemctl status hwc-watcher` shows (sd_notify(3) STATUS=), in Dutch
@@ -12,16 +12,6 @@ export interface ServiceStatusInput {
   next?: Date;
   last?: { at: Date; ok: boolean };
 }
-
-const DUTCH_WEEKDAYS: Record<Weekday, string> = {
-  mon: 'maandag',
-  tue: 'dinsdag',
-  wed: 'woensdag',
-  thu: 'donderdag',
-  fri: 'vrijdag',
-  sat: 'zaterdag',
-  sun: 'zondag',
-};
 
 function clockTime(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', {

@@ -1,4 +1,4 @@
-import { count } from '../dutch.js';
+import { count, DUTCH_WEEKDAYS } from '../dutch.js';
 import type { Findings, ReportSettings, SignalFinding } from './findings.js';
 import { dateTimeLabel, dayLabel, durationLabel, escapeHtml } from './labels.js';
 
@@ -168,15 +168,7 @@ ${list.length > 0 ? `<ul>${list.join('\n')}</ul>` : ''}`;
 }
 
 function weekdayList(days: readonly string[]): string {
-  const names: Record<string, string> = {
-    mon: 'maandag',
-    tue: 'dinsdag',
-    wed: 'woensdag',
-    thu: 'donderdag',
-    fri: 'vrijdag',
-    sat: 'zaterdag',
-    sun: 'zondag',
-  };
+  const names: Readonly<Record<string, string>> = DUTCH_WEEKDAYS;
   return days.map((d) => names[d] ?? d).join(', ');
 }
 
