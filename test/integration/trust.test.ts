@@ -58,7 +58,7 @@ async function expectSetAside(s: School, outputs: string[], others: MailUser[] =
   const alerts = await listMessages(s.zorg, 'INBOX');
   expect(alerts).toHaveLength(1);
   const text = await textOf(alerts[0]);
-  expect(text).toContain('vertrouwde afzenders of is niet echt');
+  expect(text).toContain('niet op de lijst van vertrouwde afzenders staat of niet bewezen echt is');
   expect(text).not.toContain('Brinkhorst');
   expect(await listMessages(s.backup, 'INBOX')).toHaveLength(0);
   for (const other of others) expect(await listMessages(other, 'INBOX')).toHaveLength(0);
