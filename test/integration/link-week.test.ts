@@ -242,6 +242,8 @@ describe('a school week in link mode (real Dovecot and Postfix)', () => {
       expect((await press(c.link, 'reveal')).html).toContain(CATOOTJE.name);
       expect((await press(c.link, 'hand-on')).status).toBe(200);
       const handedOn = await week.newLink(s.backup, c.reference);
+      // A confirm counts only from a link that revealed the signal: the achterwacht looks first.
+      expect((await press(handedOn.link, 'reveal')).html).toContain(CATOOTJE.name);
       expect((await press(handedOn.link, 'confirm')).status).toBe(200);
       await until('wednesday purge', () => purgedCount(s) === 3);
 
@@ -324,6 +326,8 @@ describe('the link page beside a check of another process', () => {
     await week.run();
     try {
       const { link } = await week.newLink(s.zorg);
+      // Only a link that revealed the signal may confirm it.
+      expect((await press(link, 'reveal')).html).toContain(AMALIA.name);
       // The test takes the checks' lock as a manual `hwc check` does (another connection, BEGIN
       // EXCLUSIVE on hwc.lock), and holds it past checkTimeout.
       const { CHECK_LOCK_FILE, StorageLock } = await import('../../src/adapters/storage-lock.js');
