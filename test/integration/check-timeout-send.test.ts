@@ -38,7 +38,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 2_000));
 
 describe('an SMTP send in flight when the check runs past checkTimeout', () => {
   it('when Postfix queued the notification but its reply comes after checkTimeout, then the check waits for it and records it, fails with CHECK_TIMEOUT, and the next check does not notify that contact again', async () => {
-    const s = await createSchool({ notify: 'both', schedule: LATE, checkTimeout: '6s' });
+    const s = await createSchool({ notify: 'both', schedule: LATE, checkTimeout: '15s' });
     const tls = join(mailstackEnv().dir, 'tls');
     const relay = await startSlowSmtpRelay({
       host: mailstackEnv().host,
@@ -46,7 +46,7 @@ describe('an SMTP send in flight when the check runs past checkTimeout', () => {
       ca: readFileSync(join(tls, 'ca.crt')),
       key: readFileSync(join(tls, 'server.key')),
       cert: readFileSync(join(tls, 'server.crt')),
-      dataReplyDelayMs: 10_000,
+      dataReplyDelayMs: 25_000,
     });
     try {
       await deliver(signalMail(s.vt.address, s.hwc.address, { id: 'slow-1@veiligthuis.test' }), {
