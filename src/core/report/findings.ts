@@ -138,7 +138,11 @@ export function failedMornings(
 }
 
 /** The school days of the span on which not one check or alarm row was written. */
-export function missedMornings(rows: AuditRow[], settings: ReportSettings, span: ReportSpan): string[] {
+export function missedMornings(
+  rows: AuditRow[],
+  settings: Pick<ReportSettings, 'schedule' | 'deadline'>,
+  span: ReportSpan,
+): string[] {
   const { timezone } = settings.schedule;
   if (!span.logBegins) return [];
   const began = localDate(span.logBegins, timezone);
