@@ -215,6 +215,17 @@ function confirmLines(input: NotificationInput): string[] {
   ];
 }
 
+/** The last line: when the signal leaves the HwC mailbox, as compose-completeness.ts told it above. */
+function footerLine(original: NotificationInput['original']): string {
+  if (original?.carry === 'held') {
+    return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na uw bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
+  }
+  if (original?.carry === 'attached' && original.untilConfirmed) {
+    return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na een bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
+  }
+  return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
+}
+
 export function composeNotification(input: NotificationInput): OutgoingMail {
   const { identity, contact, children } = input;
   const lines: string[] = [];
@@ -247,14 +258,7 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
   lines.push(...originalLines(input.original));
   lines.push(...INSTRUCTION, ...confirmLines(input), '');
   lines.push(...timingLines(input));
-  lines.push(
-    `Referentie: ${input.reference}`,
-    '',
-    // A held signal stays until a confirmation (compose-completeness.ts says so above).
-    input.original?.carry === 'held'
-      ? 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na uw bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.'
-      : 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
-  );
+  lines.push(`Referentie: ${input.reference}`, '', footerLine(input.original));
   if (input.needsReview && input.originalText !== undefined) {
     lines.push('', '----- Origineel bericht -----', input.originalText);
   }

@@ -337,8 +337,10 @@ export function nextSignalStep(
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
   }
   if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held || unseen);
-  if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
+  // notify: both holds every signal whose notification needed the original (notify-original.ts),
+  // so "both were told" purges only a signal whose notification's body named every child.
+  if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
   // The escalation is complete when the backup was told, or SMTP refused the backup outright. A
   // bounce of a notification that was sent (refused after notified) keeps the signal here: a

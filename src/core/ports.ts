@@ -191,7 +191,8 @@ export interface SignalRecord {
   /**
    * When a notification went out without the original it needed (too big to attach, or refused
    * for its size): the contact was told to read the signal in the HwC mailbox, and only a
-   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
+   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it. With
+   * notify: both also when the original went attached, so that a bounce of it finds the signal.
    */
   heldAt?: string;
   /**
