@@ -435,10 +435,14 @@ export interface ReminderInput {
 }
 
 /**
- * The deadline reminder: urgent, and still content-free, because the contact already holds the
- * notification; it only points to it by its reference.
+ * The frame of every deadline reminder, by mail and by link (compose-link.ts) alike: urgent, and
+ * content-free; `what` is what nobody confirmed, `lead` ends its opening paragraph, `body` follows.
  */
-export function composeReminder(input: ReminderInput): OutgoingMail {
+export function reminderMail(
+  input: ReminderInput,
+  text: { what: string; lead?: string; body: string[] },
+): OutgoingMail {
+  const opening = `De lessen beginnen en nog niemand heeft ${text.what} met referentie ${input.reference} van ${input.identity.school} bevestigd.`;
   return {
     kind: 'reminder',
     to: [input.contact.email],
@@ -446,15 +450,28 @@ export function composeReminder(input: ReminderInput): OutgoingMail {
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `De lessen beginnen en nog niemand heeft de Handle with Care-melding met referentie ${input.reference} van ${input.identity.school} bevestigd.`,
+      text.lead ? `${opening} ${text.lead}` : opening,
       '',
-      'Zoek de melding met deze referentie in uw mailbox. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft. Antwoord daarna op de melding; een antwoord met alleen de bevestigingscode uit de melding is genoeg.',
+      ...text.body,
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
     ].join('\n'),
     messageId: input.messageId,
     headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
   };
+}
+
+/**
+ * The deadline reminder: urgent, and still content-free, because the contact already holds the
+ * notification; it only points to it by its reference.
+ */
+export function composeReminder(input: ReminderInput): OutgoingMail {
+  return reminderMail(input, {
+    what: 'de Handle with Care-melding',
+    body: [
+      'Zoek de melding met deze referentie in uw mailbox. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft. Antwoord daarna op de melding; een antwoord met alleen de bevestigingscode uit de melding is genoeg.',
+    ],
+  });
 }
 
 export interface DeadManInput {
