@@ -248,6 +248,8 @@ export type SignalProgress = Pick<
   | 'handedOnAt'
   | 'heldAt'
   | 'revealedAt'
+  | 'confirmedBy'
+  | 'confirmedNoticesAt'
 >;
 
 export interface SignalPolicy {
@@ -267,6 +269,8 @@ export type SignalStep =
   | { step: 'mdn' }
   | { step: 'remind' }
   | { step: 'purge'; why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit' }
+  /** Link mode: the thanks and the other contact's notice after a confirmation on the page. */
+  | { step: 'thank'; role: ContactRole }
   | { step: 'wait'; until: Date }
   | { step: 'stuck'; why: 'no-contact-reachable' }
   /** Held (its original could not travel): nothing to do until a contact confirms; never purged unseen. */
@@ -298,6 +302,15 @@ export function nextSignalStep(
   now: Date,
 ): SignalStep {
   if (progress.purgedAt) return { step: 'done' };
+  // The page has no mailer: the check that follows a page confirm sends its notices, before the purge.
+  if (
+    policy.deliver === 'link' &&
+    progress.confirmedAt &&
+    progress.confirmedBy &&
+    !progress.confirmedNoticesAt
+  ) {
+    return { step: 'thank', role: progress.confirmedBy };
+  }
   const t = now.getTime();
   const confirmed = Boolean(progress.confirmedAt);
   const open = (role: ContactRole): boolean => !progress.notified[role] && !progress.refused[role];

@@ -200,6 +200,11 @@ export interface SignalRecord {
    * purge a signal, since a content-free notification shows nobody the child.
    */
   revealedAt?: string;
+  /**
+   * Link mode: when the check sent the thank-you and the notice to the other contact after a
+   * confirmation on the page (which has no mailer): set once, so that they go once.
+   */
+  confirmedNoticesAt?: string;
   needsReview: boolean;
   children: number;
 }

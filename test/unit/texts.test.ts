@@ -267,6 +267,7 @@ const TEXTS: Record<string, OutgoingMail> = {
     contact: backup,
     alreadyPurged: true,
   }),
+  'confirmed-thanks-link': composeConfirmedThanks({ ...confirmed, contact: backup, viaLink: true }),
   'test-mail': {
     kind: 'alert',
     to: [primary.email],
