@@ -364,10 +364,13 @@ describe('the notices after a confirmation on the page', () => {
     await week.signal('lw-thanks@veiligthuis.test', BOUDEWIJN);
     await waitForMessages(s.hwc, 'INBOX', 1, 15_000);
     await week.run();
-    const subjects = async (user: MailUser, prefix: string): Promise<string[]> =>
-      (await listMessages(user, 'INBOX'))
-        .map((m) => headerOf(m.source, 'Subject') ?? '')
-        .filter((subject) => subject.startsWith(prefix));
+    // Decoded: "zorgcoördinator" travels as an RFC 2047 encoded word.
+    const subjects = async (user: MailUser, prefix: string): Promise<string[]> => {
+      const parsed = await Promise.all(
+        (await listMessages(user, 'INBOX')).map((m) => simpleParser(m.source)),
+      );
+      return parsed.map((m) => m.subject ?? '').filter((subject) => subject.startsWith(prefix));
+    };
     try {
       await week.check('told');
       const { link } = await week.newLink(s.zorg);
