@@ -217,13 +217,10 @@ function confirmLines(input: NotificationInput): string[] {
 
 /** The last line: when the signal leaves the HwC mailbox, as compose-completeness.ts told it above. */
 function footerLine(original: NotificationInput['original']): string {
-  if (original?.carry === 'held') {
-    return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na uw bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
-  }
-  if (original?.carry === 'attached' && original.untilConfirmed) {
-    return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na een bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
-  }
-  return 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.';
+  const untilConfirmed = original?.carry === 'attached' && original.untilConfirmed;
+  const when =
+    original?.carry === 'held' ? 'na uw bevestiging ' : untilConfirmed ? 'na een bevestiging ' : '';
+  return `Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt ${when}uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.`;
 }
 
 export function composeNotification(input: NotificationInput): OutgoingMail {
