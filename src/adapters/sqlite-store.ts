@@ -89,6 +89,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE signals ADD COLUMN out_of_office_at TEXT;`,
   // Link mode: when a contact first revealed the signal on the page; before it, purgeAfter waits.
   `ALTER TABLE signals ADD COLUMN revealed_at TEXT;`,
+  // Link mode: when the check sent the thank-you and the other contact's notice after a page confirm.
+  `ALTER TABLE signals ADD COLUMN confirmed_notices_at TEXT;`,
 ];
 
 interface AuditHead {
@@ -123,6 +125,7 @@ const SIGNAL_COLUMNS = [
   'arrived_at',
   'out_of_office_at',
   'revealed_at',
+  'confirmed_notices_at',
 ] as const satisfies readonly (keyof SignalRow)[];
 
 interface SignalRow {
@@ -151,6 +154,7 @@ interface SignalRow {
   arrived_at: string | null;
   out_of_office_at: string | null;
   revealed_at: string | null;
+  confirmed_notices_at: string | null;
 }
 
 export interface OpenStoreOptions {
@@ -268,7 +272,8 @@ export class SqliteStore implements StateStore, AuditLog {
            purge_verified = excluded.purge_verified, needs_review = excluded.needs_review, children = excluded.children,
            handed_on_at = excluded.handed_on_at, held_at = excluded.held_at,
            arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at,
-           revealed_at = COALESCE(signals.revealed_at, excluded.revealed_at)`,
+           revealed_at = COALESCE(signals.revealed_at, excluded.revealed_at),
+           confirmed_notices_at = excluded.confirmed_notices_at`,
       )
       .run(toRow(record));
   }
@@ -397,6 +402,7 @@ function toRow(record: SignalRecord): SignalRow {
     arrived_at: orNull(record.arrivedAt),
     out_of_office_at: orNull(record.outOfOfficeAt),
     revealed_at: orNull(record.revealedAt),
+    confirmed_notices_at: orNull(record.confirmedNoticesAt),
   };
 }
 
@@ -432,6 +438,7 @@ function fromRow(row: SignalRow): SignalRecord {
     purgeVerified: row.purge_verified === null ? undefined : row.purge_verified === 1,
     heldAt: orUndefined(row.held_at),
     revealedAt: orUndefined(row.revealed_at),
+    confirmedNoticesAt: orUndefined(row.confirmed_notices_at),
   };
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) (record as unknown as Record<string, unknown>)[name] = value;

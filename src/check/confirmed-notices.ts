@@ -12,12 +12,14 @@ const otherRole = (role: ContactRole): ContactRole => (role === 'primary' ? 'bac
  * when they were sent the notification, that it is taken care of, so that nobody acts twice.
  * Content-free. Sent before the confirmation is recorded, so that a crash in between sends them
  * once more rather than never; a notice the server does not take is logged and not retried,
- * because it is a courtesy: the confirmation itself must not wait for it.
+ * because it is a courtesy: the confirmation itself must not wait for it. A confirmation on the
+ * link page is sent on by the check's `thank` step (step-handlers.ts), once.
  */
 export async function sendConfirmedNotices(
   ctx: CheckContext,
   record: SignalRecord,
   role: ContactRole,
+  options: { viaLink?: boolean } = {},
 ): Promise<void> {
   const { deps } = ctx;
   const contacts = deps.settings.contacts;
@@ -30,8 +32,10 @@ export async function sendConfirmedNotices(
     otherTold,
     other: contacts[other],
     reference: referenceOf(record.key),
-    at: deps.clock.now(),
+    // A page confirm is sent on by the next check: its notices say when the contact confirmed.
+    at: options.viaLink && record.confirmedAt ? new Date(record.confirmedAt) : deps.clock.now(),
     ...(record.purgedAt ? { alreadyPurged: true } : {}),
+    ...(options.viaLink ? { viaLink: true } : {}),
   };
   const mails = [
     composeConfirmedThanks({ ...base, contact: contacts[role], messageId: id(ctx) }),

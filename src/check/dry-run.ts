@@ -86,7 +86,11 @@ function originalPlanLine(settings: CheckSettings, classified: ClassifiedMail, m
   if (!message.facts) return '';
   const limit = settings.maxNotificationBytes ?? DEFAULT_MAX_NOTIFICATION_BYTES;
   const plan = planOriginal(needsOriginal(classified, message.facts), message.raw?.length, limit);
-  if (plan.carry === 'attached') return ' with the original attached';
+  if (plan.carry === 'attached') {
+    return settings.notify === 'both'
+      ? ' with the original attached: held in the mailbox until a contact confirms'
+      : ' with the original attached';
+  }
   if (plan.carry === 'held')
     return ' without the original (too big): held in the mailbox until a contact confirms';
   return '';

@@ -17,12 +17,18 @@ export interface OriginalParts {
   originalText?: string;
 }
 
-function partsFor(signal: SignalInProgress, plan: OriginalPlan): OriginalParts {
+function partsFor(signal: SignalInProgress, plan: OriginalPlan, untilConfirmed: boolean): OriginalParts {
   const { classified, facts } = signal;
   const listCut = classified.reasons.includes('more children than can be listed');
   const parts: OriginalParts = {};
-  if (plan.carry === 'attached')
-    parts.original = { carry: 'attached', listCut, ...(signal.raw ? { raw: signal.raw } : {}) };
+  if (plan.carry === 'attached') {
+    parts.original = {
+      carry: 'attached',
+      listCut,
+      ...(untilConfirmed ? { untilConfirmed } : {}),
+      ...(signal.raw ? { raw: signal.raw } : {}),
+    };
+  }
   if (plan.carry === 'held') parts.original = { carry: 'held', listCut };
   if (classified.needsReview) {
     const cut = facts.text.length > INLINE_ORIGINAL_CHARS;
@@ -40,6 +46,10 @@ function partsFor(signal: SignalInProgress, plan: OriginalPlan): OriginalParts {
  * mail server for its size), the notification goes without it, tells the contact to read the
  * signal in the HwC mailbox, and the signal is held: `held` says so, and the caller records it
  * with the notification, in one save.
+ *
+ * With notify: both an attached original holds the signal too: nothing else waits after both
+ * notifications, and a size bounce or a quarantined attachment downstream must still find the
+ * signal in the mailbox. The notification says so (`untilConfirmed`).
  */
 export async function sendWithOriginal(
   ctx: CheckContext,
@@ -50,15 +60,16 @@ export async function sendWithOriginal(
   const { deps } = ctx;
   const limit = deps.settings.maxNotificationBytes ?? DEFAULT_MAX_NOTIFICATION_BYTES;
   const required = needsOriginal(signal.classified, signal.facts);
+  const untilConfirmed = deps.settings.notify === 'both';
   let plan = planOriginal(required, signal.raw?.length, limit);
-  let result = await deps.mailer.send(compose(partsFor(signal, plan)));
+  let result = await deps.mailer.send(compose(partsFor(signal, plan, untilConfirmed)));
   if (plan.carry === 'attached' && (result.tooBig?.length ?? 0) > 0) {
     deps.logger.warn(
       { step: 'notify', role, reason: 'original-refused-for-size' },
       'SMTP refused the notification with the original for its size; it goes without, and the signal is held',
     );
     plan = { carry: 'held', why: 'refused' };
-    result = await deps.mailer.send(compose(partsFor(signal, plan)));
+    result = await deps.mailer.send(compose(partsFor(signal, plan, untilConfirmed)));
   }
   if (plan.carry === 'held') {
     deps.logger.warn(
@@ -70,5 +81,5 @@ export async function sendWithOriginal(
       'the original could not travel with the notification; the contact is told to read it in the mailbox',
     );
   }
-  return { result, held: plan.carry === 'held' };
+  return { result, held: plan.carry === 'held' || (plan.carry === 'attached' && untilConfirmed) };
 }

@@ -12,6 +12,7 @@ import { linkNotification, linkReminder } from './link-mail.js';
 import { deferredError, outcomeOf, sendOrFail } from './send-or-fail.js';
 import { sendWithOriginal } from './notify-original.js';
 import { needsOriginal } from '../core/completeness.js';
+import { sendConfirmedNotices } from './confirmed-notices.js';
 
 /** The steps that do something; 'wait', 'stuck', 'held' and 'done' end a signal's turn instead. */
 export type ActionStep = Exclude<SignalStep, { step: 'wait' | 'stuck' | 'held' | 'done' }>;
@@ -191,6 +192,18 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
   deps.logger.warn({ step: 'remind' }, 'nobody confirmed by the deadline; reminder sent');
 };
 
+/**
+ * Link mode: the thanks and the other contact's notice after a confirmation on the page, which has
+ * no mailer. Recorded at once after they went: a crash in between sends them once more, never not
+ * at all; a notice the server refused is logged and not retried, as after a reply.
+ */
+const thank: StepHandler<StepOf<'thank'>> = async (ctx, signal, step, now) => {
+  await sendConfirmedNotices(ctx, signal.record, step.role, { viaLink: true });
+  ctx.step('sent-thank');
+  save(ctx, signal, { confirmedNoticesAt: now.toISOString() });
+  ctx.step('after-thank');
+};
+
 /** The signal and our own mails about it leave every folder; the audit row records how it went. */
 const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   const { deps, counts } = ctx;
@@ -210,4 +223,4 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   ctx.step('after-purge');
 };
 
-export const HANDLERS: StepHandlers = { notify, acknowledge, mdn, remind, purge: purgeSignal };
+export const HANDLERS: StepHandlers = { notify, acknowledge, mdn, remind, thank, purge: purgeSignal };

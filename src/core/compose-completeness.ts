@@ -6,8 +6,13 @@ import type { OutgoingAttachment } from './ports.js';
  * the notification itself can change without touching the completeness rules.
  */
 
-/** How the original travels with a notification: attached whole, or held in the HwC mailbox. */
-export type OriginalNotice = { carry: 'attached'; listCut: boolean } | { carry: 'held'; listCut: boolean };
+/**
+ * How the original travels with a notification: attached whole, or held in the HwC mailbox.
+ * `untilConfirmed`: attached, and still the signal stays until a confirmation (notify: both, where
+ * nothing else would wait for a bounce of the attachment).
+ */
+export type OriginalNotice =
+  { carry: 'attached'; listCut: boolean; untilConfirmed?: boolean } | { carry: 'held'; listCut: boolean };
 
 /** A fixed file name: the signal's subject may hold a child's name and never becomes a name here. */
 export const ORIGINAL_FILENAME = 'origineel-signaal.eml';
@@ -29,8 +34,13 @@ export function originalLines(notice: OriginalNotice | undefined): string[] {
   if (notice.carry === 'attached') {
     lines.push(
       `Het originele bericht zit als bijlage bij deze e-mail (${ORIGINAL_FILENAME}), compleet en met de bijlagen die de afzender meestuurde. hwc-watcher kon het niet met zekerheid helemaal lezen: open de bijlage en lees zelf welke leerling of leerlingen het betreft.`,
-      '',
     );
+    if (notice.untilConfirmed) {
+      lines.push(
+        'Anders dan gewoonlijk blijft dit signaal in de HwC-mailbox staan tot iemand deze melding heeft bevestigd; pas daarna verwijdert hwc-watcher het. Bevestig dus pas als u de bijlage heeft gelezen.',
+      );
+    }
+    lines.push('');
     return lines;
   }
   lines.push(

@@ -24,6 +24,8 @@ export interface ConfirmedInput {
   messageId: string;
   /** The signal had already left the mailbox (notify: both purges at once, or purgeAfter passed). */
   alreadyPurged?: boolean;
+  /** Confirmed on the link page (deliver: link), not by a reply: there is no reply to delete. */
+  viaLink?: boolean;
 }
 
 /** A sentence starts with a capital: "De achterwacht ...". */
@@ -46,9 +48,11 @@ export function composeConfirmedThanks(input: ConfirmedInput): OutgoingMail {
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `Dank u wel. Uw bevestiging van de Handle with Care-melding met referentie ${input.reference} is op ${formatMoment(input.at, input.identity.timezone)} ontvangen. ${toldOther}`,
+      `Dank u wel. Uw bevestiging ${input.viaLink ? 'via de link in' : 'van'} de Handle with Care-melding met referentie ${input.reference} is op ${formatMoment(input.at, input.identity.timezone)} ontvangen. ${toldOther}`,
       '',
-      `${input.alreadyPurged ? 'Het signaal is al uit de HwC-mailbox verwijderd.' : 'Het signaal wordt nu uit de HwC-mailbox verwijderd.'} Verwijder ook de melding en uw antwoord uit uw eigen mailbox (Verzonden items en Verwijderde items), als daarin de naam van de leerling staat.`,
+      input.viaLink
+        ? 'Het signaal wordt nu uit de HwC-mailbox verwijderd; de link in de melding toont het daarna niet meer.'
+        : `${input.alreadyPurged ? 'Het signaal is al uit de HwC-mailbox verwijderd.' : 'Het signaal wordt nu uit de HwC-mailbox verwijderd.'} Verwijder ook de melding en uw antwoord uit uw eigen mailbox (Verzonden items en Verwijderde items), als daarin de naam van de leerling staat.`,
       '',
       'Dit bericht is automatisch verstuurd door hwc-watcher en bevat bewust geen gegevens van de leerling.',
     ].join('\n'),

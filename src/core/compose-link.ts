@@ -1,6 +1,6 @@
 import type { OutgoingMail } from './ports.js';
 import type { Contact, EscalationReason } from './vocabulary.js';
-import { escalationClause, formatMoment, type SchoolIdentity } from './compose.js';
+import { escalationClause, formatMoment, reminderMail, type SchoolIdentity } from './compose.js';
 import { sameMinute } from './dutch-time.js';
 
 /**
@@ -132,23 +132,14 @@ export interface LinkReminderInput {
 
 /** The deadline reminder of the link mode: urgent, content-free, with a fresh link. */
 export function composeLinkReminder(input: LinkReminderInput): OutgoingMail {
-  return {
-    kind: 'reminder',
-    to: [input.contact.email],
-    subject: `DRINGEND: Handle with Care-signaal nog niet bevestigd [${input.reference}]`,
-    text: [
-      `Beste ${input.contact.name},`,
-      '',
-      `De lessen beginnen en nog niemand heeft het Handle with Care-signaal met referentie ${input.reference} van ${input.identity.school} bevestigd. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft.`,
-      '',
+  return reminderMail(input, {
+    what: 'het Handle with Care-signaal',
+    lead: 'Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft.',
+    body: [
       ...(input.readInMailbox ? [...READ_IN_MAILBOX_NL, ''] : []),
       ...linkLines(input.url, input.pin, false),
-      '',
-      `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
-    ].join('\n'),
-    messageId: input.messageId,
-    headers: { ...HEADERS, Importance: 'high', 'X-Priority': '1' },
-  };
+    ],
+  });
 }
 
 /** The link a token opens: the page's path is /s/ and the token, nothing else in the URL. */

@@ -215,6 +215,14 @@ function confirmLines(input: NotificationInput): string[] {
   ];
 }
 
+/** The last line: when the signal leaves the HwC mailbox, as compose-completeness.ts told it above. */
+function footerLine(original: NotificationInput['original']): string {
+  const untilConfirmed = original?.carry === 'attached' && original.untilConfirmed;
+  const when =
+    original?.carry === 'held' ? 'na uw bevestiging ' : untilConfirmed ? 'na een bevestiging ' : '';
+  return `Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt ${when}uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.`;
+}
+
 export function composeNotification(input: NotificationInput): OutgoingMail {
   const { identity, contact, children } = input;
   const lines: string[] = [];
@@ -247,14 +255,7 @@ export function composeNotification(input: NotificationInput): OutgoingMail {
   lines.push(...originalLines(input.original));
   lines.push(...INSTRUCTION, ...confirmLines(input), '');
   lines.push(...timingLines(input));
-  lines.push(
-    `Referentie: ${input.reference}`,
-    '',
-    // A held signal stays until a confirmation (compose-completeness.ts says so above).
-    input.original?.carry === 'held'
-      ? 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt na uw bevestiging uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.'
-      : 'Dit bericht is automatisch verstuurd door hwc-watcher. Het signaal zelf wordt uit de HwC-mailbox verwijderd; er wordt niets over de leerling bewaard.',
-  );
+  lines.push(`Referentie: ${input.reference}`, '', footerLine(input.original));
   if (input.needsReview && input.originalText !== undefined) {
     lines.push('', '----- Origineel bericht -----', input.originalText);
   }
@@ -431,10 +432,14 @@ export interface ReminderInput {
 }
 
 /**
- * The deadline reminder: urgent, and still content-free, because the contact already holds the
- * notification; it only points to it by its reference.
+ * The frame of every deadline reminder, by mail and by link (compose-link.ts) alike: urgent, and
+ * content-free; `what` is what nobody confirmed, `lead` ends its opening paragraph, `body` follows.
  */
-export function composeReminder(input: ReminderInput): OutgoingMail {
+export function reminderMail(
+  input: ReminderInput,
+  text: { what: string; lead?: string; body: string[] },
+): OutgoingMail {
+  const opening = `De lessen beginnen en nog niemand heeft ${text.what} met referentie ${input.reference} van ${input.identity.school} bevestigd.`;
   return {
     kind: 'reminder',
     to: [input.contact.email],
@@ -442,15 +447,28 @@ export function composeReminder(input: ReminderInput): OutgoingMail {
     text: [
       `Beste ${input.contact.name},`,
       '',
-      `De lessen beginnen en nog niemand heeft de Handle with Care-melding met referentie ${input.reference} van ${input.identity.school} bevestigd.`,
+      text.lead ? `${opening} ${text.lead}` : opening,
       '',
-      'Zoek de melding met deze referentie in uw mailbox. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft. Antwoord daarna op de melding; een antwoord met alleen de bevestigingscode uit de melding is genoeg.',
+      ...text.body,
       '',
       `Verstuurd: ${formatMoment(input.at, input.identity.timezone)}. Dit bericht bevat bewust geen gegevens van de leerling.`,
     ].join('\n'),
     messageId: input.messageId,
     headers: { 'Auto-Submitted': 'auto-generated', Importance: 'high', 'X-Priority': '1' },
   };
+}
+
+/**
+ * The deadline reminder: urgent, and still content-free, because the contact already holds the
+ * notification; it only points to it by its reference.
+ */
+export function composeReminder(input: ReminderInput): OutgoingMail {
+  return reminderMail(input, {
+    what: 'de Handle with Care-melding',
+    body: [
+      'Zoek de melding met deze referentie in uw mailbox. Zoek de leerling op en vraag wat hij of zij vandaag nodig heeft. Antwoord daarna op de melding; een antwoord met alleen de bevestigingscode uit de melding is genoeg.',
+    ],
+  });
 }
 
 export interface DeadManInput {

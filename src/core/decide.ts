@@ -248,6 +248,8 @@ export type SignalProgress = Pick<
   | 'handedOnAt'
   | 'heldAt'
   | 'revealedAt'
+  | 'confirmedBy'
+  | 'confirmedNoticesAt'
 >;
 
 export interface SignalPolicy {
@@ -267,6 +269,8 @@ export type SignalStep =
   | { step: 'mdn' }
   | { step: 'remind' }
   | { step: 'purge'; why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit' }
+  /** Link mode: the thanks and the other contact's notice after a confirmation on the page. */
+  | { step: 'thank'; role: ContactRole }
   | { step: 'wait'; until: Date }
   | { step: 'stuck'; why: 'no-contact-reachable' }
   /** Held (its original could not travel): nothing to do until a contact confirms; never purged unseen. */
@@ -298,6 +302,15 @@ export function nextSignalStep(
   now: Date,
 ): SignalStep {
   if (progress.purgedAt) return { step: 'done' };
+  // The page has no mailer: the check that follows a page confirm sends its notices, before the purge.
+  if (
+    policy.deliver === 'link' &&
+    progress.confirmedAt &&
+    progress.confirmedBy &&
+    !progress.confirmedNoticesAt
+  ) {
+    return { step: 'thank', role: progress.confirmedBy };
+  }
   const t = now.getTime();
   const confirmed = Boolean(progress.confirmedAt);
   const open = (role: ContactRole): boolean => !progress.notified[role] && !progress.refused[role];
@@ -337,8 +350,10 @@ export function nextSignalStep(
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
   }
   if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held || unseen);
-  if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (confirmed) return { step: 'purge', why: 'confirmed' };
+  // notify: both holds every signal whose notification needed the original (notify-original.ts),
+  // so "both were told" purges only a signal whose notification's body named every child.
+  if (policy.mode === 'both' && !held) return { step: 'purge', why: 'handled' };
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
   // The escalation is complete when the backup was told, or SMTP refused the backup outright. A
   // bounce of a notification that was sent (refused after notified) keeps the signal here: a

@@ -196,7 +196,8 @@ export interface SignalRecord {
   /**
    * When a notification went out without the original it needed (too big to attach, or refused
    * for its size): the contact was told to read the signal in the HwC mailbox, and only a
-   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it.
+   * confirmation ends the hold; neither purgeAfter nor a complete escalation purges it. With
+   * notify: both also when the original went attached, so that a bounce of it finds the signal.
    */
   heldAt?: string;
   /**
@@ -204,6 +205,11 @@ export interface SignalRecord {
    * purge a signal, since a content-free notification shows nobody the child.
    */
   revealedAt?: string;
+  /**
+   * Link mode: when the check sent the thank-you and the notice to the other contact after a
+   * confirmation on the page (which has no mailer): set once, so that they go once.
+   */
+  confirmedNoticesAt?: string;
   needsReview: boolean;
   children: number;
 }

@@ -82,6 +82,14 @@ async function refusePin(
   return { status: 403, html: buttonPage(opened.header, opened.token, true, true), refused: 'unknown' };
 }
 
+/** A POST that needs the token and, where the contact has one, the PIN: reveal and confirm alike. */
+async function openWithPin(deps: LinkActionDeps, token: string, pin: string | undefined): Promise<Opened> {
+  const opened = open(deps, token);
+  if (!opened.ok) return opened;
+  const wrongPin = await refusePin(deps, opened, pin);
+  return wrongPin ? { ok: false, answer: wrongPin } : opened;
+}
+
 /** GET: a button and nothing else, whoever fetches it (a person, or a mail scanner). */
 export function showButton(deps: LinkActionDeps, token: string): PageAnswer {
   const opened = open(deps, token);
@@ -95,10 +103,8 @@ export async function reveal(
   token: string,
   pin: string | undefined,
 ): Promise<PageAnswer> {
-  const opened = open(deps, token);
+  const opened = await openWithPin(deps, token, pin);
   if (!opened.ok) return opened.answer;
-  const wrongPin = await refusePin(deps, opened, pin);
-  if (wrongPin) return wrongPin;
   if (!deps.tokens.countReveal(token, deps.maxReveals)) {
     deps.logger.warn({ step: 'link', role: opened.role, reason: 'too-many-reveals' }, 'reveal limit reached');
     return { status: 429, html: PAGES.tooManyReveals() };
@@ -180,10 +186,8 @@ export async function confirm(
   token: string,
   pin: string | undefined,
 ): Promise<PageAnswer> {
-  const opened = open(deps, token);
+  const opened = await openWithPin(deps, token, pin);
   if (!opened.ok) return opened.answer;
-  const wrongPin = await refusePin(deps, opened, pin);
-  if (wrongPin) return wrongPin;
   // Only who saw the child on this link may confirm: a confirm ends the wait and starts the purge.
   // A reveal is counted before the mailbox is read, so a recorded reveal of the signal is needed too.
   if (opened.reveals === 0 || !deps.store.getSignal(opened.key)?.revealedAt) {

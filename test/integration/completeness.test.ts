@@ -1,6 +1,7 @@
 import { simpleParser, type Attachment } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { deliver, listMessages, waitForMessages, type MailUser } from '../support/mailstack.js';
+import { deliver, listMessages, submit, waitForMessages, type MailUser } from '../support/mailstack.js';
+import { replyTo } from '../support/week.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { runHwc, type HwcRun, type TestInstall } from '../support/hwc.js';
 import { CANARY, CANARY_SIBLING, createSchool, headerOf, textOf, type School } from '../support/school.js';
@@ -84,7 +85,7 @@ describe('every signal read whole, on the real Dovecot and Postfix', () => {
     expectNothingKept(s.install, [run]);
   });
 
-  it('when a signal lists 300 children below a long thread, then the notification carries the original whole with every child, and only then is it purged', async () => {
+  it('when a signal lists 300 children below a long thread, then the notification carries the original whole with every child, and with notify both the signal stays until a confirmation', async () => {
     const s = await createSchool({ notify: 'both' });
     const children = [YSOLDE, ...manyChildren(298), TEUNIS];
     const raw = await deliverShape(s, { id: 'list300@veiligthuis.test', children, padding: 25_000 });
@@ -95,11 +96,11 @@ describe('every signal read whole, on the real Dovecot and Postfix', () => {
     expect(mail?.text).toContain('meer leerlingen dan deze melding kan opsommen');
     expect(mail?.original?.includes(raw.subarray(raw.indexOf('\r\n\r\n') + 4))).toBe(true);
     for (const child of children) expect(mail?.originalText).toContain(child.name);
-    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
     expectNothingKept(s.install, [run]);
   });
 
-  it('when the child is named only in an attached file, then the attachment travels in the attached original, and only then is it purged', async () => {
+  it('when the child is named only in an attached file, then the attachment travels in the attached original, the signal stays after the check with notify both, and a confirming reply purges it', async () => {
     const s = await createSchool({ notify: 'both' });
     await deliverShape(s, {
       id: 'bijlage@veiligthuis.test',
@@ -114,10 +115,31 @@ describe('every signal read whole, on the real Dovecot and Postfix', () => {
       const [mail] = await received(contact, 1);
       expect(mail?.subject).toMatch(/^(Achterwacht: c|C)ontroleer/);
       expect(mail?.text).toContain('origineel-signaal.eml');
+      expect(mail?.text).toContain(
+        'blijft dit signaal in de HwC-mailbox staan tot iemand deze melding heeft bevestigd',
+      );
       expect(mail?.originalText).toContain(CANARY.name);
     }
+    // Both were told, but a bounce of the attached original could still come: the signal waits.
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+    const again = await check(s.install);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(1);
+
+    const [notification] = await listMessages(s.backup, 'INBOX');
+    if (!notification) throw new Error('the backup received no notification');
+    const reply = replyTo(notification, await textOf(notification), {
+      from: s.backup.address,
+      to: s.hwc.address,
+    });
+    await submit(s.backup, reply, { from: s.backup.address, to: [s.hwc.address] });
+    await waitForMessages(s.hwc, 'INBOX', 2, 15_000);
+    const confirmed = await check(s.install);
+    expect(confirmed.code, confirmed.stdout + confirmed.stderr).toBe(0);
     expect(await listMessages(s.hwc, 'INBOX')).toHaveLength(0);
-    expectNothingKept(s.install, [run]);
+    const thanks = (await received(s.backup, 2)).find((m) => m.subject.startsWith('Bevestiging ontvangen'));
+    expect(thanks?.text).toContain('Het signaal wordt nu uit de HwC-mailbox verwijderd.');
+    expectNothingKept(s.install, [run, again, confirmed]);
   });
 
   it('when two different signals share one Message-ID, then both children are named to the contact and both signals are purged', async () => {

@@ -350,3 +350,55 @@ describe('the link page beside a check of another process', () => {
     }
   }, 120_000);
 });
+
+describe('the notices after a confirmation on the page', () => {
+  it('when a contact confirms on the page, then they are thanked and the other contact is told, content-free, once, and a restart sends neither again', async () => {
+    const port = await freePort();
+    const s = await createSchool({
+      deliver: 'link',
+      web: { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}`, maxReveals: 3 },
+      notify: 'both',
+      schedule: { checks: ['23:59'], days: EVERY_DAY, deadline: '23:59' },
+    });
+    const week = new LinkWeek(s);
+    await week.signal('lw-thanks@veiligthuis.test', BOUDEWIJN);
+    await waitForMessages(s.hwc, 'INBOX', 1, 15_000);
+    await week.run();
+    // Decoded: "zorgcoördinator" travels as an RFC 2047 encoded word.
+    const subjects = async (user: MailUser, prefix: string): Promise<string[]> => {
+      const parsed = await Promise.all(
+        (await listMessages(user, 'INBOX')).map((m) => simpleParser(m.source)),
+      );
+      return parsed.map((m) => m.subject ?? '').filter((subject) => subject.startsWith(prefix));
+    };
+    try {
+      await week.check('told');
+      const { link } = await week.newLink(s.zorg);
+      await week.newLink(s.backup);
+      expect((await press(link, 'reveal')).html).toContain(BOUDEWIJN.name);
+      expect((await press(link, 'confirm')).status).toBe(200);
+      await until('the purge', () => purgedCount(s) === 1);
+      await waitForMessages(s.zorg, 'INBOX', 2, 15_000);
+      await waitForMessages(s.backup, 'INBOX', 2, 15_000);
+      expect(await subjects(s.zorg, 'Bevestiging ontvangen')).toHaveLength(1);
+      expect(await subjects(s.backup, 'Opgepakt door de zorgcoördinator')).toHaveLength(1);
+      const [thanks] = (await listMessages(s.zorg, 'INBOX')).filter((m) =>
+        (headerOf(m.source, 'Subject') ?? '').startsWith('Bevestiging ontvangen'),
+      );
+      expect(await textOf(thanks)).toContain('via de link in de Handle with Care-melding');
+    } finally {
+      await week.stop();
+    }
+    // A restart and another check: the notices are recorded as sent, so nothing goes again.
+    await week.run();
+    try {
+      await week.check('after-restart');
+    } finally {
+      await week.stop();
+    }
+    expect(await subjects(s.zorg, 'Bevestiging ontvangen')).toHaveLength(1);
+    expect(await subjects(s.backup, 'Opgepakt door de zorgcoördinator')).toHaveLength(1);
+    expect(await childrenInMailboxes([s.hwc, s.zorg, s.backup])).toEqual([]);
+    expect(scanForCanaries(FORMS, [s.install.storage, s.install.tmp], week.outputs).hits).toEqual([]);
+  }, 120_000);
+});

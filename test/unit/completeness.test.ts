@@ -147,8 +147,8 @@ describe('nothing cut silently', () => {
 });
 
 describe('the child only in an attachment', () => {
-  it('when a signal says "zie bijlage", then the notification carries the original with its attachment, and only then is it purged', async () => {
-    const { mailbox, mailer, deps } = setup();
+  it('when a signal says "zie bijlage" with notify both, then both notifications carry the original with its attachment, and the signal stays until a confirmation', async () => {
+    const { mailbox, mailer, deps, store } = setup();
     const [child] = manyChildren(1, 7);
     const raw = shapedSignal({ id: 'att@veiligthuis.test', children: [child!], childIn: 'attachment' });
     mailbox.add('INBOX', raw);
@@ -159,8 +159,43 @@ describe('the child only in an attachment', () => {
       expect(mail.attachments?.[0]?.content.equals(Buffer.from(raw))).toBe(true);
       expect(mail.attachments?.[0]?.filename).toBe('origineel-signaal.eml');
       expect(mail.text).toContain('zit als bijlage bij deze e-mail');
+      expect(mail.text).toContain(
+        'blijft dit signaal in de HwC-mailbox staan tot iemand deze melding heeft bevestigd',
+      );
     }
+    // Both were told, but a size bounce of the attachment could still come back: it must find the signal.
+    expect(report.counts.purged).toBe(0);
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    expect(store.allSignals()[0]?.heldAt).toBeDefined();
+
+    mailbox.add('INBOX', reply('backup@school.test', sent[1]));
+    const confirmed = await runCheck(deps, { dryRun: false });
+    expect(confirmed.counts).toMatchObject({ confirmations: 1, purged: 1 });
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(store.rows().some((row) => row.data.purgeReason === 'confirmed')).toBe(true);
+  });
+
+  it('when notify both tells a signal whose body names every child, then it is purged in the same check, as before', async () => {
+    const { mailbox, mailer, deps, store } = setup();
+    mailbox.add('INBOX', shapedSignal({ id: 'plain@veiligthuis.test', children: manyChildren(1, 8) }));
+    const report = await runCheck(deps, { dryRun: false });
+    expect(notifications(mailer).every((m) => m.attachments === undefined)).toBe(true);
+    expect(notifications(mailer)[0]?.text).not.toContain('tot iemand deze melding heeft bevestigd');
     expect(report.counts.purged).toBe(1);
+    expect(store.rows().some((row) => row.data.purgeReason === 'handled')).toBe(true);
+  });
+
+  it('when notify escalate attaches the original, then the notification does not promise a hold the escalation does not keep', async () => {
+    const { mailbox, mailer, deps, store } = setup({ notify: 'escalate' });
+    mailbox.add(
+      'INBOX',
+      shapedSignal({ id: 'esc@veiligthuis.test', children: manyChildren(1, 9), childIn: 'attachment' }),
+    );
+    await runCheck(deps, { dryRun: false });
+    const [first] = notifications(mailer);
+    expect(first?.attachments).toHaveLength(1);
+    expect(first?.text).not.toContain('tot iemand deze melding heeft bevestigd');
+    expect(store.allSignals()[0]?.heldAt).toBeUndefined();
   });
 });
 
@@ -313,7 +348,7 @@ describe('the dry run', () => {
     const attached = setup();
     attached.mailbox.add('INBOX', raw);
     const plan = (await runCheck(attached.deps, { dryRun: true })).plan.join('\n');
-    expect(plan).toContain('with the original attached');
+    expect(plan).toContain('with the original attached: held in the mailbox until a contact confirms');
     const held = setup({ maxNotificationBytes: 2048 });
     held.mailbox.add('INBOX', raw);
     expect((await runCheck(held.deps, { dryRun: true })).plan.join('\n')).toContain('held in the mailbox');

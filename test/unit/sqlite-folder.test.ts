@@ -33,6 +33,7 @@ describe('the signals table and its folder', () => {
       db.exec('ALTER TABLE signals DROP COLUMN folder');
       db.exec('ALTER TABLE signals DROP COLUMN held_at');
       db.exec('ALTER TABLE signals DROP COLUMN revealed_at');
+      db.exec('ALTER TABLE signals DROP COLUMN confirmed_notices_at');
       db.pragma('user_version = 1');
       db.close();
 

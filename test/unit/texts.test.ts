@@ -133,6 +133,23 @@ const TEXTS: Record<string, OutgoingMail> = {
     originalText: 'Quirijn Canarie, Handle with Care',
     original: { carry: 'attached', listCut: true, raw: Buffer.from('Subject: x\r\n\r\nHandle with Care') },
   }),
+  'notification-original-attached-notify-both': (() => {
+    const { escalateAt: _unused, ...rest } = base;
+    return composeNotification({
+      ...rest,
+      otherToldToo: true,
+      children: [],
+      needsReview: true,
+      reviewReasons: ['codeword found but no child recognised'],
+      originalText: 'Handle with Care, zie bijlage',
+      original: {
+        carry: 'attached',
+        listCut: false,
+        untilConfirmed: true,
+        raw: Buffer.from('Subject: x\r\n\r\nHandle with Care'),
+      },
+    });
+  })(),
   'notification-original-held': composeNotification({
     ...base,
     needsReview: true,
@@ -250,6 +267,7 @@ const TEXTS: Record<string, OutgoingMail> = {
     contact: backup,
     alreadyPurged: true,
   }),
+  'confirmed-thanks-link': composeConfirmedThanks({ ...confirmed, contact: backup, viaLink: true }),
   'test-mail': {
     kind: 'alert',
     to: [primary.email],

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/check/run-check.js';
+import type { CheckDeps } from '../../src/check/context.js';
+import { recordConfirmation } from '../../src/check/confirmations.js';
+import { mailParser } from '../../src/adapters/mail-parser.js';
+import { SqliteStore } from '../../src/adapters/sqlite-store.js';
+import { nextSignalStep, type SignalPolicy } from '../../src/core/decide.js';
+import type { SignalRecord } from '../../src/core/ports.js';
+import { captureLogger } from '../support/capture-logger.js';
+import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
+import { checkSettings, signalMail } from '../support/check-fixtures.js';
+
+const CHILD = 'Quirijn Canarie';
+
+function setup(notify: 'both' | 'escalate', store = SqliteStore.inMemory(), mailbox = new FakeMailbox()) {
+  const mailer = new FakeMailer();
+  const clock = new FixedClock(new Date('2026-11-25T06:00:00Z'));
+  const deps: CheckDeps = {
+    settings: checkSettings({
+      notify,
+      deliver: 'link',
+      link: { baseUrl: 'https://hwc.school.test', pinRoles: [] },
+    }),
+    opener: mailbox,
+    mailer,
+    store,
+    clock,
+    logger: captureLogger().logger,
+    parser: mailParser,
+    linkTokens: store.linkTokens(),
+  };
+  return { deps, mailer, mailbox, store, clock };
+}
+
+/** What the page does on "Gezien": a reveal, then the confirmation, both in the state only. */
+function confirmOnPage(store: SqliteStore, role: 'primary' | 'backup', at: Date): void {
+  const [record] = store.allSignals();
+  store.putSignal({ ...(record as SignalRecord), revealedAt: at.toISOString() });
+  const logger = captureLogger().logger;
+  recordConfirmation({ store, logger }, { key: record?.key ?? '', role, proof: 'link' }, at);
+}
+
+const confirmedMails = (mailer: FakeMailer) => mailer.sent.filter((m) => m.kind === 'confirmed');
+
+/** A primary told by link confirms on the page; the check after it is killed at `step`. */
+async function killedAt(step: string) {
+  const store = SqliteStore.inMemory();
+  const mailbox = new FakeMailbox();
+  const first = setup('escalate', store, mailbox);
+  mailbox.add(
+    'INBOX',
+    signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
+  );
+  await runCheck(first.deps, { dryRun: false });
+  confirmOnPage(store, 'primary', new Date('2026-11-25T06:05:00Z'));
+  first.deps.onStep = (name) => {
+    if (name === step) throw new Error('killed');
+  };
+  await expect(runCheck(first.deps, { dryRun: false })).rejects.toThrow();
+  return { store, mailbox, sentBefore: confirmedMails(first.mailer).length };
+}
+
+describe('a confirmation on the link page', () => {
+  it('when a contact confirms on the page, then the next check thanks them and tells the other contact, content-free, before the purge', async () => {
+    const { deps, mailer, mailbox, store, clock } = setup('both');
+    mailbox.add(
+      'INBOX',
+      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
+    );
+    await runCheck(deps, { dryRun: false });
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    clock.advance(5 * 60_000);
+    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
+
+    const report = await runCheck(deps, { dryRun: false });
+    const [thanks, notice] = confirmedMails(mailer);
+    expect(thanks?.to).toEqual(['backup@school.test']);
+    expect(thanks?.text).toContain('Uw bevestiging via de link in de Handle with Care-melding');
+    expect(thanks?.text).toContain('om 07:04 ontvangen');
+    expect(notice?.to).toEqual(['zorg@school.test']);
+    expect(notice?.subject).toMatch(/^Opgepakt door de achterwacht/);
+    for (const mail of [thanks, notice]) expect(mail?.text).not.toContain('Canarie');
+    expect(report.counts.purged).toBe(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeDefined();
+
+    // Later checks find the signal purged: nothing is sent again.
+    await runCheck(deps, { dryRun: false });
+    expect(confirmedMails(mailer)).toHaveLength(2);
+  });
+
+  it('when the check dies after the notices were recorded but before the purge, then the restart purges and sends them not again', async () => {
+    const { store, mailbox, sentBefore } = await killedAt('after-thank');
+    expect(sentBefore).toBe(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+    const restart = setup('escalate', store, mailbox);
+    const report = await runCheck(restart.deps, { dryRun: false });
+    expect(confirmedMails(restart.mailer)).toHaveLength(0);
+    expect(report.counts.purged).toBe(1);
+  });
+
+  it('when the check dies after the notices went out but before they were recorded, then the restart sends them once more and no more', async () => {
+    const { store, mailbox, sentBefore } = await killedAt('sent-thank');
+    expect(sentBefore).toBe(1);
+    const restart = setup('escalate', store, mailbox);
+    await runCheck(restart.deps, { dryRun: false });
+    await runCheck(restart.deps, { dryRun: false });
+    expect(confirmedMails(restart.mailer)).toHaveLength(1);
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+  });
+
+  it('when a link signal is confirmed, then the step before the purge is the thanks, once, and a confirmation without a role (written before) goes straight to the purge', () => {
+    const policy: SignalPolicy = {
+      mode: 'escalate',
+      escalateAfterMs: 20 * 60_000,
+      purgeAfterMs: 8 * 3_600_000,
+      deadline: new Date('2026-11-25T07:15:00Z'),
+      primaryAbsent: false,
+      deliver: 'link',
+    };
+    const flags = { mdnRequested: false, keywords: ['$HwcAcknowledged'] };
+    const confirmed = {
+      receivedAt: '2026-11-25T06:00:00Z',
+      notified: { primary: '2026-11-25T06:00:00Z' },
+      refused: {},
+      acknowledgedAt: '2026-11-25T06:00:00Z',
+      revealedAt: '2026-11-25T06:04:00Z',
+      confirmedAt: '2026-11-25T06:05:00Z',
+    };
+    const now = new Date('2026-11-25T06:06:00Z');
+    expect(nextSignalStep({ ...confirmed, confirmedBy: 'primary' }, flags, policy, now)).toEqual({
+      step: 'thank',
+      role: 'primary',
+    });
+    const thanked = { ...confirmed, confirmedBy: 'primary' as const, confirmedNoticesAt: now.toISOString() };
+    expect(nextSignalStep(thanked, flags, policy, now)).toEqual({ step: 'purge', why: 'confirmed' });
+    expect(nextSignalStep(confirmed, flags, policy, now)).toEqual({ step: 'purge', why: 'confirmed' });
+    // By mail a reply sends its notices itself (confirmations.ts): no step for them.
+    const { deliver: _mail, ...byMail } = policy;
+    expect(nextSignalStep({ ...confirmed, confirmedBy: 'primary' }, flags, byMail, now).step).toBe('purge');
+  });
+});
