@@ -2,25 +2,20 @@
 // (hwc's own modules, zod, yaml, imapflow), and each lazily loaded command a chunk beside it. About
 // 250 module files, each resolved, read and compiled, were most of an empty check's time (README,
 // Performance). The other files tsc wrote in dist/ stay, for tools that import single modules.
-// Native and CommonJS packages with their own file lookups stay outside: better-sqlite3 (a
-// native addon), pino (worker-thread transports by file name), mailparser and nodemailer (loaded
-// only when mail is read or sent), node-cron (the daemon only).
-import { chmodSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// Packages loaded only for some work stay outside: mailparser and nodemailer (when mail is read or
+// sent), node-cron (the daemon only). better-sqlite3's JavaScript is bundled and its native addon
+// required from node_modules by its path (below). pino is bundled: its 29 CommonJS files, each resolved, read and compiled by Node's
+// CommonJS loader, took longer than all of imapflow. Its worker-thread transports find their
+// worker by file name (`__dirname`) and would fail in the bundle: hwc never uses one (it logs to
+// stdout with `pino.destination`).
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'rolldown';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 const out = join(dist, '.bundle');
-const EXTERNAL = [
-  'better-sqlite3',
-  'pino',
-  'mailparser',
-  'nodemailer',
-  'node-cron',
-  'iconv-lite',
-  'encoding-japanese',
-];
+const EXTERNAL = ['mailparser', 'nodemailer', 'node-cron', 'iconv-lite', 'encoding-japanese'];
 
 // iconv-lite stays outside too: its encodings (a fifth of the IMAP chunk) are loaded by iconv-lite
 // itself on the first charset lookup, which an empty check never makes, instead of being compiled
@@ -38,6 +33,21 @@ for (const lazy of ['iconv-lite', 'encoding-japanese']) {
       process.exit(1);
     }
   }
+}
+
+// better-sqlite3 finds its addon with the `bindings` package, which looks for the package root
+// from its caller's file name (wrong inside the bundle) and then tries a dozen paths. The bundle
+// requires build/Release/better_sqlite3.node, where better-sqlite3's install puts it, instead: only
+// when that is the file `bindings` would find first; else better-sqlite3 stays outside as a whole.
+const SQLITE_ADDON = 'better-sqlite3/build/Release/better_sqlite3.node';
+const sqliteRoot = dirname(requireFromDist.resolve('better-sqlite3/package.json'));
+const sqliteAddonFirst =
+  existsSync(join(sqliteRoot, 'build/Release/better_sqlite3.node')) &&
+  !['build', 'build/Debug'].some((dir) => existsSync(join(sqliteRoot, dir, 'better_sqlite3.node')));
+if (sqliteAddonFirst) EXTERNAL.push(SQLITE_ADDON);
+else {
+  console.warn(`bundle: ${SQLITE_ADDON} is not the addon better-sqlite3 would load; it stays outside`);
+  EXTERNAL.push('better-sqlite3');
 }
 
 // libmime (imported by imapflow, and by mailsplit in imapflow) looks up five iconv-lite codecs
@@ -74,6 +84,13 @@ const LAZY_REQUIRE =
 const LAZY_JAPANESE = [[/^import encodingJapanese from 'encoding-japanese';$/m, LAZY_REQUIRE]];
 const REWRITES = [
   {
+    what: "better-sqlite3's addon",
+    // Bundled as it is, `bindings` would look for the addon beside hwc and fail: stop the build.
+    required: true,
+    file: /[\\/]better-sqlite3[\\/]lib[\\/]database\.js$/,
+    rules: [[/require\('bindings'\)\('better_sqlite3\.node'\)/, `require('${SQLITE_ADDON}')`]],
+  },
+  {
     what: "libmime's charset codecs",
     file: /[\\/]libmime[\\/]dist[\\/](esm|cjs)[\\/]charset\.js$/,
     rules: LAZY_CODECS,
@@ -108,14 +125,22 @@ const REWRITES = [
     ],
   },
 ];
+// imapflow pins a pino of its own (nested in its node_modules) that it only uses for a connection
+// without a logger, which hwc never makes (`logger: false`). It gets the one hwc bundles, as it got
+// the one found from dist/ when pino was external, instead of a second copy loaded in every process.
+const pinoFromDist = requireFromDist.resolve('pino');
 const lazyParts = {
   name: 'hwc-lazy-parts',
+  resolveId(source, importer) {
+    return source === 'pino' && /[\\/]imapflow[\\/]/.test(importer ?? '') ? pinoFromDist : null;
+  },
   transform(code, id) {
     let out = code;
-    for (const { what, file, rules } of REWRITES) {
+    for (const { what, file, rules, required } of REWRITES) {
       if (!file.test(id)) continue;
       let next = out;
       for (const [pattern, replacement] of rules) {
+        if (!pattern.test(next) && required) throw new Error(`bundle: ${id} no longer matches ${pattern}`);
         if (!pattern.test(next)) {
           // A dependency that changed: bundled as it is (correct, only slower), and said so.
           console.warn(`bundle: ${id} no longer matches ${pattern}; ${what} load eagerly`);
