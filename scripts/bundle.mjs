@@ -4,10 +4,10 @@
 // Performance). The other files tsc wrote in dist/ stay, for tools that import single modules.
 // Packages loaded only for some work stay outside: mailparser and nodemailer (when mail is read or
 // sent), node-cron (the daemon only). better-sqlite3's JavaScript is bundled and its native addon
-// required from node_modules by its path (below). pino is bundled: its 29 CommonJS files, each resolved, read and compiled by Node's
-// CommonJS loader, took longer than all of imapflow. Its worker-thread transports find their
-// worker by file name (`__dirname`) and would fail in the bundle: hwc never uses one (it logs to
-// stdout with `pino.destination`).
+// required from node_modules by its path (below). pino is bundled: its 29 CommonJS files, each
+// resolved, read and compiled by Node's CommonJS loader, took longer than all of imapflow. Its
+// worker-thread transports find their worker by file name (`__dirname`) and would fail in the
+// bundle: hwc never uses one (it logs to stdout with `pino.destination`).
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
