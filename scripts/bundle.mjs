@@ -2,33 +2,52 @@
 // (hwc's own modules, zod, yaml, imapflow), and each lazily loaded command a chunk beside it. About
 // 250 module files, each resolved, read and compiled, were most of an empty check's time (README,
 // Performance). The other files tsc wrote in dist/ stay, for tools that import single modules.
-// Native and CommonJS packages with their own file lookups stay outside: better-sqlite3 (a
-// native addon), pino (worker-thread transports by file name), mailparser and nodemailer (loaded
-// only when mail is read or sent), node-cron (the daemon only).
-import { chmodSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// Packages loaded only for some work stay outside: mailparser and nodemailer (when mail is read or
+// sent), node-cron (the daemon only). better-sqlite3's JavaScript is bundled and its native addon
+// required from node_modules by its path (below). pino is bundled: its 29 CommonJS files, each
+// resolved, read and compiled by Node's CommonJS loader, took longer than all of imapflow. Its
+// worker-thread transports find their worker by file name (`__dirname`) and would fail in the
+// bundle: hwc never uses one (it logs to stdout with `pino.destination`).
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'rolldown';
 
 const dist = resolve(import.meta.dirname, '..', 'dist');
 const out = join(dist, '.bundle');
-const EXTERNAL = ['better-sqlite3', 'pino', 'mailparser', 'nodemailer', 'node-cron', 'iconv-lite'];
+const EXTERNAL = ['mailparser', 'nodemailer', 'node-cron', 'iconv-lite', 'encoding-japanese'];
 
 // iconv-lite stays outside too: its encodings (a fifth of the IMAP chunk) are loaded by iconv-lite
 // itself on the first charset lookup, which an empty check never makes, instead of being compiled
-// and held in memory in every process. It is not a dependency of hwc's own: the one found from
-// dist/ must be the very version imapflow and libmime pin, or the build stops.
+// and held in memory in every process. Neither it nor encoding-japanese (below) is a dependency of
+// hwc's own: the one found from dist/ must be the very version imapflow and libmime pin, or the
+// build stops.
 const requireFromDist = createRequire(join(dist, 'cli.js'));
-const iconvVersion = JSON.parse(
-  readFileSync(requireFromDist.resolve('iconv-lite/package.json'), 'utf8'),
-).version;
-for (const pkg of ['imapflow', 'libmime']) {
-  const manifest = join(dirname(requireFromDist.resolve(`${pkg}/package.json`)), 'package.json');
-  const wanted = JSON.parse(readFileSync(manifest, 'utf8')).dependencies?.['iconv-lite'];
-  if (wanted !== iconvVersion) {
-    console.error(`bundle: ${pkg} wants iconv-lite ${wanted}, dist/ finds ${iconvVersion}`);
-    process.exit(1);
+for (const lazy of ['iconv-lite', 'encoding-japanese']) {
+  const found = JSON.parse(readFileSync(requireFromDist.resolve(`${lazy}/package.json`), 'utf8')).version;
+  for (const pkg of ['imapflow', 'libmime']) {
+    const manifest = join(dirname(requireFromDist.resolve(`${pkg}/package.json`)), 'package.json');
+    const wanted = JSON.parse(readFileSync(manifest, 'utf8')).dependencies?.[lazy];
+    if (wanted !== found) {
+      console.error(`bundle: ${pkg} wants ${lazy} ${wanted}, dist/ finds ${found}`);
+      process.exit(1);
+    }
   }
+}
+
+// better-sqlite3 finds its addon with the `bindings` package, which looks for the package root
+// from its caller's file name (wrong inside the bundle) and then tries a dozen paths. The bundle
+// requires build/Release/better_sqlite3.node, where better-sqlite3's install puts it, instead: only
+// when that is the file `bindings` would find first; else better-sqlite3 stays outside as a whole.
+const SQLITE_ADDON = 'better-sqlite3/build/Release/better_sqlite3.node';
+const sqliteRoot = dirname(requireFromDist.resolve('better-sqlite3/package.json'));
+const sqliteAddonFirst =
+  existsSync(join(sqliteRoot, 'build/Release/better_sqlite3.node')) &&
+  !['build', 'build/Debug'].some((dir) => existsSync(join(sqliteRoot, dir, 'better_sqlite3.node')));
+if (sqliteAddonFirst) EXTERNAL.push(SQLITE_ADDON);
+else {
+  console.warn(`bundle: ${SQLITE_ADDON} is not the addon better-sqlite3 would load; it stays outside`);
+  EXTERNAL.push('better-sqlite3');
 }
 
 // libmime (imported by imapflow, and by mailsplit in imapflow) looks up five iconv-lite codecs
@@ -51,20 +70,88 @@ const LAZY_CODECS = [
     'let lazyByteOrderGuessing;\nconst BYTE_ORDER_GUESSING = { get: (codec) => (lazyByteOrderGuessing ??= $1).get(codec) };',
   ],
 ];
-const lazyCodecs = {
-  name: 'hwc-lazy-libmime-codecs',
+// imapflow's code for what an empty check never does, kept out of the chunk every command loads:
+// the SOCKS client (socks, ip-address, smart-buffer; only for a `proxy:` socks URL) and message
+// downloads (`download()`: mailsplit, with libmime, libqp and libbase64 a second time as CommonJS)
+// each become a chunk of their own, imported on first use from the async functions that use them.
+// encoding-japanese (ISO-2022-JP and the like, in libmime and imapflow) is decoded in synchronous
+// code, so it stays outside the bundle as iconv-lite does and is required on the first Japanese
+// charset. Each is about a tenth of the code an empty check compiled.
+const LAZY_REQUIRE =
+  "import { createRequire as hwcCreateRequire } from 'node:module';\n" +
+  'let hwcEncodingJapanese;\n' +
+  "const encodingJapanese = { convert: (...args) => (hwcEncodingJapanese ??= hwcCreateRequire(import.meta.url)('encoding-japanese')).convert(...args) };";
+const LAZY_JAPANESE = [[/^import encodingJapanese from 'encoding-japanese';$/m, LAZY_REQUIRE]];
+const REWRITES = [
+  {
+    what: "better-sqlite3's addon",
+    // Bundled as it is, `bindings` would look for the addon beside hwc and fail: stop the build.
+    required: true,
+    file: /[\\/]better-sqlite3[\\/]lib[\\/]database\.js$/,
+    rules: [[/require\('bindings'\)\('better_sqlite3\.node'\)/, `require('${SQLITE_ADDON}')`]],
+  },
+  {
+    what: "libmime's charset codecs",
+    file: /[\\/]libmime[\\/]dist[\\/](esm|cjs)[\\/]charset\.js$/,
+    rules: LAZY_CODECS,
+  },
+  {
+    what: "libmime's encoding-japanese",
+    file: /[\\/]libmime[\\/]dist[\\/]esm[\\/]charset\.js$/,
+    rules: LAZY_JAPANESE,
+  },
+  {
+    what: "imapflow's encoding-japanese",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]jp-decoder\.js$/,
+    rules: LAZY_JAPANESE,
+  },
+  {
+    what: "imapflow's SOCKS client",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]proxy-connection\.js$/,
+    rules: [
+      [/^import \{ SocksClient \} from 'socks';$/m, ''],
+      [/\bSocksClient\.createConnection\(/, "(await import('socks')).SocksClient.createConnection("],
+    ],
+  },
+  {
+    what: "imapflow's downloads",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]imap-flow\.js$/,
+    rules: [
+      [
+        /^import \{ downloadMessage, downloadMessageParts \} from '\.\/download\.js';$/m,
+        "const downloadMessage = async (...args) => (await import('./download.js')).downloadMessage(...args);\n" +
+          "const downloadMessageParts = async (...args) => (await import('./download.js')).downloadMessageParts(...args);",
+      ],
+    ],
+  },
+];
+// imapflow pins a pino of its own (nested in its node_modules) that it only uses for a connection
+// without a logger, which hwc never makes (`logger: false`). It gets the one hwc bundles, as it got
+// the one found from dist/ when pino was external, instead of a second copy loaded in every process.
+const pinoFromDist = requireFromDist.resolve('pino');
+const lazyParts = {
+  name: 'hwc-lazy-parts',
+  resolveId(source, importer) {
+    return source === 'pino' && /[\\/]imapflow[\\/]/.test(importer ?? '') ? pinoFromDist : null;
+  },
   transform(code, id) {
-    if (!/[\\/]libmime[\\/]dist[\\/](esm|cjs)[\\/]charset\.js$/.test(id)) return null;
     let out = code;
-    for (const [pattern, replacement] of LAZY_CODECS) {
-      if (!pattern.test(out)) {
-        // A libmime that changed: bundled as it is (correct, only slower), and said so.
-        console.warn(`bundle: libmime's charset.js no longer matches ${pattern}; its codecs load eagerly`);
-        return null;
+    for (const { what, file, rules, required } of REWRITES) {
+      if (!file.test(id)) continue;
+      let next = out;
+      for (const [pattern, replacement] of rules) {
+        if (!pattern.test(next) && required) throw new Error(`bundle: ${id} no longer matches ${pattern}`);
+        if (!pattern.test(next)) {
+          // A dependency that changed: bundled as it is (correct, only slower), and said so.
+          console.warn(`bundle: ${id} no longer matches ${pattern}; ${what} load eagerly`);
+          next = undefined;
+          break;
+        }
+        next = next.replace(pattern, replacement);
       }
-      out = out.replace(pattern, replacement);
+      if (next !== undefined) out = next;
     }
-    return { code: out, map: null };
+    return out === code ? null : { code: out, map: null };
   },
 };
 
@@ -82,7 +169,7 @@ await build({
   platform: 'node',
   external: (id) => id.startsWith('node:') || EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`)),
   logLevel: 'warn',
-  plugins: [lazyCodecs],
+  plugins: [lazyParts],
   output: {
     dir: out,
     format: 'esm',

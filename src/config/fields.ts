@@ -5,6 +5,10 @@
 import * as z from 'zod';
 import { show } from './errors.js';
 
+// Each config is parsed once per process: zod's just-in-time parsers (one `new Function` per
+// object schema, compiled on its first parse) cost more to build than they ever save here.
+z.config({ jitless: true });
+
 interface IssueLike {
   readonly input?: unknown;
 }
