@@ -409,7 +409,12 @@ async function runDaemon(
     io.signals.once('SIGTERM', resolve);
     io.signals.once('SIGINT', resolve);
   });
-  const service = serviceHooks({ env: io.env, logger, schedule: scheduleOf(config) });
+  // In a config directory the process has one notifier for all its schools (board-service.ts).
+  const service = (io.board?.serviceHooks ?? serviceHooks)({
+    env: io.env,
+    logger,
+    schedule: scheduleOf(config),
+  });
   // Alone, a daemon that can neither check nor alarm exits, so that systemd's OnFailure= fires.
   // In a config directory the process serves the other schools too: this school keeps trying at
   // its next check, and hwc status and the ping report it.

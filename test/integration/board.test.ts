@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { deliver, listMessages, waitForMessages } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
 import { startHwc } from '../support/daemon.js';
+import { listenNotifySocket } from '../support/notify-socket.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { CANARY, createSchool, signalMail, textOf, type School } from '../support/school.js';
 
@@ -201,6 +202,45 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
       .map((line) => JSON.parse(line) as { schoolName?: string });
     expect(new Set(lines.map((line) => line.schoolName))).toEqual(new Set(['een', 'twee']));
     rmSync(b.dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('when hwc run --config-dir runs under Type=notify, then the process sends one READY=1 once every school started or failed, one STATUS= line for the directory, WATCHDOG=1 and one STOPPING=1', async () => {
+    const socket = await listenNotifySocket();
+    try {
+      const b = await board(['een', 'twee'], {
+        schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+      });
+      writeFileSync(join(b.dir, 'kapot.yaml'), 'school: [niet af\n');
+      const daemon = startHwc(['run', '--config-dir', b.dir], {
+        env: { ...b.env, NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000' },
+      });
+      const ready = await socket.waitFor((m) => m.startsWith('READY=1'), 60_000);
+      expect(ready).toMatch(
+        /^READY=1\nSTATUS=3 scholen; volgende controle [a-z]+ 00:00; .*1 school draait niet$/,
+      );
+      // Both catch-up checks at start: one line counts them.
+      const after = await socket.waitFor((m) => /: 2 ok; 1 school draait niet$/.test(m), 60_000);
+      expect(after).toMatch(
+        /^STATUS=3 scholen; volgende controle [a-z]+ 00:00; laatste controle \d\d:\d\d: 2 ok; 1 school draait niet$/,
+      );
+      await socket.waitFor((m) => m === 'WATCHDOG=1');
+      const stopped = await daemon.stop();
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(78);
+      await socket.waitFor((m) => m.startsWith('STOPPING=1'));
+      const messages = socket.messages();
+      expect(messages.filter((m) => m.startsWith('READY=1'))).toHaveLength(1);
+      expect(messages.filter((m) => m.startsWith('STOPPING=1'))).toEqual([
+        'STOPPING=1\nSTATUS=stopt; de lopende controles worden afgemaakt',
+      ]);
+      for (const message of messages) {
+        for (const line of message.split('\n'))
+          expect(line).toMatch(/^(READY|STATUS|WATCHDOG|STOPPING|BARRIER)=/);
+        expect(message).not.toContain('@');
+      }
+      rmSync(b.dir, { recursive: true, force: true });
+    } finally {
+      socket.close();
+    }
   }, 120_000);
 
   it("when one school's IMAP server accepts and never answers, then its check times out and the others still finish, with one place for all", async () => {
