@@ -243,6 +243,48 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
     }
   }, 120_000);
 
+  it("when a school's link page cannot start in a directory, then that school keeps its checks, its contacts are told once, and the page is tried again until it listens", async () => {
+    // Another program holds the port that the school's web.listen names.
+    const squatter = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    let open = true;
+    try {
+      const b = await board(['link', 'mail'], {
+        schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+      });
+      const file = join(b.dir, 'link.yaml');
+      const own = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const web = { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}` };
+      writeFileSync(file, stringify({ ...own, deliver: 'link', web }));
+      const daemon = startHwc(['run', '--config-dir', b.dir], {
+        env: { ...b.env, HWC_TEST_LINK_RETRY_MS: '500' },
+      });
+      await daemon.waitForOutput(/"schoolName":"link".*"code":"LINK_PAGE_UNAVAILABLE"/, 60_000);
+      await daemon.waitForOutput(/"schoolName":"link".*"msg":"check finished"/, 60_000);
+      await daemon.waitForOutput(/"schoolName":"mail".*"msg":"check finished"/, 60_000);
+      const link = b.schools['link'] as School;
+      for (const contact of [link.zorg, link.backup]) {
+        const [alert] = await waitForMessages(contact, 'INBOX', 1, 20_000);
+        const text = await textOf(alert);
+        expect(text).toContain('De HwC-mailbox wordt wel gewoon gecontroleerd');
+        expect(text).toContain('LINK_PAGE_UNAVAILABLE');
+      }
+      // Several more tries while the port stays taken: still one alert to each contact.
+      await daemon.waitForOutput(/"schoolName":"link".*"attempt":4/, 30_000);
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      open = false;
+      await daemon.waitForOutput(/"schoolName":"link".*"msg":"link page listening"/, 30_000);
+      const stopped = await daemon.stop();
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(0);
+      expect(await listMessages(link.zorg, 'INBOX')).toHaveLength(1);
+      expect(await listMessages((b.schools['mail'] as School).zorg, 'INBOX')).toHaveLength(0);
+      rmSync(b.dir, { recursive: true, force: true });
+    } finally {
+      if (open) await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  }, 120_000);
+
   it("when one school's IMAP server accepts and never answers, then its check times out and the others still finish, with one place for all", async () => {
     // A server that takes the connection and says nothing: the check waits until checkTimeout.
     const held: Socket[] = [];
