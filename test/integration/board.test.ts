@@ -12,7 +12,7 @@ import { runHwc } from '../support/hwc.js';
 import { startHwc } from '../support/daemon.js';
 import { listenNotifySocket } from '../support/notify-socket.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
-import { CANARY, createSchool, signalMail, textOf, type School } from '../support/school.js';
+import { CANARY, createSchool, headerOf, signalMail, textOf, type School } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -243,7 +243,7 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
     }
   }, 120_000);
 
-  it("when a school's link page cannot start in a directory, then that school keeps its checks, its contacts are told once, and the page is tried again until it listens", async () => {
+  it("when a school's link page cannot start in a directory, then that school keeps its checks, its contacts are told once, the page is tried again until it listens, and nothing names the child", async () => {
     // Another program holds the port that the school's web.listen names.
     const squatter = createTcpServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
@@ -257,16 +257,27 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
       const own = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       const web = { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}` };
       writeFileSync(file, stringify({ ...own, deliver: 'link', web }));
+      const link = b.schools['link'] as School;
+      const messageId = 'board-link-down@veiligthuis.test';
+      await deliver(signalMail(link.vt.address, link.hwc.address, { id: messageId }), {
+        from: link.vt.address,
+        to: [link.hwc.address],
+      });
+      await waitForMessages(link.hwc, 'INBOX', 1, 10_000);
       const daemon = startHwc(['run', '--config-dir', b.dir], {
         env: { ...b.env, HWC_TEST_LINK_RETRY_MS: '500' },
       });
       await daemon.waitForOutput(/"schoolName":"link".*"code":"LINK_PAGE_UNAVAILABLE"/, 60_000);
       await daemon.waitForOutput(/"schoolName":"link".*"msg":"check finished"/, 60_000);
       await daemon.waitForOutput(/"schoolName":"mail".*"msg":"check finished"/, 60_000);
-      const link = b.schools['link'] as School;
+      // Each contact: the signal's link mail (the check went on) and the alert that links open nothing.
       for (const contact of [link.zorg, link.backup]) {
-        const [alert] = await waitForMessages(contact, 'INBOX', 1, 20_000);
-        const text = await textOf(alert);
+        const received = await waitForMessages(contact, 'INBOX', 2, 20_000);
+        const alerts = received.filter((m) =>
+          headerOf(m.source, 'Subject')?.startsWith('DRINGEND: de links in de mail'),
+        );
+        expect(alerts).toHaveLength(1);
+        const text = await textOf(alerts[0]);
         expect(text).toContain('De HwC-mailbox wordt wel gewoon gecontroleerd');
         expect(text).toContain('LINK_PAGE_UNAVAILABLE');
       }
@@ -277,8 +288,24 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
       await daemon.waitForOutput(/"schoolName":"link".*"msg":"link page listening"/, 30_000);
       const stopped = await daemon.stop();
       expect(stopped.code, stopped.stdout + stopped.stderr).toBe(0);
-      expect(await listMessages(link.zorg, 'INBOX')).toHaveLength(1);
+      expect(await listMessages(link.zorg, 'INBOX')).toHaveLength(2);
       expect(await listMessages((b.schools['mail'] as School).zorg, 'INBOX')).toHaveLength(0);
+      // In link mode nothing hwc wrote names the child or the signal: files, output, and every mail.
+      const texts: Record<string, string> = { stdout: stopped.stdout, stderr: stopped.stderr };
+      for (const [role, user] of [
+        ['zorg', link.zorg],
+        ['backup', link.backup],
+      ] as const) {
+        for (const [i, message] of (await listMessages(user, 'INBOX')).entries()) {
+          texts[`${role} ${i}`] = message.source.toString('latin1');
+          texts[`${role} ${i} text`] = await textOf(message);
+        }
+      }
+      const forms = [...canaryForms([CANARY.name], [CANARY.isoDate]), messageId];
+      const storages = Object.values(b.schools).map((school) => school.install.storage);
+      const scan = scanForCanaries(forms, [...storages, join(b.dir, 'tmp')], texts);
+      expect(scan.filesScanned).toBeGreaterThan(0);
+      expect(scan.hits).toEqual([]);
       rmSync(b.dir, { recursive: true, force: true });
     } finally {
       if (open) await new Promise<void>((resolve) => squatter.close(() => resolve()));
