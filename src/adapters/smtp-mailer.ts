@@ -176,11 +176,17 @@ export class SmtpMailer implements Mailer {
   }
 
   close(): void {
+    this.#end((t) => t.close());
+  }
+
+  /** Past checkTimeout: a send waiting for the server's answer fails now instead of completing later. */
+  abort(): void {
+    this.#end((t) => t.abort());
+  }
+
+  #end(how: (transport: SmtpTransport) => void): void {
     const transport = this.#transport;
     this.#transport = undefined;
-    void transport?.then(
-      (t) => t.close(),
-      () => undefined,
-    );
+    void transport?.then(how, () => undefined);
   }
 }

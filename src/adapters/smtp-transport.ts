@@ -123,6 +123,11 @@ export class SmtpTransport {
     this.#transport.close();
   }
 
+  /** Closes the connections at once, also one in the middle of a delivery, whose send then fails. */
+  abort(): void {
+    this.#transport.close({ force: true });
+  }
+
   async #signedIn<T>(work: () => Promise<T>): Promise<T> {
     this.#tokenFailure = undefined;
     try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntry, AuditLog, AuditRow, SignalRecord, StateStore } from '../core/ports.js';
@@ -154,7 +154,7 @@ interface SignalRow {
 }
 
 export interface OpenStoreOptions {
-  /** Open an existing database without creating or changing anything (dry-run, audit report). */
+  /** Read the state into memory (dry run, report, status): nothing on disk is created or changed. */
   readOnly?: boolean;
 }
 
@@ -163,13 +163,32 @@ export class SqliteStore implements StateStore, AuditLog {
 
   static open(storageDir: string, options: OpenStoreOptions = {}): SqliteStore {
     const file = join(storageDir, DATABASE_FILE);
-    if (options.readOnly) {
-      if (!existsSync(file)) return SqliteStore.inMemory();
-      return new SqliteStore(new Database(file, { readonly: true, fileMustExist: true }));
-    }
+    if (options.readOnly) return SqliteStore.snapshotOf(file);
     prepareStorageDir(storageDir, DATABASE_FILE);
     const db = new Database(file);
     const store = new SqliteStore(db);
+    store.prepare();
+    return store;
+  }
+
+  /**
+   * The state as it is on disk, copied into memory and brought to this version's schema there.
+   * A reader (a dry run, the report, status) thus works on a storage where no check has run yet:
+   * no file, an empty one (a lock made it), an older schema, no secret yet; and whatever it does
+   * can never reach the disk. A state that does not exist reads as a fresh one.
+   */
+  private static snapshotOf(file: string): SqliteStore {
+    if (!fileExists(file)) return SqliteStore.inMemory();
+    const disk = new Database(file, { readonly: true, fileMustExist: true });
+    let image: Buffer;
+    try {
+      // A read first: a file that is no database fails here with SQLite's own code (SQLITE_NOTADB).
+      disk.prepare('SELECT count(*) FROM sqlite_master').get();
+      image = disk.serialize();
+    } finally {
+      disk.close();
+    }
+    const store = new SqliteStore(new Database(image));
     store.prepare();
     return store;
   }
@@ -333,6 +352,18 @@ export class SqliteStore implements StateStore, AuditLog {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Only a missing file is a fresh state: one this user may not see is an error, not an empty state. */
+function fileExists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw err;
   }
 }
 

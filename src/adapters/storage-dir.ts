@@ -166,10 +166,24 @@ function octal(mode: number): string {
   return mode.toString(8).padStart(4, '0');
 }
 
+/** What to do when SQLite itself refuses the state database, by its result code. */
+const SQLITE_FIXES: Record<string, string> = {
+  SQLITE_NOTADB:
+    'the state database is not an hwc state database; move it away (hwc then starts a fresh state) or restore it from a backup',
+  SQLITE_CORRUPT:
+    'the state database is damaged; move it away (hwc then starts a fresh state) or restore it from a backup',
+  SQLITE_CANTOPEN:
+    'the state database cannot be opened; check that this user may read and write the storage directory',
+  SQLITE_READONLY_ROLLBACK:
+    'a check was cut short and its rollback journal must be replayed, which needs write access; run hwc check (not --dry-run) as the user that runs hwc',
+};
+
 /** The one line a command prints when the storage directory cannot be used. */
 export function storageFailureMessage(storage: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
   const fix =
-    err instanceof StorageDirError ? err.message : 'check the storage key and that this user may write there';
+    err instanceof StorageDirError
+      ? err.message
+      : (SQLITE_FIXES[code] ?? 'check the storage key and that this user may write there');
   return `hwc: cannot use the storage directory ${storage} (${code}); ${fix}\n`;
 }

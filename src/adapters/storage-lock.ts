@@ -5,7 +5,16 @@
  * cut only ends everything anyway), so a dead holder never blocks the next check. The pid beside
  * it is only for the message that names the holder; it decides nothing.
  */
-import { chmodSync, constants, closeSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from './sqlite-store.js';
@@ -15,6 +24,11 @@ import { prepareStorageDir } from './storage-dir.js';
 export const CHECK_LOCK_FILE = 'hwc.lock';
 /** Held by hwc run for as long as it runs: there is one daemon per storage directory. */
 export const DAEMON_LOCK_FILE = 'hwc-run.lock';
+/**
+ * How long a starting hwc run waits for its lock: long enough for a link-mode hwc check that is
+ * just looking whether a daemon runs, far too short to wait for a second daemon, which is refused.
+ */
+export const DAEMON_START_WAIT_MS = 2_000;
 
 export interface LockWait {
   /** How long to wait for the holder; 0 tries once. */
@@ -55,6 +69,34 @@ export class StorageLock {
         return { heldBy: readPid(pidFile) };
       }
       await sleep(Math.min(wait.pollMs ?? 250, Math.max(1, until - Date.now())));
+    }
+  }
+
+  /**
+   * Whether another process holds this lock, found without taking it: a read of the lock's
+   * database needs only a shared lock, for an instant, and fails while the holder's exclusive one
+   * stands. Nothing is created or written (no pid file): a lock file that does not exist is held
+   * by nobody. A process starting to take the lock at that instant may still meet the shared
+   * lock, which is why `hwc run` waits DAEMON_START_WAIT_MS for its own.
+   */
+  static heldByAnother(storageDir: string, name: string): boolean {
+    const file = join(storageDir, name);
+    refuseSymlink(file);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+    } catch (err) {
+      if (!existsSync(file)) return false;
+      throw err;
+    }
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return false;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+      throw err;
+    } finally {
+      db.close();
     }
   }
 

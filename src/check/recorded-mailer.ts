@@ -25,5 +25,6 @@ export function recordedMailer(mailer: Mailer, logger: Logger): Mailer {
     },
     ...(mailer.verify ? { verify: () => mailer.verify?.() ?? Promise.resolve() } : {}),
     close: () => mailer.close(),
+    ...(mailer.abort ? { abort: () => mailer.abort?.() } : {}),
   };
 }

@@ -44,8 +44,10 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
     const settings = reportSettingsOf(config);
     const first = all[0];
     const logBegins = first ? new Date(first.at) : undefined;
+    // School days on which no check ran leave no row: the calendar from the log's beginning shows them.
+    const span = { ...period, ...(logBegins ? { logBegins } : {}), now: options.now };
     if (options.format === 'json') {
-      const findings = findingsOf(rows, settings);
+      const findings = findingsOf(rows, settings, span);
       output = `${JSON.stringify(
         {
           chain: verdict,
@@ -75,7 +77,7 @@ export async function commandAudit(configPath: string, options: AuditOptions, io
     } else {
       output =
         renderText(rows, config.timezone, options) +
-        findingsText(findingsOf(rows, settings), settings, config.timezone, logBegins) +
+        findingsText(findingsOf(rows, settings, span), settings, config.timezone, logBegins) +
         chainLine(verdict);
     }
   } finally {
@@ -288,7 +290,9 @@ function findingsText(
     `failed checks: ${findings.failedChecks.length}`,
     `mornings without a successful check before ${settings.deadline}: ${findings.failedMornings.length}` +
       findings.failedMornings
-        .map((m) => ` ${m.date}${m.alarm ? ` (dead-man alarm ${m.alarm})` : ''}`)
+        .map(
+          (m) => ` ${m.date}${m.noCheck ? ' (no check ran)' : m.alarm ? ` (dead-man alarm ${m.alarm})` : ''}`,
+        )
         .join(','),
     `set aside: ${findings.setAside.setAside}, alerts sent: ${findings.setAside.alertsSent}` +
       Object.entries(findings.setAside.reasons)

@@ -12,6 +12,7 @@ import { storageFailureMessage } from '../adapters/storage-dir.js';
 import {
   CHECK_LOCK_FILE,
   DAEMON_LOCK_FILE,
+  DAEMON_START_WAIT_MS,
   StorageLock,
   type LockAttempt,
 } from '../adapters/storage-lock.js';
@@ -220,7 +221,7 @@ async function checkWithOutput(
   io: Io,
 ): Promise<number> {
   const { output } = options;
-  const refused = await linkCheckRefusal(config, options, io);
+  const refused = linkCheckRefusal(config, options, io);
   if (refused !== undefined) return refused;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
@@ -330,7 +331,7 @@ export async function commandRun(
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
   const logger = schoolLogger(createLogger(), io);
-  const daemonLock = await daemonLockOrExplain(config, io);
+  const daemonLock = await daemonLockOrExplain(config, logger, io);
   if (typeof daemonLock === 'number') return daemonLock;
   try {
     return await runDaemon(configPath, config, options, io, logger);
@@ -339,11 +340,27 @@ export async function commandRun(
   }
 }
 
-/** One daemon per storage directory: a second one refuses to start and names the first. */
-async function daemonLockOrExplain(config: LoadedConfig, io: Io): Promise<StorageLock | number> {
+/**
+ * One daemon per storage directory: a second one refuses to start and names the first. It waits
+ * DAEMON_START_WAIT_MS first, since a link-mode hwc check may be looking at the lock right then.
+ */
+async function daemonLockOrExplain(
+  config: LoadedConfig,
+  logger: Logger,
+  io: Io,
+): Promise<StorageLock | number> {
   let attempt: LockAttempt;
   try {
-    attempt = await StorageLock.acquire(config.storage, DAEMON_LOCK_FILE, { waitMs: 0 });
+    // A link-mode hwc check may be looking at the lock at this instant: it lets go at once.
+    attempt = await StorageLock.acquire(config.storage, DAEMON_LOCK_FILE, {
+      waitMs: DAEMON_START_WAIT_MS,
+      pollMs: 50,
+      onWait: () =>
+        logger.info(
+          { step: 'lock', outcome: 'waiting' },
+          'hwc-run.lock is busy; waiting briefly, as a link-mode hwc check may be looking at it',
+        ),
+    });
   } catch (err) {
     return (
       openOrExplain(

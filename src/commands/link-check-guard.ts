@@ -9,21 +9,21 @@ import { EXIT, type Io } from './io.js';
  * `hwc run` of the same storage holds its lock. A dry run sends nothing and is always allowed.
  * Returns the exit code of the refusal, or undefined when the check may run.
  */
-export async function linkCheckRefusal(
+export function linkCheckRefusal(
   config: Pick<LoadedConfig, 'deliver' | 'storage'>,
   options: { dryRun: boolean },
   io: Io,
-): Promise<number | undefined> {
+): number | undefined {
   if (config.deliver !== 'link' || options.dryRun) return undefined;
-  let attempt;
+  let running: boolean;
   try {
-    attempt = await StorageLock.acquire(config.storage, DAEMON_LOCK_FILE, { waitMs: 0 });
+    // Looked at without taking it, so that an hwc run starting at this instant is not refused.
+    running = StorageLock.heldByAnother(config.storage, DAEMON_LOCK_FILE);
   } catch {
     // The storage cannot be used at all: the check's own opening says why, with the fix.
     return undefined;
   }
-  if (!('held' in attempt)) return undefined;
-  attempt.held.release();
+  if (running) return undefined;
   io.stderr.write(
     `hwc check: deliver: link needs hwc run for this storage (${config.storage}), because only hwc run serves the page the links open; no hwc run is running, so this check did not run. Start it (systemctl start hwc-watcher, or hwc run), or use hwc check --dry-run to see what a check would do\n`,
   );

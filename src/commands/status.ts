@@ -8,7 +8,8 @@
 import { basename, extname } from 'node:path';
 import { verifyChain } from '../core/audit-entry.js';
 import type { AuditRow } from '../core/ports.js';
-import { isDeadManDue, isWithin, localDate, nextChecks } from '../core/schedule.js';
+import { addDays, isDeadManDue, isWithin, localDate, nextChecks } from '../core/schedule.js';
+import { missedMornings } from '../core/report/findings.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
 import { loadConfig } from '../config/load-config.js';
 import { FOLLOW_UP_META } from '../board/check-hooks.js';
@@ -41,7 +42,12 @@ export interface StatusEntry {
   absentToday?: string[];
   lastError?: { at: string; code: string };
   audit?: { intact: boolean; rows: number; head?: string };
+  /** School days of the last MISSED_DAYS on which no check ran at all (ISO dates); only when any. */
+  missedMornings?: string[];
 }
+
+/** How far back `hwc status` looks for school days without any check: two school weeks. */
+const MISSED_DAYS = 14;
 
 function lastOf(rows: AuditRow[], match: (row: AuditRow) => boolean): AuditRow | undefined {
   for (let i = rows.length - 1; i >= 0; i -= 1) if (match(rows[i] as AuditRow)) return rows[i];
@@ -93,6 +99,15 @@ export function statusOf(name: string, config: LoadedConfig, now: Date): StatusE
     const roles = (['primary', 'backup'] as const).filter((role) =>
       isWithin(today, config.contacts[role].absent),
     );
+    const first = rows[0];
+    // Informational: a morning missed in the past does not make the school unwell now.
+    const missed = first
+      ? missedMornings(
+          rows,
+          { schedule, deadline: config.schedule.deadline },
+          { from: addDays(today, -MISSED_DAYS), logBegins: new Date(first.at), now },
+        )
+      : [];
     return {
       school: name,
       well: problems.length === 0,
@@ -107,6 +122,7 @@ export function statusOf(name: string, config: LoadedConfig, now: Date): StatusE
       audit: verdict.intact
         ? { intact: true, rows: verdict.rows, ...(verdict.rows > 0 ? { head: verdict.head } : {}) }
         : { intact: false, rows: rows.length },
+      ...(missed.length > 0 ? { missedMornings: missed } : {}),
     };
   } finally {
     store.close();
@@ -138,6 +154,7 @@ function line(entry: StatusEntry): string {
     `absent today: ${entry.absentToday && entry.absentToday.length > 0 ? entry.absentToday.join(', ') : 'none'}`,
   );
   if (entry.lastError) parts.push(`last error ${entry.lastError.code} at ${entry.lastError.at}`);
+  if (entry.missedMornings) parts.push(`no check at all on ${entry.missedMornings.join(', ')}`);
   parts.push(
     entry.audit?.intact ? `audit intact, head ${entry.audit.head ?? 'none (no rows yet)'}` : 'audit BROKEN',
   );

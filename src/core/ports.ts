@@ -154,6 +154,11 @@ export interface Mailer {
    */
   verify?(): Promise<void>;
   close(): void;
+  /**
+   * Closes every connection at once, also one whose mail waits for the server's answer: that send
+   * then fails. For a check that ran out of time, so that no send completes behind its back.
+   */
+  abort?(): void;
 }
 
 /**

@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { offlineInstall } from '../support/audit-install.js';
-import { seedSchoolYear } from '../support/audit-seed.js';
+import { SEED_HOLIDAY_RANGES, seedSchoolYear } from '../support/audit-seed.js';
 import { proofOfLifeEntry } from '../../src/core/proof-of-life.js';
 import { contentExtent, inkedRowShare, readPng } from '../support/png.js';
 import { runHwc } from '../support/hwc.js';
@@ -37,7 +37,14 @@ describe('the HTML audit report in a real browser', () => {
     'when a year of activity is rendered by hwc audit --format html, then Chromium shows and prints it on A4 without loading anything',
     async () => {
       if (!present) throw new Error(`${CHROMIUM} is missing: .ci/run must install the chromium package`);
-      const install = offlineInstall();
+      // The seeded school's holidays: closed days are no mornings without a check.
+      const install = offlineInstall({
+        schedule: {
+          checks: ['07:00', '07:45', '08:05'],
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+          holidays: { closed: SEED_HOLIDAY_RANGES },
+        },
+      });
       const store = SqliteStore.open(install.storage);
       const seeded = store.transaction(() => seedSchoolYear((entry) => store.append(entry)));
       // The last week of the year's proof of life: a weekly mail, a self-test found, one lost.

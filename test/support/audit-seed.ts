@@ -19,7 +19,16 @@ const HOLIDAYS: [string, string][] = [
   ['2026-04-27', '2026-05-08'],
   ['2026-05-14', '2026-05-15'],
   ['2026-05-25', '2026-05-25'],
+  ['2026-07-18', '2026-08-30'],
 ];
+
+/** The seeded school's holidays as a config's `schedule.holidays.closed` takes them. */
+export const SEED_HOLIDAY_RANGES = HOLIDAYS.map(([from, to]) => `${from}..${to}`);
+
+/** The seeded school's calendar: closed on its holidays, as `schedule.closed` says it. */
+export function seedClosed(isoDate: string): boolean {
+  return HOLIDAYS.some(([from, to]) => from <= isoDate && isoDate <= to);
+}
 
 /** A failed check and an unverified purge, on fixed days, so that tests can look for them. */
 export const SEED_FAILED_CHECK_DAY = '2026-03-10';

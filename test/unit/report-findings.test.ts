@@ -15,6 +15,7 @@ import {
   SEED_FAILED_CHECK_DAY,
   SEED_LATE_DAY,
   SEED_TIMEZONE,
+  seedClosed,
   seedSchoolYear,
 } from '../support/audit-seed.js';
 
@@ -118,6 +119,57 @@ describe('the report findings', () => {
     ]);
   });
 
+  it('when hwc did not run at all on a school day, then that day is a missed morning without a check; weekends, days before the log began and a morning whose deadline has not passed are not', () => {
+    const rows = [
+      row('2026-11-23T06:00:00Z', 'check', { outcome: 'ok' }),
+      // Tuesday 24 and Wednesday 25: nothing at all. Thursday 26: a failed check only.
+      row('2026-11-26T06:00:00Z', 'check', { outcome: 'failed', error: 'ETIMEDOUT' }),
+      row('2026-11-27T06:00:00Z', 'check', { outcome: 'ok' }),
+    ];
+    const span = { logBegins: new Date('2026-11-23T06:00:00Z'), now: new Date('2026-12-01T06:30:00Z') };
+    expect(failedMornings(rows, SETTINGS, span)).toEqual([
+      { date: '2026-11-24', failedChecks: 0, noCheck: true },
+      { date: '2026-11-25', failedChecks: 0, noCheck: true },
+      { date: '2026-11-26', failedChecks: 1 },
+      // Monday 30: nothing; Tuesday 1 December is before its deadline at `now`, so not yet missed.
+      { date: '2026-11-30', failedChecks: 0, noCheck: true },
+    ]);
+    // The period chooses the days (and the caller the rows of it, here none); without a span only
+    // days with rows can appear, as before.
+    expect(failedMornings([], SETTINGS, { ...span, from: '2026-11-25', to: '2026-11-25' })).toEqual([
+      { date: '2026-11-25', failedChecks: 0, noCheck: true },
+    ]);
+    expect(failedMornings(rows, SETTINGS)).toEqual([{ date: '2026-11-26', failedChecks: 1 }]);
+    const closed = {
+      ...SETTINGS,
+      schedule: { ...SETTINGS.schedule, closed: (d: string) => d === '2026-11-24' },
+    };
+    expect(failedMornings(rows, closed, span).map((m) => m.date)).not.toContain('2026-11-24');
+    expect(failedMornings(rows, SETTINGS, { now: span.now })).toEqual([
+      { date: '2026-11-26', failedChecks: 1 },
+    ]);
+  });
+
+  it('when a school day had no check, then the HTML report lists it as "geen controle" among the mornings without a successful check', () => {
+    const rows = [
+      row('2026-11-23T06:00:00Z', 'check', { outcome: 'ok' }),
+      row('2026-11-25T06:00:00Z', 'check', { outcome: 'ok' }),
+    ];
+    const html = renderHtmlReport({
+      rows,
+      verdict: verifyChain(rows),
+      school: 'Basisschool De Proeftuin',
+      period: { from: '2026-11-23', to: '2026-11-25' },
+      timezone: SEED_TIMEZONE,
+      generatedAt: new Date('2026-12-01T10:00:00Z'),
+      settings: SETTINGS,
+      version: '9.8.7',
+      logBegins: new Date('2026-11-23T06:00:00Z'),
+    });
+    expect(html).toContain('1 ochtend zonder geslaagde controle v&oacute;&oacute;r 08:15');
+    expect(html).toContain('24 november 2026: geen controle; het programma heeft die ochtend niet gedraaid');
+  });
+
   it('when check rows record set-aside reasons, then the report sums them per reason', () => {
     const rows = [
       row('2026-11-25T06:00:00Z', 'check', {
@@ -161,7 +213,8 @@ describe('the report findings', () => {
       period: {},
       timezone: SEED_TIMEZONE,
       generatedAt: new Date('2026-07-20T10:00:00Z'),
-      settings: SETTINGS,
+      // The seeded school's holidays: closed days are no missed mornings.
+      settings: { ...SETTINGS, schedule: { ...SETTINGS.schedule, closed: seedClosed } },
       version: '9.8.7',
       logBegins: new Date(rows[0]?.at ?? 0),
       privacyContact: { name: 'Functionaris gegevensbescherming', email: 'fg@bestuur.test' },

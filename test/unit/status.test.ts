@@ -90,6 +90,19 @@ describe('hwc status', () => {
     expect((entry['audit'] as { head: string }).head).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('when hwc did not run at all on a school day since the log began, then that day is listed as missed, and the school is still well', async () => {
+    const monday = new Date('2026-11-30T06:00:00Z');
+    const today = new Date('2026-12-02T06:00:00Z');
+    seed((store) => {
+      store.append(checkEntry(monday, emptyCounts(), 'ok', 900, 'dovecot'));
+      store.append(checkEntry(today, emptyCounts(), 'ok', 900, 'dovecot'));
+      store.setMeta('last_success_at', today.toISOString());
+    });
+    const { code, entry } = await status();
+    expect(code).toBe(0);
+    expect(entry).toMatchObject({ well: true, problems: [], missedMornings: ['2026-12-01'] });
+  });
+
   it('when the last check failed after a good one, then exit 1 and the entry names the failure and its code', async () => {
     seed((store) => {
       const ok = new Date('2026-12-02T06:00:00Z');

@@ -1,5 +1,12 @@
 import type { AuditRow } from '../ports.js';
-import { deadlineFor, isSchoolDay, localDate, zonedInstant, type CheckSchedule } from '../schedule.js';
+import {
+  addDays,
+  deadlineFor,
+  isSchoolDay,
+  localDate,
+  zonedInstant,
+  type CheckSchedule,
+} from '../schedule.js';
 import { isConfirmation, isHandledSignal, num } from './summary.js';
 
 /**
@@ -75,6 +82,23 @@ export interface FailedMorning {
   failedChecks: number;
   /** Whether the dead-man alarm went out that day, and if it could be sent. */
   alarm?: 'sent' | 'failed';
+  /** No check ran at all that school day, not even a failed one (the program did not run). */
+  noCheck?: true;
+}
+
+/**
+ * Which days the report covers, to find the school days on which no check ran: those leave no
+ * row, so only the calendar shows them. Counted from the later of `from` and the day the log
+ * begins (before it, hwc was not running yet), up to the earlier of `to` and the last day whose
+ * deadline has passed at `now`.
+ */
+export interface ReportSpan {
+  /** ISO dates, inclusive; absent for "from the log's beginning" and "up to now". */
+  from?: string;
+  to?: string;
+  /** When the first row of the whole log was written; without it no day can be missed. */
+  logBegins?: Date;
+  now: Date;
 }
 
 export interface SetAsideFindings {
@@ -96,9 +120,52 @@ export interface Findings {
 
 /**
  * School days on which the log shows activity (a check or an alarm) but no successful check before
- * the deadline. A day on which the program did not run at all leaves no row, so it cannot appear.
+ * the deadline; with a span, also the school days in it without any row (`noCheck`), in date order.
  */
-export function failedMornings(rows: AuditRow[], settings: ReportSettings): FailedMorning[] {
+export function failedMornings(
+  rows: AuditRow[],
+  settings: ReportSettings,
+  span?: ReportSpan,
+): FailedMorning[] {
+  const failed = mornings(rows, settings);
+  if (!span) return failed;
+  const missed = missedMornings(rows, settings, span).map((date): FailedMorning => ({
+    date,
+    failedChecks: 0,
+    noCheck: true,
+  }));
+  return [...failed, ...missed].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/** The school days of the span on which not one check or alarm row was written. */
+export function missedMornings(
+  rows: AuditRow[],
+  settings: Pick<ReportSettings, 'schedule' | 'deadline'>,
+  span: ReportSpan,
+): string[] {
+  const { timezone } = settings.schedule;
+  if (!span.logBegins) return [];
+  const began = localDate(span.logBegins, timezone);
+  const from = span.from && span.from > began ? span.from : began;
+  const today = localDate(span.now, timezone);
+  const lastDone =
+    span.now.getTime() >= zonedInstant(today, settings.deadline, timezone).getTime()
+      ? today
+      : addDays(today, -1);
+  const to = span.to && span.to < lastDone ? span.to : lastDone;
+  const ran = new Set(
+    rows
+      .filter((row) => row.type === 'check' || row.type === 'alarm')
+      .map((row) => localDate(new Date(row.at), timezone)),
+  );
+  const out: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    if (isSchoolDay(day, settings.schedule) && !ran.has(day)) out.push(day);
+  }
+  return out;
+}
+
+function mornings(rows: AuditRow[], settings: ReportSettings): FailedMorning[] {
   const { timezone } = settings.schedule;
   const byDay = new Map<string, AuditRow[]>();
   for (const row of rows) {
@@ -150,7 +217,8 @@ function setAsideOf(rows: AuditRow[]): SetAsideFindings {
   return out;
 }
 
-export function findingsOf(rows: AuditRow[], settings: ReportSettings): Findings {
+/** With a span, the school days on which no check ran count among the failed mornings. */
+export function findingsOf(rows: AuditRow[], settings: ReportSettings, span?: ReportSpan): Findings {
   return {
     signals: rows.filter(isHandledSignal).map((row) => signalFinding(row, settings)),
     failedChecks: rows
@@ -159,7 +227,7 @@ export function findingsOf(rows: AuditRow[], settings: ReportSettings): Findings
         at: new Date(row.at),
         ...(typeof row.data.error === 'string' ? { code: row.data.error } : {}),
       })),
-    failedMornings: failedMornings(rows, settings),
+    failedMornings: failedMornings(rows, settings, span),
     setAside: setAsideOf(rows),
     lateConfirmations: rows.filter((row) => isConfirmation(row) && row.data.afterPurge === true).length,
   };

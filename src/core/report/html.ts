@@ -278,7 +278,11 @@ opgeslagen kunnen zijn, en meldt alleen of er iets gevonden is.</p>`;
 export function renderHtmlReport(input: ReportInput): string {
   const { rows, verdict, timezone, school, settings } = input;
   const summary = summariseReport(rows, timezone, input.period);
-  const findings = findingsOf(rows, settings);
+  const findings = findingsOf(rows, settings, {
+    ...input.period,
+    ...(input.logBegins ? { logBegins: input.logBegins } : {}),
+    now: input.generatedAt,
+  });
   const period = periodLabel(summary.days);
   const generated = dateTimeLabel(input.generatedAt, timezone);
   return `${documentHead(school, printFooter(school, period))}

@@ -104,6 +104,9 @@ ${failedChecks
       : `<ul>
 ${failedMornings
   .map((m) => {
+    if (m.noCheck) {
+      return `<li>${escapeHtml(dayLabel(m.date))}: geen controle; het programma heeft die ochtend niet gedraaid</li>`;
+    }
     const alarm =
       m.alarm === 'sent'
         ? 'de zorgco&ouml;rdinator en de achterwacht kregen het alarm om zelf in de mailbox te kijken'
@@ -123,8 +126,9 @@ alarm: kijk zelf in de HwC-mailbox.</p>
 ${mornings}
 <h3>${count(failedChecks.length, 'mislukte controle', 'mislukte controles')}</h3>
 ${checks}
-<p class="note">Een dag waarop het programma helemaal niet draaide (bijvoorbeeld omdat de server uit stond)
-laat geen regel achter; vergelijk daarom ook het aantal controles per maand met het aantal schooldagen.</p>`;
+<p class="note">Een schooldag waarop het programma helemaal niet draaide (bijvoorbeeld omdat de server uit
+stond) laat geen regel in het logboek achter. Zo&rsquo;n dag staat hierboven met &lsquo;geen controle&rsquo;: hij
+volgt uit het rooster en de schoolvakanties, vanaf de dag waarop het logboek begint.</p>`;
 }
 
 const REASONS: Record<string, [string, string]> = {
