@@ -260,6 +260,7 @@ function withConfigOrDir(
         name: command,
         pooled,
         buffered: command !== 'run',
+        notifies: command === 'run',
         run: (file, own) => run(file, { ...invocation, io: own }),
       },
     );

@@ -8,9 +8,13 @@ import type { Logger } from '../core/ports.js';
 export interface ServiceNotifier {
   ready(status: string): void;
   status(status: string): void;
-  stopping(): void;
-  /** Sends WATCHDOG=1 at half the interval systemd asked for; a no-op when it asked for none. */
-  startWatchdog(): void;
+  /** STOPPING=1, with the STATUS= line for the stop (by default the one of a single daemon). */
+  stopping(status?: string): void;
+  /**
+   * Sends WATCHDOG=1 at half the interval systemd asked for (a no-op when it asked for none), on
+   * each tick only when `healthy` says so: a process that is not well lets systemd restart it.
+   */
+  startWatchdog(healthy?: () => boolean): void;
   /** Stops the watchdog and waits for the messages already handed to systemd-notify. */
   close(): Promise<void>;
 }
@@ -89,11 +93,14 @@ export function sdNotifier(options: SdNotifyOptions): ServiceNotifier | undefine
   return {
     ready: (status) => send('READY=1', `STATUS=${oneLine(status)}`),
     status: (status) => send(`STATUS=${oneLine(status)}`),
-    stopping: () => send('STOPPING=1', 'STATUS=stopt; de lopende controle wordt afgemaakt'),
-    startWatchdog() {
+    stopping: (status = 'stopt; de lopende controle wordt afgemaakt') =>
+      send('STOPPING=1', `STATUS=${oneLine(status)}`),
+    startWatchdog(healthy) {
       const interval = watchdogIntervalMs(options.env, options.pid);
       if (interval === undefined || watchdog) return;
-      watchdog = setInterval(() => send('WATCHDOG=1'), interval);
+      watchdog = setInterval(() => {
+        if (!healthy || healthy()) send('WATCHDOG=1');
+      }, interval);
       watchdog.unref();
     },
     async close() {

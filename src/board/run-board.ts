@@ -7,6 +7,21 @@ import { EXIT, type BoardContext, type Io } from '../commands/io.js';
 import { concurrencyOf, readBoard, type Board, type BoardSchool } from './config-dir.js';
 import { createPool, type Pool } from './pool.js';
 import { schoolIo, signalHub } from './school-io.js';
+import type { BoardService } from './board-service.js';
+
+/** The directory's systemd notifier; loaded only for `hwc run`, and only does anything under systemd. */
+async function notifierOf(
+  io: Io,
+  schools: readonly BoardSchool[],
+  signals: Io['signals'],
+): Promise<BoardService | undefined> {
+  if (!io.env.NOTIFY_SOCKET) return undefined;
+  const [{ boardService }, { createLogger }] = await Promise.all([
+    import('./board-service.js'),
+    import('../adapters/logger.js'),
+  ]);
+  return boardService({ env: io.env, logger: createLogger(), names: schools.map((s) => s.name), signals });
+}
 
 /** The order of "worst": a run error, then a config error, then a held lock, then a bad input file. */
 const SEVERITY: readonly number[] = [EXIT.runError, EXIT.config, EXIT.locked, EXIT.usage, EXIT.badInput];
@@ -34,6 +49,8 @@ export interface BoardCommand {
   /** Output kept per school and written when it is done (not for the daemon, which runs on). */
   buffered: boolean;
   run: (file: string, io: Io) => Promise<number> | number;
+  /** `hwc run`: the process tells systemd about the directory, once, not each school on its own. */
+  notifies?: boolean;
 }
 
 /** The directory, the chosen schools and the pool; or the exit code after saying what is wrong. */
@@ -70,8 +87,15 @@ export async function openBoard(
   return { board, schools, pool: createPool(override ?? board.concurrency) };
 }
 
-export function boardContextOf(board: Board, school: BoardSchool, pool: Pool, pooled: boolean): BoardContext {
+export function boardContextOf(
+  board: Board,
+  school: BoardSchool,
+  pool: Pool,
+  pooled: boolean,
+  service?: BoardService,
+): BoardContext {
   return {
+    ...(service ? { serviceHooks: service.hooksFor(school.name) } : {}),
     schoolName: school.name,
     ...(board.defaultsFile ? { defaultsFile: board.defaultsFile } : {}),
     // A pooled command holds its place already; asking again inside it would wait for itself.
@@ -93,9 +117,11 @@ export async function runBoard(invocation: BoardInvocation, command: BoardComman
   const { board, schools, pool } = opened;
   const signals = signalHub(invocation.io.signals);
   const marked = invocation.school === undefined;
+  // With --school the one school's daemon speaks for itself, exactly as with --config.
+  const service = command.notifies && marked ? await notifierOf(invocation.io, schools, signals) : undefined;
   const codes = await Promise.all(
     schools.map(async (school) => {
-      const context = boardContextOf(board, school, pool, command.pooled);
+      const context = boardContextOf(board, school, pool, command.pooled, service);
       const own = schoolIo(invocation.io, context, { marked, buffered: command.buffered, signals });
       const work = async (): Promise<number> => {
         try {
@@ -107,10 +133,12 @@ export async function runBoard(invocation: BoardInvocation, command: BoardComman
           return EXIT.runError;
         } finally {
           own.flush();
+          service?.ended(school.name);
         }
       };
       return command.pooled ? pool.run(work) : work();
     }),
   );
+  await service?.close();
   return worstExit(codes);
 }

@@ -23,7 +23,9 @@ import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
-import { testStepHook } from './test-hooks.js';
+import { linkRetryDelaysMs, testStepHook } from './test-hooks.js';
+import { randomUUID } from 'node:crypto';
+import { domainOf } from '../core/compose.js';
 import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
@@ -96,13 +98,48 @@ async function linkDaemonOptions(
   config: LoadedConfig,
   store: SqliteStore,
   logger: Logger,
-  fatal: (code: string) => void,
+  io: Io,
+  stop: (code: string) => void,
 ): Promise<{ services?: DaemonService[]; checkAtStart?: boolean }> {
   // The page's modules (and mailparser, for the reveal) load only in link mode.
   if (config.deliver !== 'link') return {};
   const { linkService } = await import('./link-service.js');
-  const service = linkService(config, store, logger, fatal);
+  // Alone, a page that cannot start stops the daemon; in a config directory the school keeps
+  // its checks and the page is tried again (README, "The link mode").
+  const service = linkService(config, store, logger, {
+    ...(io.board ? { retryDelaysMs: linkRetryDelaysMs(io.env) } : { stop }),
+    alert: (checksGoOn) => linkPageAlert(config, logger, checksGoOn),
+  });
   return service ? { services: [service], checkAtStart: true } : {};
+}
+
+/** The contacts, told that the links open nothing; over a mailer of its own, like the dead-man alarm. */
+async function linkPageAlert(config: LoadedConfig, logger: Logger, checksGoOn: boolean): Promise<boolean> {
+  const { composeLinkPageDown } = await import('../core/compose-link.js');
+  const mailer = smtpMailer(config);
+  try {
+    const result = await mailer.send(
+      composeLinkPageDown({
+        identity: { school: config.school, fromAddress: config.from.address, timezone: config.timezone },
+        contacts: [config.contacts.primary, config.contacts.backup],
+        at: systemClock.now(),
+        checksGoOn,
+        ...(config.mailboxHint ? { mailboxHint: config.mailboxHint } : {}),
+        messageId: `hwc.linkpage.${randomUUID()}@${domainOf(config.from.address)}`,
+      }),
+    );
+    const told = result.accepted.length > 0;
+    logger.warn(
+      { event: 'link-page', step: 'alert', outcome: told ? 'sent' : 'failed', count: result.accepted.length },
+      told ? 'the contacts were told that the links open nothing' : 'no contact could be told',
+    );
+    return told;
+  } catch (err) {
+    logger.error({ event: 'link-page', step: 'alert', outcome: 'failed', err }, 'no contact could be told');
+    return false;
+  } finally {
+    mailer.close();
+  }
 }
 
 /** Opens the state, or says plainly which directory cannot be used and why (an errno code only). */
@@ -426,7 +463,12 @@ async function runDaemon(
     io.signals.once('SIGTERM', resolve);
     io.signals.once('SIGINT', resolve);
   });
-  const service = serviceHooks({ env: io.env, logger, schedule: scheduleOf(config) });
+  // In a config directory the process has one notifier for all its schools (board-service.ts).
+  const service = (io.board?.serviceHooks ?? serviceHooks)({
+    env: io.env,
+    logger,
+    schedule: scheduleOf(config),
+  });
   // Alone, a daemon that can neither check nor alarm exits, so that systemd's OnFailure= fires.
   // In a config directory the process serves the other schools too: this school keeps trying at
   // its next check, and hwc status and the ping report it.
@@ -456,7 +498,7 @@ async function runDaemon(
     // In a config directory, each check waits for a place among the directory's concurrent checks.
     runCheck: () => slotOf(io)(daemonCheck),
     // Link mode: the page runs beside the checks, and a waiting signal gets its link at once.
-    ...(await linkDaemonOptions(config, store, logger, (code) => {
+    ...(await linkDaemonOptions(config, store, logger, io, (code) => {
       fatalCode = code;
       wake();
     })),

@@ -1,3 +1,5 @@
+import type { ServiceHooks, ServiceHookSettings } from './service-manager.js';
+
 /** What a command may touch of the outside world, passed in so that tests can run it in-process. */
 export interface Io {
   env: Record<string, string | undefined>;
@@ -20,6 +22,8 @@ export interface BoardContext {
   defaultsFile?: string;
   /** Runs one check when a place is free among the directory's bounded concurrent checks. */
   slot<T>(work: () => Promise<T>): Promise<T>;
+  /** `hwc run`: the directory's one systemd notifier, in place of a notifier of the school's own. */
+  serviceHooks?: (settings: ServiceHookSettings) => ServiceHooks;
 }
 
 /** Standard input: a stream, and on a terminal the switch that turns echo off. */

@@ -23,6 +23,16 @@ export function testStepHook(
   };
 }
 
+/**
+ * How long a school of a config directory waits before it tries its link page again: 30 s, 1, 2
+ * and then every 5 minutes. HWC_TEST_LINK_RETRY_MS=N (tests only) makes every wait N ms.
+ */
+export function linkRetryDelaysMs(env: Record<string, string | undefined>): readonly number[] {
+  const test = Number(env.HWC_TEST_LINK_RETRY_MS);
+  if (env.HWC_TEST_LINK_RETRY_MS && Number.isSafeInteger(test) && test > 0) return [test];
+  return [30_000, 60_000, 120_000, 300_000];
+}
+
 /** Writes zeros until the file system says ENOSPC, in ever smaller pieces down to one byte. */
 function fillDisk(file: string): void {
   const fd = openSync(

@@ -146,3 +146,47 @@ export function composeLinkReminder(input: LinkReminderInput): OutgoingMail {
 export function linkUrl(baseUrl: string, token: string): string {
   return `${baseUrl}/s/${token}`;
 }
+
+export interface LinkPageDownInput {
+  identity: SchoolIdentity;
+  contacts: Contact[];
+  at: Date;
+  messageId: string;
+  /** In a config directory the checks go on while the page is tried again; alone, hwc stops. */
+  checksGoOn: boolean;
+  /** Where to open the mailbox by hand (config mailboxHint). */
+  mailboxHint?: string;
+}
+
+/**
+ * Sent once a day when the page the links open cannot start (its port is taken, its certificate
+ * unreadable): a link in our mail opens nothing then, so the contacts must look in the mailbox
+ * themselves. Content-free, like every alert.
+ */
+export function composeLinkPageDown(input: LinkPageDownInput): OutgoingMail {
+  const { identity } = input;
+  const mailbox = input.mailboxHint ? `de HwC-mailbox (${input.mailboxHint})` : 'de HwC-mailbox';
+  return {
+    kind: 'alert',
+    to: input.contacts.map((contact) => contact.email),
+    subject: 'DRINGEND: de links in de mail van hwc-watcher werken niet',
+    text: [
+      'Beste collega,',
+      '',
+      `hwc-watcher kan de pagina niet starten waarop u met de link uit onze mail een Handle with Care-signaal van ${identity.school} bekijkt en bevestigt. Die links openen nu dus niets. ` +
+        (input.checksGoOn
+          ? 'De HwC-mailbox wordt wel gewoon gecontroleerd, en hwc-watcher probeert de pagina steeds opnieuw te starten.'
+          : 'hwc-watcher stopt daarom. Tot de ICT-beheerder dit heeft opgelost, wordt de HwC-mailbox misschien niet gecontroleerd.'),
+      '',
+      'Wat wij van u vragen:',
+      input.checksGoOn
+        ? `- Krijgt u van hwc-watcher een mail over een signaal en opent de link niet, kijk dan zelf in ${mailbox}. Zoek de leerling op, schrijf niets op en laat het signaal staan: zodra de pagina weer werkt, bevestigt u via de link.`
+        : `- Kijk tot dan elke ochtend voor de lessen zelf in ${mailbox}, ook bij de ongewenste e-mail. Staat er een Handle with Care-signaal in, handel het dan af zoals elk signaal: zoek de leerling op, schrijf niets op en verwijder het signaal daarna, ook uit Verwijderde items.`,
+      '- Vraag de ICT-beheerder om hwc-watcher na te kijken: de pagina voor de links start niet (LINK_PAGE_UNAVAILABLE).',
+      '',
+      `Verstuurd: ${formatMoment(input.at, identity.timezone)}. Dit bericht bevat bewust geen inhoud.`,
+    ].join('\n'),
+    messageId: input.messageId,
+    headers: { ...HEADERS, Importance: 'high', 'X-Priority': '1' },
+  };
+}

@@ -10,8 +10,9 @@ import { parse, stringify } from 'yaml';
 import { deliver, listMessages, waitForMessages } from '../support/mailstack.js';
 import { runHwc } from '../support/hwc.js';
 import { startHwc } from '../support/daemon.js';
+import { listenNotifySocket } from '../support/notify-socket.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
-import { CANARY, createSchool, signalMail, textOf, type School } from '../support/school.js';
+import { CANARY, createSchool, headerOf, signalMail, textOf, type School } from '../support/school.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -201,6 +202,114 @@ describe('many schools from one --config-dir, on the real mail stack', () => {
       .map((line) => JSON.parse(line) as { schoolName?: string });
     expect(new Set(lines.map((line) => line.schoolName))).toEqual(new Set(['een', 'twee']));
     rmSync(b.dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('when hwc run --config-dir runs under Type=notify, then the process sends one READY=1 once every school started or failed, one STATUS= line for the directory, WATCHDOG=1 and one STOPPING=1', async () => {
+    const socket = await listenNotifySocket();
+    try {
+      const b = await board(['een', 'twee'], {
+        schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+      });
+      writeFileSync(join(b.dir, 'kapot.yaml'), 'school: [niet af\n');
+      const daemon = startHwc(['run', '--config-dir', b.dir], {
+        env: { ...b.env, NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000' },
+      });
+      const ready = await socket.waitFor((m) => m.startsWith('READY=1'), 60_000);
+      expect(ready).toMatch(
+        /^READY=1\nSTATUS=3 scholen; volgende controle [a-z]+ 00:00; .*1 school draait niet$/,
+      );
+      // Both catch-up checks at start: one line counts them.
+      const after = await socket.waitFor((m) => /: 2 ok; 1 school draait niet$/.test(m), 60_000);
+      expect(after).toMatch(
+        /^STATUS=3 scholen; volgende controle [a-z]+ 00:00; laatste controle \d\d:\d\d: 2 ok; 1 school draait niet$/,
+      );
+      await socket.waitFor((m) => m === 'WATCHDOG=1');
+      const stopped = await daemon.stop();
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(78);
+      await socket.waitFor((m) => m.startsWith('STOPPING=1'));
+      const messages = socket.messages();
+      expect(messages.filter((m) => m.startsWith('READY=1'))).toHaveLength(1);
+      expect(messages.filter((m) => m.startsWith('STOPPING=1'))).toEqual([
+        'STOPPING=1\nSTATUS=stopt; de lopende controles worden afgemaakt',
+      ]);
+      for (const message of messages) {
+        for (const line of message.split('\n'))
+          expect(line).toMatch(/^(READY|STATUS|WATCHDOG|STOPPING|BARRIER)=/);
+        expect(message).not.toContain('@');
+      }
+      rmSync(b.dir, { recursive: true, force: true });
+    } finally {
+      socket.close();
+    }
+  }, 120_000);
+
+  it("when a school's link page cannot start in a directory, then that school keeps its checks, its contacts are told once, the page is tried again until it listens, and nothing names the child", async () => {
+    // Another program holds the port that the school's web.listen names.
+    const squatter = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    let open = true;
+    try {
+      const b = await board(['link', 'mail'], {
+        schedule: { checks: ['00:00'], days: EVERY_DAY, deadline: '23:59' },
+      });
+      const file = join(b.dir, 'link.yaml');
+      const own = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const web = { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}` };
+      writeFileSync(file, stringify({ ...own, deliver: 'link', web }));
+      const link = b.schools['link'] as School;
+      const messageId = 'board-link-down@veiligthuis.test';
+      await deliver(signalMail(link.vt.address, link.hwc.address, { id: messageId }), {
+        from: link.vt.address,
+        to: [link.hwc.address],
+      });
+      await waitForMessages(link.hwc, 'INBOX', 1, 10_000);
+      const daemon = startHwc(['run', '--config-dir', b.dir], {
+        env: { ...b.env, HWC_TEST_LINK_RETRY_MS: '500' },
+      });
+      await daemon.waitForOutput(/"schoolName":"link".*"code":"LINK_PAGE_UNAVAILABLE"/, 60_000);
+      await daemon.waitForOutput(/"schoolName":"link".*"msg":"check finished"/, 60_000);
+      await daemon.waitForOutput(/"schoolName":"mail".*"msg":"check finished"/, 60_000);
+      // Each contact: the signal's link mail (the check went on) and the alert that links open nothing.
+      for (const contact of [link.zorg, link.backup]) {
+        const received = await waitForMessages(contact, 'INBOX', 2, 20_000);
+        const alerts = received.filter((m) =>
+          headerOf(m.source, 'Subject')?.startsWith('DRINGEND: de links in de mail'),
+        );
+        expect(alerts).toHaveLength(1);
+        const text = await textOf(alerts[0]);
+        expect(text).toContain('De HwC-mailbox wordt wel gewoon gecontroleerd');
+        expect(text).toContain('LINK_PAGE_UNAVAILABLE');
+      }
+      // Several more tries while the port stays taken: still one alert to each contact.
+      await daemon.waitForOutput(/"schoolName":"link".*"attempt":4/, 30_000);
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      open = false;
+      await daemon.waitForOutput(/"schoolName":"link".*"msg":"link page listening"/, 30_000);
+      const stopped = await daemon.stop();
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(0);
+      expect(await listMessages(link.zorg, 'INBOX')).toHaveLength(2);
+      expect(await listMessages((b.schools['mail'] as School).zorg, 'INBOX')).toHaveLength(0);
+      // In link mode nothing hwc wrote names the child or the signal: files, output, and every mail.
+      const texts: Record<string, string> = { stdout: stopped.stdout, stderr: stopped.stderr };
+      for (const [role, user] of [
+        ['zorg', link.zorg],
+        ['backup', link.backup],
+      ] as const) {
+        for (const [i, message] of (await listMessages(user, 'INBOX')).entries()) {
+          texts[`${role} ${i}`] = message.source.toString('latin1');
+          texts[`${role} ${i} text`] = await textOf(message);
+        }
+      }
+      const forms = [...canaryForms([CANARY.name], [CANARY.isoDate]), messageId];
+      const storages = Object.values(b.schools).map((school) => school.install.storage);
+      const scan = scanForCanaries(forms, [...storages, join(b.dir, 'tmp')], texts);
+      expect(scan.filesScanned).toBeGreaterThan(0);
+      expect(scan.hits).toEqual([]);
+      rmSync(b.dir, { recursive: true, force: true });
+    } finally {
+      if (open) await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   }, 120_000);
 
   it("when one school's IMAP server accepts and never answers, then its check times out and the others still finish, with one place for all", async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
 import { offlineInstall } from '../support/audit-install.js';
 import { SEED_HOLIDAY_RANGES, seedSchoolYear } from '../support/audit-seed.js';
+import { proofOfLifeEntry } from '../../src/core/proof-of-life.js';
 import { contentExtent, inkedRowShare, readPng } from '../support/png.js';
 import { runHwc } from '../support/hwc.js';
 
@@ -46,6 +47,16 @@ describe('the HTML audit report in a real browser', () => {
       });
       const store = SqliteStore.open(install.storage);
       const seeded = store.transaction(() => seedSchoolYear((entry) => store.append(entry)));
+      // The last week of the year's proof of life: a weekly mail, a self-test found, one lost.
+      for (const [at, kind, outcome, counts] of [
+        ['2026-07-13T05:02:00Z', 'self-test', 'sent'],
+        ['2026-07-13T05:47:00Z', 'self-test', 'arrived'],
+        ['2026-07-16T05:02:00Z', 'self-test', 'sent'],
+        ['2026-07-16T05:47:00Z', 'self-test', 'missing'],
+        ['2026-07-17T05:01:00Z', 'weekly', 'sent', { checks: 15, failed: 0 }],
+      ] as const) {
+        store.append(proofOfLifeEntry(new Date(at), kind, outcome, counts));
+      }
       store.close();
 
       const out = join(install.dir, 'audit-report.html');
@@ -98,6 +109,7 @@ describe('the HTML audit report in a real browser', () => {
           'Elk signaal: op tijd bij een persoon, en verwijderd?',
           'Mislukte controles en ochtenden zonder controle',
           'Berichten voor een persoon',
+          'Werkt het nog? Het weekbericht en de zelftest',
           'Instellingen bij het maken van dit rapport',
           'Wie is verantwoordelijk, en wie kunt u iets vragen?',
         ]) {
@@ -127,6 +139,11 @@ describe('the HTML audit report in a real browser', () => {
         expect(text).toContain('op tijd bevestigd');
         expect(text).toContain('1 bericht was geen signaal');
         expect(text).toContain('Het logboek begint op');
+        expect(text).toContain('1 weekbericht');
+        expect(text).toContain(
+          '1 testbericht kwam aan en is weer verwijderd; 1 ander testbericht staat hieronder.',
+        );
+        expect(text).toContain('niet aangekomen; de zorgcoördinator en de achterwacht kregen een alarm');
 
         const png = join(work, 'report.png');
         const pdf = join(work, 'report.pdf');

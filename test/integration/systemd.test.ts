@@ -6,7 +6,9 @@ import { offlineInstall } from '../support/audit-install.js';
 import { CLI, REPO, runHwc } from '../support/hwc.js';
 import { startHwc } from '../support/daemon.js';
 import { listenNotifySocket, type NotifySocket } from '../support/notify-socket.js';
-import { createSchool } from '../support/school.js';
+import { createSchool, textOf } from '../support/school.js';
+import { waitForMessages } from '../support/mailstack.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -86,6 +88,34 @@ describe('hwc run under systemd (the protocols, without systemd as PID 1)', () =
       });
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('DEAD_MAN_UNSENT');
+    }
+  }, 150_000);
+
+  it('when the link page cannot start with --config FILE, then hwc run exits 1 on every start, so that systemd restarts it and in the end OnFailure= runs, and the contacts are told once that day', async () => {
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (squatter.address() as AddressInfo).port;
+      const s = await createSchool({
+        deliver: 'link',
+        web: { listen: `127.0.0.1:${port}`, baseUrl: `http://127.0.0.1:${port}` },
+        schedule: { checks: ['07:00'], days: ['mon'], deadline: '07:15' },
+      });
+      for (let start = 1; start <= 2; start += 1) {
+        const run = await runHwc(['run', '--config', s.install.configFile], {
+          env: s.install.env,
+          timeoutMs: 60_000,
+        });
+        expect(run.code, run.stdout + run.stderr).toBe(1);
+        expect(run.stdout).toContain('"code":"LINK_PAGE_UNAVAILABLE"');
+      }
+      for (const contact of [s.zorg, s.backup]) {
+        const messages = await waitForMessages(contact, 'INBOX', 1, 20_000);
+        expect(messages).toHaveLength(1);
+        expect(await textOf(messages[0])).toContain('hwc-watcher stopt daarom.');
+      }
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
   }, 150_000);
 

@@ -7,7 +7,9 @@ import {
   syslogPriority,
 } from '../../src/adapters/journal-stream.js';
 import { createLogger } from '../../src/adapters/logger.js';
-import { serviceStatusLine } from '../../src/core/service-status.js';
+import { boardStatusLine, serviceStatusLine, type BoardSchoolStatus } from '../../src/core/service-status.js';
+import { boardService } from '../../src/board/board-service.js';
+import type { Weekday } from '../../src/core/vocabulary.js';
 import { serviceHooks } from '../../src/commands/service-manager.js';
 import { captureLogger } from '../support/capture-logger.js';
 
@@ -170,5 +172,172 @@ describe('journald priorities', () => {
       throw new Error('EBADF');
     };
     expect(isJournalStream(1, '64769:123456789012', gone)).toBe(false);
+  });
+});
+
+describe('one notifier for a config directory', () => {
+  const now = new Date('2026-12-01T05:50:00Z'); // Tuesday 06:50 in Amsterdam
+  const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00+01:00`);
+  const running = (next: string, last?: [string, boolean]): BoardSchoolStatus => ({
+    timezone: TZ,
+    state: 'running',
+    next: at(next),
+    ...(last ? { last: { at: at(last[0]), ok: last[1] } } : {}),
+  });
+
+  it('when twenty schools checked and one failed, then the line counts them: "20 scholen; volgende controle 07:00; laatste controle 06:45: 19 ok, 1 mislukt"', () => {
+    const schools = [
+      ...Array.from({ length: 19 }, () => running('07:00', ['06:40', true])),
+      running('07:15', ['06:45', false]),
+    ];
+    expect(boardStatusLine(now, schools)).toBe(
+      '20 scholen; volgende controle 07:00; laatste controle 06:45: 19 ok, 1 mislukt',
+    );
+  });
+
+  it('when there is one school, then the noun agrees: "1 school"; and nothing checked yet says so', () => {
+    expect(boardStatusLine(now, [running('07:00')])).toBe(
+      '1 school; volgende controle 07:00; nog geen controle gedaan',
+    );
+  });
+
+  it('when schools have not checked yet or do not run, then they are counted apart, with the verb in agreement', () => {
+    const ended = (): BoardSchoolStatus => ({ timezone: TZ, state: 'ended' });
+    expect(boardStatusLine(now, [running('07:00', ['06:45', true]), running('07:00'), ended()])).toBe(
+      '3 scholen; volgende controle 07:00; laatste controle 06:45: 1 ok, 1 nog niet gecontroleerd; 1 school draait niet',
+    );
+    expect(boardStatusLine(now, [running('07:00'), ended(), ended()])).toBe(
+      '3 scholen; volgende controle 07:00; nog geen controle gedaan; 2 scholen draaien niet',
+    );
+  });
+
+  /** A directory's notifier with a recording runner, fake signals and the clock at `now`. */
+  function directory(names: string[], env: Record<string, string> = { NOTIFY_SOCKET: '/run/n' }) {
+    const { run, calls } = recordingRunner();
+    const listeners: (() => void)[] = [];
+    const { logger, logs } = captureLogger();
+    const service = boardService({
+      env,
+      pid: 42,
+      logger,
+      names,
+      clock: { now: () => now },
+      signals: { once: (_signal, listener) => listeners.push(listener) },
+      run,
+    });
+    const schedule = { checks: ['07:00'], days: ['tue', 'wed'] as Weekday[], timezone: TZ };
+    const hooks = (name: string) => service!.hooksFor(name)({ env, logger, schedule });
+    return { service: service!, calls, hooks, logs, term: () => listeners.forEach((l) => l()) };
+  }
+
+  it('when NOTIFY_SOCKET is not set, then the directory has no notifier', () => {
+    expect(
+      boardService({ env: {}, logger: captureLogger().logger, names: ['a'], signals: { once: () => 0 } }),
+    ).toBe(undefined);
+  });
+
+  it('when every school has started or failed to start, then READY=1 goes out once, with one line for the directory', async () => {
+    vi.useFakeTimers();
+    try {
+      const d = directory(['een', 'twee', 'kapot']);
+      const een = d.hooks('een');
+      const twee = d.hooks('twee');
+      een.ready();
+      expect(d.calls).toEqual([]);
+      d.service.ended('kapot');
+      expect(d.calls).toEqual([]);
+      twee.ready();
+      await vi.advanceTimersByTimeAsync(2_000);
+      await d.service.close();
+      expect(d.calls).toEqual([
+        [
+          'READY=1',
+          'STATUS=3 scholen; volgende controle 07:00; nog geen controle gedaan; 1 school draait niet',
+        ],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('when a school never starts, then READY=1 still goes out after the bound, and the log names that school', async () => {
+    vi.useFakeTimers();
+    try {
+      const d = directory(['een', 'traag']);
+      d.hooks('een').ready();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await d.service.close();
+      expect(d.calls).toEqual([
+        ['READY=1', 'STATUS=2 scholen; volgende controle 07:00; nog geen controle gedaan'],
+      ]);
+      expect(JSON.parse(d.logs().trim())).toMatchObject({ outcome: 'not-started', schoolName: 'traag' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('when several schools check at once, then their statuses go out as one STATUS= line, and an unchanged line not again', async () => {
+    vi.useFakeTimers();
+    try {
+      const d = directory(['een', 'twee']);
+      const een = d.hooks('een');
+      const twee = d.hooks('twee');
+      een.ready();
+      twee.ready();
+      een.checked(true);
+      een.nextCheck(new Date('2026-12-02T06:00:00Z'));
+      twee.checked(false);
+      twee.nextCheck(new Date('2026-12-02T06:00:00Z'));
+      await vi.advanceTimersByTimeAsync(1_500);
+      twee.nextCheck(new Date('2026-12-02T06:00:00Z'));
+      await vi.advanceTimersByTimeAsync(1_500);
+      await d.service.close();
+      expect(d.calls).toEqual([
+        ['READY=1', 'STATUS=2 scholen; volgende controle 07:00; nog geen controle gedaan'],
+        ['STATUS=2 scholen; volgende controle woensdag 07:00; laatste controle 06:50: 1 ok, 1 mislukt'],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("when the process runs, then WATCHDOG=1 comes from it whatever the schools' checks did, and stops at SIGTERM with one STOPPING=1", async () => {
+    vi.useFakeTimers();
+    try {
+      const d = directory(['een', 'twee'], { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '2000000' });
+      const een = d.hooks('een');
+      een.ready();
+      d.hooks('twee').ready();
+      een.checked(false);
+      await vi.advanceTimersByTimeAsync(2_500);
+      d.term();
+      // Each school's own daemon says it stops too: the directory says it once.
+      een.stopping();
+      await vi.advanceTimersByTimeAsync(3_000);
+      await d.service.close();
+      expect(d.calls.filter((c) => c[0] === 'WATCHDOG=1')).toHaveLength(2);
+      expect(d.calls.filter((c) => c[0] === 'STOPPING=1')).toEqual([
+        ['STOPPING=1', 'STATUS=stopt; de lopende controles worden afgemaakt'],
+      ]);
+      expect(d.calls.at(-1)?.[0]).toBe('STOPPING=1');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("when every school's daemon has ended, then no WATCHDOG=1 goes out any more", async () => {
+    vi.useFakeTimers();
+    try {
+      const d = directory(['een'], { NOTIFY_SOCKET: '/run/n', WATCHDOG_USEC: '2000000' });
+      const een = d.hooks('een');
+      een.ready();
+      await vi.advanceTimersByTimeAsync(1_500);
+      await een.close();
+      await vi.advanceTimersByTimeAsync(5_000);
+      await d.service.close();
+      expect(d.calls.filter((c) => c[0] === 'WATCHDOG=1')).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

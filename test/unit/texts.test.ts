@@ -12,7 +12,11 @@ import {
   type NotificationInput,
 } from '../../src/core/compose.js';
 import { composeConfirmedByOther, composeConfirmedThanks } from '../../src/core/compose-confirmed.js';
-import { composeLinkNotification, composeLinkReminder } from '../../src/core/compose-link.js';
+import {
+  composeLinkNotification,
+  composeLinkPageDown,
+  composeLinkReminder,
+} from '../../src/core/compose-link.js';
 import type { OutgoingMail } from '../../src/core/ports.js';
 import type { EscalationReason } from '../../src/core/vocabulary.js';
 
@@ -251,6 +255,21 @@ const TEXTS: Record<string, OutgoingMail> = {
     at: new Date('2026-12-01T06:45:00Z'),
     messageId: 'hwc.deadman@school.test',
     mailboxHint: 'https://outlook.office.com/mail/hwc@school.test',
+  }),
+  'link-page-down': composeLinkPageDown({
+    identity,
+    contacts: [primary, backup],
+    at: new Date('2026-12-01T05:30:00Z'),
+    messageId: 'hwc.linkpage@school.test',
+    checksGoOn: true,
+    mailboxHint: 'https://outlook.office.com/mail/hwc@school.test',
+  }),
+  'link-page-down-alone': composeLinkPageDown({
+    identity,
+    contacts: [primary, backup],
+    at: new Date('2026-12-01T05:30:00Z'),
+    messageId: 'hwc.linkpage@school.test',
+    checksGoOn: false,
   }),
   'confirmed-thanks-backup': composeConfirmedThanks({ ...confirmed, contact: backup }),
   'confirmed-thanks-primary-backup-not-told': composeConfirmedThanks({

@@ -13,6 +13,7 @@ import {
   signalSection,
   type PrivacyContactText,
 } from './sections.js';
+import { proofOfLifeSection } from './proof-of-life.js';
 import { STYLE } from './style.js';
 import { summariseReport, type MonthSummary, type ReportPeriod, type ReportSummary } from './summary.js';
 
@@ -300,6 +301,8 @@ ${monthTable(summary)}
 ${failureSection(findings, timezone, settings.deadline)}
 
 ${setAsideSection(findings)}
+
+${proofOfLifeSection(rows, timezone)}
 
 <h2>Is het logboek ongeschonden?</h2>
 ${chainSection(verdict)}
