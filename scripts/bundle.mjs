@@ -177,6 +177,11 @@ await build({
     // Chunks sit beside cli.js: version.ts finds package.json one directory up from its module.
     chunkFileNames: 'cli-[name]-[hash].js',
     sourcemap: false,
+    // V8 keeps each module's source as a string for as long as the process runs: one non-Latin-1
+    // character (a dash in a comment) makes it two bytes a character. ASCII with escapes and no
+    // comments halved the source held by an idle daemon (3.3 MB to 1.5 MB).
+    charset: 'ascii',
+    comments: false,
   },
 });
 for (const name of readdirSync(out)) renameSync(join(out, name), join(dist, name));

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isIsoDate } from './config/formats.js';
 import { EXIT, type Io } from './commands/io.js';
 import { enableCompileCache } from './compile-cache.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
 import { packageVersion } from './version.js';
 
 export const USAGE = `hwc-watcher: handles Handle with Care signals for a school's dedicated inbox.
@@ -478,6 +479,7 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   enableCompileCache(process.env);
+  keepYoungGenerationSmall();
   const io: Io = {
     env: process.env,
     cwd: process.cwd(),

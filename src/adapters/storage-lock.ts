@@ -55,6 +55,11 @@ export class StorageLock {
     refuseSymlink(file);
     const db = new Database(file, { timeout: 0 });
     chmodSync(file, 0o600);
+    // The file stays empty, but taking the lock reads its first page, and SQLite's page cache
+    // then allocates 20 pages of page_size at once, held with the lock (hwc run's for the life of
+    // the daemon). At 512 instead of 4096 a held lock costs 70 KB less: 14 MB for 200 schools in
+    // one process. A lock file that has content after all keeps its own page size.
+    db.pragma('page_size = 512');
     const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const pidFile = `${file}.pid`;
     const until = Date.now() + wait.waitMs;

@@ -421,17 +421,59 @@ function daemonCheckOf(
   };
 }
 
-async function runDaemon(
-  configPath: string,
+/** The state as the daemon reads it between checks; see daemonState. */
+interface DaemonState {
+  /** A look-up; `otherwise` when the state cannot be read. */
+  read<T>(look: (store: SqliteStore) => T, otherwise: T): T;
+  use<T>(work: (store: SqliteStore) => Promise<T>, otherwise: T): Promise<T>;
+}
+
+/**
+ * The daemon's own look-ups between checks (the last success, an open workflow, the day's alarm),
+ * each on a connection of its own that is closed again: a connection held for the life of the
+ * daemon costs 150 KB, which is 30 MB for 200 schools in one process. In link mode the page holds
+ * one anyway (`held`). A state that cannot be read gives the answer that checks or alarms, and
+ * never throws into a timer, where it would end the process and every other school in it.
+ */
+function daemonState(config: LoadedConfig, logger: Logger, held: SqliteStore | undefined): DaemonState {
+  const failed = (err: unknown): void =>
+    logger.error({ step: 'state', outcome: 'failed', err }, 'the state could not be read');
+  return {
+    read(look, otherwise) {
+      let store: SqliteStore | undefined;
+      try {
+        store = held ?? SqliteStore.open(config.storage);
+        return look(store);
+      } catch (err) {
+        failed(err);
+        return otherwise;
+      } finally {
+        if (store !== held) store?.close();
+      }
+    },
+    async use(work, otherwise) {
+      let store: SqliteStore | undefined;
+      try {
+        store = held ?? SqliteStore.open(config.storage);
+        return await work(store);
+      } catch (err) {
+        failed(err);
+        return otherwise;
+      } finally {
+        if (store !== held) store?.close();
+      }
+    },
+  };
+}
+
+/** Verifies the audit chain and prunes it at start; false when the daemon must not start. */
+function auditAtStart(
+  store: SqliteStore,
   config: LoadedConfig,
   options: { acceptBrokenChain: boolean },
   io: Io,
   logger: ReturnType<typeof createLogger>,
-): Promise<number> {
-  const store = openOrExplain(() => SqliteStore.open(config.storage), config, io);
-  if (!store) return EXIT.runError;
-  logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
-
+): boolean {
   // A log that was tampered with is not something to append to silently.
   const verdict = verifyChain(store.rows());
   if (!verdict.intact) {
@@ -444,8 +486,7 @@ async function runDaemon(
         `hwc run: the audit log's hash chain is broken at row ${verdict.firstBrokenId}; ` +
           'run `hwc audit verify` and investigate, or start with --accept-broken-chain to go on\n',
       );
-      store.close();
-      return EXIT.runError;
+      return false;
     }
   } else {
     logger.info(
@@ -455,6 +496,27 @@ async function runDaemon(
     // Retention: rows older than audit.keep go, accounted for by a prune row (see README).
     pruneExpiredAudit(store, config.auditKeepDays, systemClock.now(), logger);
   }
+  return true;
+}
+
+async function runDaemon(
+  configPath: string,
+  config: LoadedConfig,
+  options: { acceptBrokenChain: boolean },
+  io: Io,
+  logger: ReturnType<typeof createLogger>,
+): Promise<number> {
+  const store = openOrExplain(() => SqliteStore.open(config.storage), config, io);
+  if (!store) return EXIT.runError;
+  logger.info({ event: 'start', version: packageVersion(), school: config.school }, 'hwc-watcher starting');
+  if (!auditAtStart(store, config, options, io, logger)) {
+    store.close();
+    return EXIT.runError;
+  }
+  // Only the link page needs the state at any moment; the daemon's look-ups open it when they ask.
+  const held = config.deliver === 'link' ? store : undefined;
+  if (!held) store.close();
+  const state = daemonState(config, logger, held);
 
   let fatalCode: string | undefined;
   let wake: () => void = () => undefined;
@@ -487,21 +549,24 @@ async function runDaemon(
     deadline: config.schedule.deadline,
     clock: systemClock,
     logger,
-    lastSuccess: () => {
-      const value = store.getMeta('last_success_at');
-      return value ? new Date(value) : undefined;
-    },
-    hasOpenWorkflows: () => store.allSignals().some((signal) => !signal.purgedAt),
-    alarmSentOn: () => store.getMeta('dead_man_sent_on'),
-    sendDeadManAlarm: () => deadManAlarm(config, store, logger, systemClock),
+    lastSuccess: () =>
+      state.read((s) => {
+        const value = s.getMeta('last_success_at');
+        return value ? new Date(value) : undefined;
+      }, undefined),
+    hasOpenWorkflows: () => state.read((s) => s.allSignals().some((signal) => !signal.purgedAt), true),
+    alarmSentOn: () => state.read((s) => s.getMeta('dead_man_sent_on'), undefined),
+    sendDeadManAlarm: () => state.use((s) => deadManAlarm(config, s, logger, systemClock), false),
     fatal: giveUp,
     // In a config directory, each check waits for a place among the directory's concurrent checks.
     runCheck: () => slotOf(io)(daemonCheck),
     // Link mode: the page runs beside the checks, and a waiting signal gets its link at once.
-    ...(await linkDaemonOptions(config, store, logger, io, (code) => {
-      fatalCode = code;
-      wake();
-    })),
+    ...(held
+      ? await linkDaemonOptions(config, held, logger, io, (code) => {
+          fatalCode = code;
+          wake();
+        })
+      : {}),
   });
   await daemon.start();
   service.ready();
@@ -510,7 +575,7 @@ async function runDaemon(
   service.stopping();
   await daemon.stop();
   await service.close();
-  store.close();
+  held?.close();
   logger.info({ event: 'stopped', ...(fatalCode ? { code: fatalCode } : {}) }, 'hwc-watcher stopped');
   return fatalCode ? EXIT.runError : EXIT.ok;
 }
