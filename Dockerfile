@@ -1,11 +1,12 @@
 # hwc-watcher: a slim, non-root image. State lives in the /var/lib/hwc-watcher volume;
 # the root file system can be mounted read-only (docker run --read-only).
 # The image holds what the README's install does: the release tarball (npm pack), installed with
-# npm install -g; only the Node.js base differs (keep it on a line that package.json's engines allows).
+# npm install -g; only the Node.js base differs: Node 22.23, the LTS line tested with scripts/test-node-lines
+# (Node 20 reached its end of life in April 2026; keep it on a line that package.json's engines allows).
 
 # Build stage: compiles TypeScript, packs the release tarball and installs it, which builds
 # better-sqlite3's native module when no prebuilt binary can be fetched.
-FROM node:20.19-bookworm-slim AS build
+FROM node:22.23-bookworm-slim AS build
 WORKDIR /src
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -20,7 +21,7 @@ RUN npm ci --ignore-scripts=false \
  && npm install -g --no-audit --no-fund ./hwc-watcher-*.tgz
 
 # Runtime stage: no compilers, no npm cache, no sources.
-FROM node:20.19-bookworm-slim
+FROM node:22.23-bookworm-slim
 ENV NODE_ENV=production
 COPY --from=build /usr/local/lib/node_modules/hwc-watcher /usr/local/lib/node_modules/hwc-watcher
 RUN ln -s ../lib/node_modules/hwc-watcher/dist/cli.js /usr/local/bin/hwc \
