@@ -273,7 +273,7 @@ export class SqliteStore implements StateStore, AuditLog {
            handed_on_at = excluded.handed_on_at, held_at = excluded.held_at,
            arrived_at = excluded.arrived_at, out_of_office_at = excluded.out_of_office_at,
            revealed_at = COALESCE(signals.revealed_at, excluded.revealed_at),
-           confirmed_notices_at = excluded.confirmed_notices_at`,
+           confirmed_notices_at = COALESCE(signals.confirmed_notices_at, excluded.confirmed_notices_at)`,
       )
       .run(toRow(record));
   }

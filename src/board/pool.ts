@@ -1,7 +1,8 @@
 /**
  * A bounded number of places, taken in the order asked (first come, first served): with many
  * schools, at most `size` checks run at once, and a school that waits is never overtaken again and
- * again by others. Each place is held for at most one check, which its own checkTimeout bounds.
+ * again by others. Each place is held for at most one check, which its own checkTimeout bounds
+ * (and the wait for a send in flight after it, check/watchdog.ts).
  */
 export interface Pool {
   run<T>(work: () => Promise<T>): Promise<T>;

@@ -195,10 +195,11 @@ const remind: StepHandler<StepOf<'remind'>> = async (ctx, signal, _step, now) =>
 /**
  * Link mode: the thanks and the other contact's notice after a confirmation on the page, which has
  * no mailer. Recorded at once after they went: a crash in between sends them once more, never not
- * at all; a notice the server refused is logged and not retried, as after a reply.
+ * at all. A notice the server refused is logged and not retried, as after a reply; one that was
+ * deferred or found no server fails the check, and the next one sends them again.
  */
 const thank: StepHandler<StepOf<'thank'>> = async (ctx, signal, step, now) => {
-  await sendConfirmedNotices(ctx, signal.record, step.role, { viaLink: true });
+  await sendConfirmedNotices(ctx, signal.record, step.role, { viaLink: true, mustArrive: true });
   ctx.step('sent-thank');
   save(ctx, signal, { confirmedNoticesAt: now.toISOString() });
   ctx.step('after-thank');

@@ -16,6 +16,9 @@ export const IN_FLIGHT_SEND_SETTLE_MS = 30_000;
 /** After the connection was closed, the check needs only to notice; it is not waited for longer. */
 const AFTER_ABORT_MS = 1_000;
 
+/** How long past checkTimeout a check may still hold its lock: the wait for a send, then the close. */
+export const TIMEOUT_OVERRUN_MS = IN_FLIGHT_SEND_SETTLE_MS + AFTER_ABORT_MS;
+
 /**
  * Runs one check under a watchdog: past `timeoutMs` the mailbox connection is aborted, no new mail
  * is sent, and the check fails. A send already in flight then is waited for (up to `settleMs`), so
@@ -79,6 +82,9 @@ async function settleInFlight(
     'checkTimeout reached while SMTP was sending; waiting for the answer, so that it is recorded',
   );
   if (await within(settled, settleMs)) return;
+  // The sends got their answers, and the check hangs elsewhere (the IMAP it was told to drop):
+  // nothing is in flight to close, and saying so would promise a resend that will not come.
+  if (gate.inFlight() === 0) return;
   deps.logger.warn(
     { step: 'send', outcome: 'aborted', count: gate.inFlight() },
     'SMTP did not answer in time; the connection is closed and the next check sends it again',

@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../core/ports.js';
 import type { CheckDeps } from '../check/context.js';
-import { guardedCheck } from '../check/watchdog.js';
+import { guardedCheck, TIMEOUT_OVERRUN_MS } from '../check/watchdog.js';
 import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
 import { lazyMailParser } from '../adapters/lazy-mail-parser.js';
@@ -155,13 +155,15 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
 /**
  * Takes the storage's check lock, waiting for another check (a manual one, or the daemon's) for
  * up to checkTimeout, as apt waits for its lock: then this check runs after that one, and sees
- * what it did. Says who holds it when the wait runs out.
+ * what it did. Says who holds it when the wait runs out. A check past its checkTimeout may still
+ * wait for a send in flight (check/watchdog.ts), so the wait is that much longer.
  */
 async function checkLock(config: LoadedConfig, logger: Logger, io: Io): Promise<StorageLock | number> {
   let attempt: LockAttempt;
+  const waitMs = config.checkTimeoutMs + TIMEOUT_OVERRUN_MS;
   try {
     attempt = await StorageLock.acquire(config.storage, CHECK_LOCK_FILE, {
-      waitMs: config.checkTimeoutMs,
+      waitMs,
       onWait: (pid) =>
         logger.warn(
           { step: 'lock', outcome: 'waiting', ...(pid ? { pid } : {}) },
@@ -191,7 +193,7 @@ async function checkLock(config: LoadedConfig, logger: Logger, io: Io): Promise<
     'another hwc process held the storage for longer than checkTimeout; this check did not run',
   );
   io.stderr.write(
-    `hwc: ${holder} still holds ${config.storage}/${CHECK_LOCK_FILE} after waiting ${Math.round(config.checkTimeoutMs / 1000)} s (checkTimeout); this check did not run, try again later\n`,
+    `hwc: ${holder} still holds ${config.storage}/${CHECK_LOCK_FILE} after waiting ${Math.round(waitMs / 1000)} s (checkTimeout, and ${TIMEOUT_OVERRUN_MS / 1000} s for a send in flight); this check did not run, try again later\n`,
   );
   return EXIT.locked;
 }

@@ -178,10 +178,19 @@ function timingLines(input: NotificationInput): string[] {
   if (input.deadline) {
     const when = formatSoon(input.deadline, now, timezone);
     const at = when.includes(' om ') ? when : `om ${when}`;
+    // With notify: both a signal is purged once both were told, and nobody is reminded, unless it
+    // stays in the mailbox until a confirmation.
+    const original = input.original;
+    const reminded =
+      !input.otherToldToo ||
+      original?.carry === 'held' ||
+      (original?.carry === 'attached' && original.untilConfirmed === true);
     lines.push(
       input.deadline.getTime() <= now.getTime()
         ? `De lessen zijn ${at} begonnen. Zoek de leerling zo snel mogelijk op.`
-        : `De lessen beginnen ${at}. Is de melding dan nog niet bevestigd, dan krijgt iedereen die de melding kreeg een herinnering.`,
+        : reminded
+          ? `De lessen beginnen ${at}. Is de melding dan nog niet bevestigd, dan krijgt iedereen die de melding kreeg een herinnering.`
+          : `De lessen beginnen ${at}.`,
     );
   }
   return lines.length > 0 ? [...lines, ''] : [];

@@ -115,6 +115,40 @@ describe('a send in flight when the check runs past checkTimeout', () => {
     ]);
   });
 
+  it('when the send got its answer but the check then hangs on the mailbox, then nothing is said to be closed and no resend is promised', async () => {
+    const slow = new SlowMailer();
+    const { store, deps, mailbox, logs } = setup(slow);
+    let hang = false;
+    // After the answer every mailbox call waits for ever, as one on a dropped IMAP connection.
+    deps.opener = {
+      open: async (...args: Parameters<FakeMailbox['open']>) => {
+        const opened = await mailbox.open(...args);
+        return new Proxy(opened, {
+          get(target, name, receiver) {
+            const value: unknown = Reflect.get(target, name, receiver);
+            if (typeof value !== 'function') return value;
+            return (...callArgs: unknown[]) =>
+              hang
+                ? new Promise(() => undefined)
+                : (value as (...a: unknown[]) => unknown).apply(target, callArgs);
+          },
+        });
+      },
+      abort: () => undefined,
+    };
+    const running = guardedCheck(deps, { dryRun: false, timeoutMs: 1_000, settleMs: 5_000 });
+    await slow.started;
+    await vi.advanceTimersByTimeAsync(1_000);
+    hang = true;
+    await slow.answer();
+    await vi.advanceTimersByTimeAsync(6_000);
+    const result = await running;
+    expect((result as CheckTimeoutError).code).toBe('CHECK_TIMEOUT');
+    expect(slow.aborted).toBe(0);
+    expect(logs()).not.toContain('the connection is closed');
+    expect(store.allSignals()[0]?.notified.primary).toBeDefined();
+  });
+
   it('when no send is in flight at the timeout, then the check fails at once without waiting', async () => {
     const never = new SlowMailer();
     const { deps } = setup(never);

@@ -109,6 +109,50 @@ describe('a confirmation on the link page', () => {
     expect(mailbox.folder('INBOX')).toHaveLength(0);
   });
 
+  it('when SMTP defers the thanks or cannot be reached, then they are not recorded as sent, the signal waits, and the next check sends them', async () => {
+    const { deps, mailer, mailbox, store, clock } = setup('both');
+    mailbox.add(
+      'INBOX',
+      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
+    );
+    await runCheck(deps, { dryRun: false });
+    clock.advance(5 * 60_000);
+    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
+
+    mailer.defer.add('backup@school.test');
+    await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'SMTP_DEFERRED' });
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeUndefined();
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+
+    mailer.defer.clear();
+    mailer.down = true;
+    await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'SMTP_ECONNREFUSED' });
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeUndefined();
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+
+    mailer.down = false;
+    const report = await runCheck(deps, { dryRun: false });
+    expect(report.counts.purged).toBe(1);
+    expect(confirmedMails(mailer).filter((m) => m.to.includes('backup@school.test'))).toHaveLength(1);
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeDefined();
+  });
+
+  it('when the server refuses the thanks for good, then that counts as done and the signal is purged', async () => {
+    const { deps, mailer, mailbox, store, clock } = setup('both');
+    mailbox.add(
+      'INBOX',
+      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
+    );
+    await runCheck(deps, { dryRun: false });
+    clock.advance(5 * 60_000);
+    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
+
+    mailer.refuse.add('backup@school.test');
+    const report = await runCheck(deps, { dryRun: false });
+    expect(report.counts.purged).toBe(1);
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeDefined();
+  });
+
   it('when a link signal is confirmed, then the step before the purge is the thanks, once, and a confirmation without a role (written before) goes straight to the purge', () => {
     const policy: SignalPolicy = {
       mode: 'escalate',

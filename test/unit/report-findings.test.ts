@@ -167,7 +167,7 @@ describe('the report findings', () => {
       logBegins: new Date('2026-11-23T06:00:00Z'),
     });
     expect(html).toContain('1 ochtend zonder geslaagde controle v&oacute;&oacute;r 08:15');
-    expect(html).toContain('24 november 2026: geen controle; het programma heeft die ochtend niet gedraaid');
+    expect(html).toContain('24 november 2026: geen controle vastgelegd');
   });
 
   it('when check rows record set-aside reasons, then the report sums them per reason', () => {

@@ -54,3 +54,21 @@ describe('the signals table and its folder', () => {
     expect(store.getSignal('c'.repeat(64))?.folder).toBeUndefined();
   });
 });
+
+describe('the moments that are recorded once', () => {
+  it('when a stale copy of a signal is saved after its confirmation notices were recorded, then the record keeps them, as it keeps the reveal', () => {
+    const store = SqliteStore.inMemory();
+    const stale = record('b'.repeat(64));
+    store.putSignal(stale);
+    store.putSignal({
+      ...stale,
+      revealedAt: '2026-11-25T06:03:00.000Z',
+      confirmedNoticesAt: '2026-11-25T06:05:00.000Z',
+    });
+    // The page's reveal writes the whole record it read before the check recorded the notices.
+    store.putSignal(stale);
+    const [kept] = store.allSignals();
+    expect(kept?.confirmedNoticesAt).toBe('2026-11-25T06:05:00.000Z');
+    expect(kept?.revealedAt).toBe('2026-11-25T06:03:00.000Z');
+  });
+});

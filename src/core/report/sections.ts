@@ -105,7 +105,7 @@ ${failedChecks
 ${failedMornings
   .map((m) => {
     if (m.noCheck) {
-      return `<li>${escapeHtml(dayLabel(m.date))}: geen controle; het programma heeft die ochtend niet gedraaid</li>`;
+      return `<li>${escapeHtml(dayLabel(m.date))}: geen controle vastgelegd</li>`;
     }
     const alarm =
       m.alarm === 'sent'
@@ -126,9 +126,10 @@ alarm: kijk zelf in de HwC-mailbox.</p>
 ${mornings}
 <h3>${count(failedChecks.length, 'mislukte controle', 'mislukte controles')}</h3>
 ${checks}
-<p class="note">Een schooldag waarop het programma helemaal niet draaide (bijvoorbeeld omdat de server uit
-stond) laat geen regel in het logboek achter. Zo&rsquo;n dag staat hierboven met &lsquo;geen controle&rsquo;: hij
-volgt uit het rooster en de schoolvakanties, vanaf de dag waarop het logboek begint.</p>`;
+<p class="note">Een schooldag waarop geen controle is vastgelegd (bijvoorbeeld omdat de server uit stond of
+de instellingen ongeldig waren) laat geen regel in het logboek achter. Zo&rsquo;n dag staat hierboven met
+&lsquo;geen controle vastgelegd&rsquo;: hij volgt uit het huidige rooster en de schoolvakanties, vanaf de dag waarop het
+logboek begint.</p>`;
 }
 
 const REASONS: Record<string, [string, string]> = {
