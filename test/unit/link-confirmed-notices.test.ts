@@ -40,6 +40,19 @@ function confirmOnPage(store: SqliteStore, role: 'primary' | 'backup', at: Date)
   recordConfirmation({ store, logger }, { key: record?.key ?? '', role, proof: 'link' }, at);
 }
 
+/** With notify: both, a signal is told to both, and five minutes later the backup confirms on the page. */
+async function confirmedOnPageByBackup() {
+  const told = setup('both');
+  told.mailbox.add(
+    'INBOX',
+    signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
+  );
+  await runCheck(told.deps, { dryRun: false });
+  told.clock.advance(5 * 60_000);
+  confirmOnPage(told.store, 'backup', new Date('2026-11-25T06:04:00Z'));
+  return told;
+}
+
 const confirmedMails = (mailer: FakeMailer) => mailer.sent.filter((m) => m.kind === 'confirmed');
 
 /** A primary told by link confirms on the page; the check after it is killed at `step`. */
@@ -62,15 +75,8 @@ async function killedAt(step: string) {
 
 describe('a confirmation on the link page', () => {
   it('when a contact confirms on the page, then the next check thanks them and tells the other contact, content-free, before the purge', async () => {
-    const { deps, mailer, mailbox, store, clock } = setup('both');
-    mailbox.add(
-      'INBOX',
-      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
-    );
-    await runCheck(deps, { dryRun: false });
+    const { deps, mailer, mailbox, store } = await confirmedOnPageByBackup();
     expect(mailbox.folder('INBOX')).toHaveLength(1);
-    clock.advance(5 * 60_000);
-    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
 
     const report = await runCheck(deps, { dryRun: false });
     const [thanks, notice] = confirmedMails(mailer);
@@ -110,14 +116,7 @@ describe('a confirmation on the link page', () => {
   });
 
   it('when SMTP defers the thanks or cannot be reached, then they are not recorded as sent, the signal waits, and the next check sends them', async () => {
-    const { deps, mailer, mailbox, store, clock } = setup('both');
-    mailbox.add(
-      'INBOX',
-      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
-    );
-    await runCheck(deps, { dryRun: false });
-    clock.advance(5 * 60_000);
-    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
+    const { deps, mailer, mailbox, store } = await confirmedOnPageByBackup();
 
     mailer.defer.add('backup@school.test');
     await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'SMTP_DEFERRED' });
@@ -138,14 +137,7 @@ describe('a confirmation on the link page', () => {
   });
 
   it('when the server refuses the thanks for good, then that counts as done and the signal is purged', async () => {
-    const { deps, mailer, mailbox, store, clock } = setup('both');
-    mailbox.add(
-      'INBOX',
-      signalMail({ body: [`Leerling: ${CHILD}`, 'Geboortedatum: 04-09-2015', 'Handle with Care'] }),
-    );
-    await runCheck(deps, { dryRun: false });
-    clock.advance(5 * 60_000);
-    confirmOnPage(store, 'backup', new Date('2026-11-25T06:04:00Z'));
+    const { deps, mailer, store } = await confirmedOnPageByBackup();
 
     mailer.refuse.add('backup@school.test');
     const report = await runCheck(deps, { dryRun: false });
