@@ -1,31 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src/adapters/sqlite-store.js';
 import { canaryForms, scanForCanaries } from '../support/canary.js';
 import { runHwc, type HwcRun } from '../support/hwc.js';
 import { deliver, waitForMessages } from '../support/mailstack.js';
 import { CANARY, createSchool, signalMail, type School } from '../support/school.js';
+import { firstSchemaDatabase, storageSnapshot } from '../support/storage-files.js';
 
 const isRoot = process.getuid?.() === 0;
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const LATE = { checks: ['00:00', '23:58'], days: EVERY_DAY, deadline: '23:59' };
-
-/** Every file of the storage directory and a hash of its bytes: what a dry run must not change. */
-function storageSnapshot(dir: string): Record<string, string> {
-  if (!existsSync(dir)) return {};
-  return Object.fromEntries(
-    readdirSync(dir).map((name) => [
-      name,
-      createHash('sha256')
-        .update(readFileSync(join(dir, name)))
-        .digest('hex'),
-    ]),
-  );
-}
 
 async function schoolWithSignal(id: string): Promise<School> {
   const s = await createSchool({ notify: 'both', schedule: LATE });
@@ -62,18 +48,7 @@ describe('hwc check --dry-run on a storage where no check has run', () => {
   it('when the database has the schema of the first release, then the dry run plans the signal and migrates nothing on disk', async () => {
     const s = await schoolWithSignal('dry-old@veiligthuis.test');
     mkdirSync(s.install.storage, { recursive: true, mode: 0o700 });
-    const db = new Database(join(s.install.storage, DATABASE_FILE));
-    db.exec(`CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE signals (key TEXT PRIMARY KEY, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
-        received_at TEXT NOT NULL, notified_primary_at TEXT, notified_backup_at TEXT,
-        refused_primary_at TEXT, refused_backup_at TEXT, acknowledged_at TEXT, mdn_sent_at TEXT,
-        confirmed_at TEXT, confirmed_by TEXT, escalated_at TEXT, escalation_reason TEXT,
-        reminder_sent_at TEXT, purged_at TEXT, purge_verified INTEGER,
-        needs_review INTEGER NOT NULL, children INTEGER NOT NULL);
-      CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL,
-        data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`);
-    db.pragma('user_version = 1');
-    db.close();
+    firstSchemaDatabase(s.install.storage);
     const before = storageSnapshot(s.install.storage);
     expectPlanned(s, await dryRun(s));
     expect(storageSnapshot(s.install.storage)).toEqual(before);

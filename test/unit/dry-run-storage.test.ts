@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/run-check.js';
 import type { CheckDeps } from '../../src/check/context.js';
@@ -12,40 +10,14 @@ import { storageFailureMessage } from '../../src/adapters/storage-dir.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
 import { checkSettings, signalMail } from '../support/check-fixtures.js';
+import { firstSchemaDatabase, storageSnapshot } from '../support/storage-files.js';
 
 /** Every file of the storage directory and a hash of its bytes: what a dry run must not change. */
-function snapshotOf(dir: string): Record<string, string> {
-  if (!existsSync(dir)) return {};
-  return Object.fromEntries(
-    readdirSync(dir).map((name) => [
-      name,
-      createHash('sha256')
-        .update(readFileSync(join(dir, name)))
-        .digest('hex'),
-    ]),
-  );
-}
 
 function storage(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'hwc-dry-')), 'state');
   mkdirSync(dir, { mode: 0o700 });
   return dir;
-}
-
-/** A database as the first release left it: only the first migration applied, no secret yet. */
-function firstSchemaDatabase(dir: string): void {
-  const db = new Database(join(dir, DATABASE_FILE));
-  db.exec(`CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE signals (key TEXT PRIMARY KEY, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
-      received_at TEXT NOT NULL, notified_primary_at TEXT, notified_backup_at TEXT,
-      refused_primary_at TEXT, refused_backup_at TEXT, acknowledged_at TEXT, mdn_sent_at TEXT,
-      confirmed_at TEXT, confirmed_by TEXT, escalated_at TEXT, escalation_reason TEXT,
-      reminder_sent_at TEXT, purged_at TEXT, purge_verified INTEGER,
-      needs_review INTEGER NOT NULL, children INTEGER NOT NULL);
-    CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL,
-      data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);`);
-  db.pragma('user_version = 1');
-  db.close();
 }
 
 async function dryRun(dir: string) {
@@ -98,11 +70,11 @@ describe('a dry run on a storage where no check has run yet', () => {
     it(`when ${what}, then the dry run plans the signal and writes nothing`, async () => {
       const dir = storage();
       make(dir);
-      const before = snapshotOf(dir);
+      const before = storageSnapshot(dir);
       const { report, sent } = await dryRun(dir);
       expect(report.counts).toMatchObject({ signals: 1, children: 1 });
       expect(sent).toBe(0);
-      expect(snapshotOf(dir)).toEqual(before);
+      expect(storageSnapshot(dir)).toEqual(before);
     });
   }
 
