@@ -82,7 +82,7 @@ export interface FailedMorning {
   failedChecks: number;
   /** Whether the dead-man alarm went out that day, and if it could be sent. */
   alarm?: 'sent' | 'failed';
-  /** No check ran at all that school day, not even a failed one (the program did not run). */
+  /** No check or alarm was recorded that school day, not even a failed one. */
   noCheck?: true;
 }
 
