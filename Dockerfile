@@ -24,7 +24,7 @@ RUN npm ci --ignore-scripts=false \
 FROM node:22.23-bookworm-slim
 ENV NODE_ENV=production
 COPY --from=build /usr/local/lib/node_modules/hwc-watcher /usr/local/lib/node_modules/hwc-watcher
-RUN ln -s ../lib/node_modules/hwc-watcher/dist/cli.js /usr/local/bin/hwc \
+RUN ln -s ../lib/node_modules/hwc-watcher/dist/hwc.cjs /usr/local/bin/hwc \
  && mkdir -p /var/lib/hwc-watcher && chown node:node /var/lib/hwc-watcher && chmod 0700 /var/lib/hwc-watcher
 USER node
 WORKDIR /var/lib/hwc-watcher

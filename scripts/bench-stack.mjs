@@ -23,7 +23,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 
 const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'dist/cli.js');
+const cli = join(repo, 'dist/hwc.cjs');
 const mailstack = join(repo, 'scripts/mailstack');
 const ROUNDS = Number(process.env.HWC_BENCH_ROUNDS ?? 11);
 

@@ -1,14 +1,18 @@
-// Bundles the CLI after tsc: dist/cli.js becomes one ES module with the code every command needs
-// (hwc's own modules, zod, yaml, imapflow), and each lazily loaded command a chunk beside it. About
-// 250 module files, each resolved, read and compiled, were most of an empty check's time (README,
-// Performance). The other files tsc wrote in dist/ stay, for tools that import single modules.
+// Bundles the CLI after tsc: dist/hwc.cjs (the `hwc` bin, from src/bin.ts) becomes one CommonJS
+// file with the code every command needs (hwc's own modules, zod, yaml, imapflow), and each lazily
+// loaded command a chunk beside it (dist/hwc-*.cjs). About 250 module files, each resolved, read
+// and compiled, were most of an empty check's time (README, Performance); CommonJS, loaded in one
+// synchronous pass, spares the ES module loader, and lets hwc keep the compiled code between runs
+// on Node 20 (src/code-cache.ts). dist/cli.js, the bin of earlier releases, becomes an ES module
+// that loads dist/hwc.cjs. The other files tsc wrote in dist/ stay, for tools that import single
+// modules.
 // Packages loaded only for some work stay outside: mailparser and nodemailer (when mail is read or
 // sent), node-cron (the daemon only). better-sqlite3's JavaScript is bundled and its native addon
 // required from node_modules by its path (below). pino is bundled: its 29 CommonJS files, each
 // resolved, read and compiled by Node's CommonJS loader, took longer than all of imapflow. Its
 // worker-thread transports find their worker by file name (`__dirname`) and would fail in the
 // bundle: hwc never uses one (it logs to stdout with `pino.destination`).
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'rolldown';
@@ -124,6 +128,45 @@ const REWRITES = [
       ],
     ],
   },
+  // imapflow's connection id came from Web Crypto (globalThis.crypto), whose first use loads two
+  // more Node modules: the same random bytes from node:crypto, which TLS has loaded already.
+  {
+    what: "imapflow's connection id",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]imap-flow\.js$/,
+    rules: [
+      [
+        /^import tls from 'node:tls';$/m,
+        "import tls from 'node:tls';\nimport { randomFillSync as hwcRandomFill } from 'node:crypto';",
+      ],
+      [/\bglobalThis\.crypto\.getRandomValues\(/, 'hwcRandomFill('],
+    ],
+  },
+  // pino's worker-thread transports and sonic-boom's argument check, kept out of the code every
+  // command loads: worker_threads and assert are Node modules an empty check never needs (about
+  // 6 ms to load). hwc logs to a file descriptor and never starts a transport.
+  {
+    what: "pino's worker threads",
+    file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
+    rules: [
+      [/^const \{ isMainThread \} = require\('worker_threads'\)$/m, ''],
+      [/&& isMainThread\)/, "&& require('worker_threads').isMainThread)"],
+    ],
+  },
+  {
+    what: "pino's thread-stream",
+    file: /[\\/]pino[\\/]lib[\\/]transport\.js$/,
+    rules: [
+      [/^const ThreadStream = require\('thread-stream'\)$/m, ''],
+      [/\bnew ThreadStream\(/, "new (require('thread-stream'))("],
+    ],
+  },
+  {
+    what: "sonic-boom's assert",
+    file: /[\\/]sonic-boom[\\/]index\.js$/,
+    rules: [
+      [/^const assert = require\('assert'\)$/m, "const assert = (...args) => require('assert')(...args)"],
+    ],
+  },
 ];
 // imapflow pins a pino of its own (nested in its node_modules) that it only uses for a connection
 // without a logger, which hwc never makes (`logger: false`). It gets the one hwc bundles, as it got
@@ -155,27 +198,37 @@ const lazyParts = {
   },
 };
 
-// Bundling a bundle would lose the chunks it imports: the input must be what tsc just wrote.
-if (readFileSync(join(dist, 'cli.js'), 'utf8').includes('./cli-')) {
-  console.error('bundle: dist/cli.js is already bundled; run `npm run build`');
+// The input must be what tsc just wrote: dist/cli.js after a bundle is the stub written below.
+const STUB = "createRequire(import.meta.url)('./hwc.cjs');";
+if (!existsSync(join(dist, 'bin.js')) || readFileSync(join(dist, 'cli.js'), 'utf8').includes(STUB)) {
+  console.error('bundle: dist/ holds no fresh tsc output; run `npm run build`');
   process.exit(1);
 }
 for (const name of readdirSync(dist)) {
-  if (name.startsWith('cli-') || name === 'cli.js.map') rmSync(join(dist, name));
+  if (/^(cli-|hwc-|hwc\.cjs$|cli\.js\.map$)/.test(name)) rmSync(join(dist, name));
 }
 rmSync(out, { recursive: true, force: true });
 await build({
-  input: join(dist, 'cli.js'),
+  // Two entries: the bin (src/bin.ts) and the CLI it loads once the cache is on. Rolldown puts its
+  // helpers, which every chunk requires, into an entry; never the bin's, which is the main module
+  // and would run again when required under another name (a symlinked bin with
+  // --preserve-symlinks-main).
+  input: { hwc: join(dist, 'bin.js'), 'hwc-cli': join(dist, 'cli.js') },
   platform: 'node',
   external: (id) => id.startsWith('node:') || EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`)),
   logLevel: 'warn',
   plugins: [lazyParts],
   output: {
     dir: out,
-    format: 'esm',
-    entryFileNames: 'cli.js',
-    // Chunks sit beside cli.js: version.ts finds package.json one directory up from its module.
-    chunkFileNames: 'cli-[name]-[hash].js',
+    format: 'cjs',
+    // A dynamic import() left in a chunk would need an ES module loader callback that code
+    // compiled from the cache (src/code-cache.ts) does not have: external packages are required.
+    dynamicImportInCjs: false,
+    // The bin keeps its name; every other file carries a hash of its content, which the code cache
+    // relies on (src/code-cache.ts).
+    entryFileNames: (chunk) => (chunk.name === 'hwc' ? 'hwc.cjs' : '[name]-[hash].cjs'),
+    // Chunks sit beside hwc.cjs: version.ts finds package.json one directory up from its module.
+    chunkFileNames: 'hwc-[name]-[hash].cjs',
     sourcemap: false,
     // V8 keeps each module's source as a string for as long as the process runs: one non-Latin-1
     // character (a dash in a comment) makes it two bytes a character. ASCII with escapes and no
@@ -186,4 +239,10 @@ await build({
 });
 for (const name of readdirSync(out)) renameSync(join(out, name), join(dist, name));
 rmSync(out, { recursive: true, force: true });
+// The bin of earlier releases, for scripts and units that name it: the same CLI, one ES module more.
+writeFileSync(
+  join(dist, 'cli.js'),
+  `#!/usr/bin/env node\nimport { createRequire } from 'node:module';\n\n${STUB}\n`,
+);
+chmodSync(join(dist, 'hwc.cjs'), 0o755);
 chmodSync(join(dist, 'cli.js'), 0o755);

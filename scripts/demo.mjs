@@ -152,7 +152,7 @@ const headerOf = (m, name) =>
   new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(m.source.toString('utf8').split(/\r?\n\r?\n/)[0])?.[1] ?? '';
 
 const hwcCli = (args) =>
-  spawnSync(process.execPath, [join(repo, 'dist/cli.js'), ...args], { encoding: 'utf8' });
+  spawnSync(process.execPath, [join(repo, 'dist/hwc.cjs'), ...args], { encoding: 'utf8' });
 
 say('hwc check --dry-run (nothing is changed)');
 const dry = hwcCli(['check', '--config', configFile, '--dry-run']);

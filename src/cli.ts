@@ -1,11 +1,6 @@
-#!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isIsoDate } from './config/formats.js';
 import { EXIT, type Io } from './commands/io.js';
-import { enableCompileCache } from './compile-cache.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
 import { packageVersion } from './version.js';
 
 export const USAGE = `hwc-watcher: handles Handle with Care signals for a school's dedicated inbox.
@@ -467,19 +462,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   return run({ command, values, rest, io });
 }
 
-function isEntryPoint(): boolean {
-  const invoked = process.argv[1];
-  if (!invoked) return false;
-  try {
-    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  enableCompileCache(process.env);
-  keepYoungGenerationSmall();
+/** Runs this process's command line and sets its exit code: what the `hwc` bin does (src/bin.ts). */
+export function runFromProcess(): void {
   const io: Io = {
     env: process.env,
     cwd: process.cwd(),

@@ -1,5 +1,6 @@
 import module from 'node:module';
 import { isAbsolute, join } from 'node:path';
+import { cacheBundleCode } from './code-cache.js';
 
 /** What Node >= 22.1 offers as module.enableCompileCache; absent on Node 20. */
 type EnableCompileCache = (directory?: string) => unknown;
@@ -27,13 +28,28 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
  * code was the largest part of an empty check's time left (README, Performance). Only speed
  * changes: a directory that cannot be written, or NODE_DISABLE_COMPILE_CACHE=1, leaves it off.
  */
-export function enableCompileCache(env: NodeJS.ProcessEnv): void {
+export function enableCompileCache(env: NodeJS.ProcessEnv): boolean {
   const enable = (module as unknown as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   const dir = compileCacheDir(env);
-  if (typeof enable !== 'function' || dir === undefined) return;
+  if (typeof enable !== 'function' || dir === undefined) return false;
   try {
     enable(dir);
   } catch {
     // Node reports a failure in its return value; a throw is just as harmless: no cache.
   }
+  return true;
+}
+
+/**
+ * Keeps the bundle's compiled code between runs: Node's own compile cache where there is one
+ * (Node >= 22.1), else hwc's for its own chunks (code-cache.ts), in a directory of its own beside
+ * where Node's would be. Returns what to call when the process ends (a no-op for Node's, which
+ * writes its cache itself). Call it before the bundle's chunks load, and after any V8 flag is set:
+ * V8 refuses cached code made under other flags.
+ */
+export function startCompileCache(env: NodeJS.ProcessEnv, bundleDir: string, chunkName: RegExp): () => void {
+  if (enableCompileCache(env)) return () => {};
+  const dir = compileCacheDir(env);
+  if (dir === undefined || env.NODE_DISABLE_COMPILE_CACHE) return () => {};
+  return cacheBundleCode(join(dir, 'v8'), bundleDir, chunkName);
 }

@@ -75,6 +75,7 @@ const DEFAULT_RETRY: RetryPolicy = { delaysMs: [1_000, 3_000, 9_000] };
 export class ImapMailboxOpener implements MailboxOpener {
   private readonly clients = new Set<ImapFlow>();
   private aborted = false;
+  private early: { readOnly: boolean; opening: Promise<Mailbox>; settled: boolean } | undefined;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -97,7 +98,9 @@ export class ImapMailboxOpener implements MailboxOpener {
     const sleep = this.retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.openOnce(options);
+        // A prepared connection is the first attempt: its failure is retried as any other.
+        const prepared = attempt === 0 ? this.takePrepared(options) : undefined;
+        return await (prepared ?? this.openOnce(options));
       } catch (err) {
         const delay = this.retry.delaysMs[attempt];
         if (delay === undefined || this.aborted || !isRetryable(err)) throw err;
@@ -105,6 +108,50 @@ export class ImapMailboxOpener implements MailboxOpener {
         await sleep(delay);
       }
     }
+  }
+
+  /**
+   * Connects, signs in and opens INBOX now, while the check does its local work (the lock, the
+   * state database): the server's greeting, TLS and sign-in are mostly waiting (about 50 ms on a
+   * local Dovecot, more across a network). It only lists the folders and selects INBOX, as
+   * open() does; discard() signs out when the check never came to open().
+   */
+  prepare(options: { readOnly: boolean }): void {
+    if (this.early !== undefined || this.aborted) return;
+    const early = { readOnly: options.readOnly, opening: this.openOnce(options), settled: false };
+    // Seen by open() or by discard(); until then a failure must not count as unhandled.
+    early.opening.then(
+      () => (early.settled = true),
+      () => (early.settled = true),
+    );
+    this.early = early;
+  }
+
+  async discard(): Promise<void> {
+    const early = this.early;
+    this.early = undefined;
+    if (early === undefined) return;
+    if (!early.settled) {
+      // Still connecting: closed now rather than waited for, as a server that does not answer
+      // would hold the process until its timeout. No other connection of this opener is open.
+      for (const client of this.clients) client.close();
+      this.clients.clear();
+      void early.opening.then((mailbox) => mailbox.close()).catch(() => undefined);
+      return;
+    }
+    const mailbox = await early.opening.catch(() => undefined);
+    await mailbox?.close();
+  }
+
+  private takePrepared(options: { readOnly: boolean }): Promise<Mailbox> | undefined {
+    const early = this.early;
+    if (early === undefined) return undefined;
+    if (early.readOnly !== options.readOnly) {
+      void this.discard();
+      return undefined;
+    }
+    this.early = undefined;
+    return early.opening;
   }
 
   private async openOnce(options: { readOnly: boolean }): Promise<Mailbox> {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import type { Logger } from '../core/ports.js';
 
 /**
@@ -34,14 +33,18 @@ export interface SdNotifyOptions {
   run?: NotifyRunner;
 }
 
-const runSystemdNotify: NotifyRunner = (command, args, env) =>
-  new Promise((resolve) => {
+// node:child_process loads only when a message goes out: `hwc check` and a daemon outside systemd
+// never send one, and the module (with net and dgram) was a few ms of every empty check.
+const runSystemdNotify: NotifyRunner = async (command, args, env) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
     execFile(command, args, { env, timeout: 10_000, windowsHide: true }, (err) => {
       if (!err) return resolve(undefined);
       const code = (err as NodeJS.ErrnoException).code;
       resolve(typeof code === 'string' ? code : `EXIT_${String(code ?? 'unknown')}`);
     });
   });
+};
 
 /**
  * sd_watchdog_enabled(3): WATCHDOG_USEC in microseconds, for this process when WATCHDOG_PID is

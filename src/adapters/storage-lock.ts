@@ -10,6 +10,7 @@ import {
   constants,
   closeSync,
   existsSync,
+  ftruncateSync,
   lstatSync,
   openSync,
   readFileSync,
@@ -136,13 +137,13 @@ function refuseSymlink(file: string): void {
 /** Best effort: a full disk must not stop a check that holds the lock. */
 function writePid(pidFile: string): void {
   try {
-    const fd = openSync(
-      pidFile,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
-      0o600,
-    );
+    // Overwritten, then cut to length: a file truncated to nothing and written again is flushed
+    // to disk at close by ext4 (auto_da_alloc), a wait of its own in every check.
+    const fd = openSync(pidFile, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     try {
-      writeSync(fd, `${process.pid}\n`);
+      const pid = Buffer.from(`${process.pid}\n`);
+      writeSync(fd, pid, 0, pid.length, 0);
+      ftruncateSync(fd, pid.length);
     } finally {
       closeSync(fd);
     }

@@ -43,7 +43,7 @@ function track(ping: Promise<void>): Promise<void> {
  */
 export async function monitoredCheck<R extends CheckReport | Error>(
   config: ResolvedConfig,
-  ports: { logger: Logger; store: Pick<StateStore, 'setMeta'> },
+  ports: { logger: Logger; store: Pick<StateStore, 'getMeta' | 'setMeta'> },
   io: Io,
   check: () => Promise<R>,
 ): Promise<R> {
@@ -58,11 +58,14 @@ export async function monitoredCheck<R extends CheckReport | Error>(
 }
 
 function recordFollowUp(
-  ports: { logger: Logger; store: Pick<StateStore, 'setMeta'> },
+  ports: { logger: Logger; store: Pick<StateStore, 'getMeta' | 'setMeta'> },
   at: Date | undefined,
 ): void {
+  const value = at ? at.toISOString() : '';
   try {
-    ports.store.setMeta(FOLLOW_UP_META, at ? at.toISOString() : '');
+    // Unchanged on most mornings (no follow-up armed): a read spares a commit, and its fsync.
+    if ((ports.store.getMeta(FOLLOW_UP_META) ?? '') === value) return;
+    ports.store.setMeta(FOLLOW_UP_META, value);
   } catch (err) {
     // Only `hwc status` reads it; the check's own work is done and recorded.
     ports.logger.warn({ step: 'status', outcome: 'failed', err }, 'the next follow-up could not be recorded');

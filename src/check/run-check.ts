@@ -208,8 +208,15 @@ function audit(deps: CheckDeps, summary: CheckSummary, mark: AuditMark = { writt
   if (mark.written) return;
   mark.written = true;
   const error = summary.failure ? failureCode(summary.failure) : undefined;
-  const row = deps.store.append(checkEntry(startedAt, counts, outcome, durationMs, summary.provider, error));
-  if (outcome === 'ok') deps.store.setMeta('last_success_at', startedAt.toISOString());
+  // One transaction for both: each commit waits for the disk (fsync), most of an empty check's
+  // own time when many schools share one.
+  const row = deps.store.transaction(() => {
+    const appended = deps.store.append(
+      checkEntry(startedAt, counts, outcome, durationMs, summary.provider, error),
+    );
+    if (outcome === 'ok') deps.store.setMeta('last_success_at', startedAt.toISOString());
+    return appended;
+  });
   // The head hash and row count go to the log, so that an outside copy (journald) shows if rows
   // were later removed from the end of the table.
   deps.logger.info(

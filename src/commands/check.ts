@@ -46,12 +46,21 @@ function smtpMailer(config: LoadedConfig): SmtpMailer {
 }
 
 function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
-  const store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
   const opener = new ImapMailboxOpener(serverSettings('imap', config.imap), {
     delaysMs: [1_000, 3_000, 9_000],
     onRetry: (attempt, code, delayMs) =>
       logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
   });
+  // The mailbox's connection starts now, so that its waiting overlaps opening the state; the
+  // check's connect step takes it (finishWiring ends it when the check never got there).
+  opener.prepare({ readOnly: options.dryRun });
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(config.storage, { readOnly: options.dryRun });
+  } catch (err) {
+    void opener.discard();
+    throw err;
+  }
   const mailer = smtpMailer(config);
   const testHook = testStepHook(io.env, config.storage);
   const deps: CheckDeps = {
@@ -85,6 +94,13 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
     ...(testHook ? { onStep: testHook } : {}),
   };
   return { deps, store };
+}
+
+/** What every check's wiring ends with, whatever the check did. */
+async function finishWiring(wiring: Wiring): Promise<void> {
+  wiring.deps.mailer.close();
+  wiring.store.close();
+  await wiring.deps.opener.discard?.();
 }
 
 /** Link mode: the page's address and which roles it asks for a PIN (src/web/). */
@@ -252,8 +268,7 @@ async function checkWithOutput(
     else writeCheckOutput(io, output, result, wiring.store.allSignals(), config);
     return EXIT.ok;
   } finally {
-    wiring.deps.mailer.close();
-    wiring.store.close();
+    await finishWiring(wiring);
     lock?.release();
   }
 }
@@ -416,8 +431,7 @@ function daemonCheckOf(
       if (result instanceof Error) return afterFailedCheck(result, current, wiring.store, logger, giveUp);
       return result.nextDueAt ? { nextDueAt: result.nextDueAt } : {};
     } finally {
-      wiring.deps.mailer.close();
-      wiring.store.close();
+      await finishWiring(wiring);
       lock.release();
     }
   };

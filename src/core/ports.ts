@@ -93,6 +93,12 @@ export interface Mailbox {
 
 export interface MailboxOpener {
   open(options: { readOnly: boolean }): Promise<Mailbox>;
+  /**
+   * Starts the first connection now, for an open() that follows soon with the same options; it
+   * changes nothing on the server. discard() ends it when no open() came.
+   */
+  prepare?(options: { readOnly: boolean }): void;
+  discard?(): Promise<void>;
   /** Ends a connection attempt in flight and any retries: the check's watchdog calls it. */
   abort?(): void;
 }

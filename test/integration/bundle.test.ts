@@ -1,31 +1,44 @@
 /**
  * The bundle that `npm run build` wrote (scripts/bundle.mjs): what an empty check never runs is in
- * chunks of its own, loaded only from a dynamic import, and what is required on first use works.
+ * chunks of its own, loaded only on first use, what is required on first use works, and the
+ * compiled code kept between runs (src/code-cache.ts) is used, checked and renewed.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import module from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../support/hwc.js';
+import { CLI, REPO } from '../support/hwc.js';
 
 const DIST = join(REPO, 'dist');
-const chunks = readdirSync(DIST).filter((name) => name === 'cli.js' || name.startsWith('cli-'));
+const chunks = readdirSync(DIST).filter((name) => name === 'hwc.cjs' || name.startsWith('hwc-'));
 const source = (name: string): string => readFileSync(join(DIST, name), 'utf8');
 
-/** The chunks that `name` imports statically, and theirs: what loading `name` compiles. */
+/** The chunks that `name` requires when it loads, and theirs: what loading `name` compiles. */
 function staticClosure(name: string, seen = new Set<string>()): Set<string> {
   if (seen.has(name)) return seen;
   seen.add(name);
-  for (const match of source(name).matchAll(/^import [^;]*?from "\.\/(cli-[^"]+\.js)";$/gm)) {
+  // A chunk loaded on first use is required inside a function, never at the start of a line.
+  for (const match of source(name).matchAll(/^(?:const [\w$]+ = )?require\("\.\/(hwc-[^"]+\.cjs)"\);$/gm)) {
     staticClosure(match[1] as string, seen);
   }
   return seen;
 }
 
+/** Runs the bin with its cache in `cache` (XDG_CACHE_HOME); Node 20 has no cache of its own. */
+function hwc(args: string[], env: Record<string, string>): ReturnType<typeof spawnSync> {
+  const { NODE_DISABLE_COMPILE_CACHE: _, CACHE_DIRECTORY: __, ...rest } = process.env;
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...rest, ...env } });
+}
+const ownCache =
+  typeof (module as unknown as { enableCompileCache?: unknown }).enableCompileCache !== 'function';
+
 describe('the bundle', () => {
   it('when the check command loads, then the SOCKS client and the message downloads are not part of it', () => {
     const check = chunks.find(
-      (name) => /^cli-check-[\w-]+\.js$/.test(name) && source(name).includes('checkWithOutput'),
+      (name) => /^hwc-check-[\w-]+\.cjs$/.test(name) && source(name).includes('checkWithOutput'),
     );
     expect(check).toBeDefined();
     const loaded = [...staticClosure(check as string)];
@@ -44,9 +57,9 @@ describe('the bundle', () => {
       import { readdirSync } from 'node:fs';
       import { createRequire } from 'node:module';
       const dist = ${JSON.stringify(DIST)};
-      const chunk = await import(dist + '/' + readdirSync(dist).find((n) => n.startsWith('cli-mail-auth-')));
+      const require = createRequire(dist + '/hwc.cjs');
+      const chunk = require(dist + '/' + readdirSync(dist).find((n) => n.startsWith('hwc-mail-auth-')));
       const libmime = Object.values(chunk).find((v) => typeof v?.decodeWords === 'function');
-      const require = createRequire(dist + '/cli.js');
       const before = Object.keys(require.cache).some((k) => k.includes('encoding-japanese'));
       const word = '=?ISO-2022-JP?B?GyRCJEYkOSRIGyhC?=';
       const bundled = libmime.decodeWords(word);
@@ -62,5 +75,68 @@ describe('the bundle', () => {
       bundled: '\u3066\u3059\u3068',
       reference: '\u3066\u3059\u3068',
     });
+  });
+
+  it("when every chunk is listed, then each name but the bin's carries a hash of its content, on which the code cache relies", () => {
+    expect(chunks).toContain('hwc.cjs');
+    for (const name of chunks.filter((n) => n !== 'hwc.cjs'))
+      expect(name).toMatch(/^hwc-[\w-]+-[\w-]{8}\.cjs$/);
+    // The bin is the main module: no chunk may require it, or it could run a second time.
+    for (const name of chunks) expect(source(name)).not.toContain('require("./hwc.cjs")');
+  });
+
+  it('when dist/cli.js, the bin of earlier releases, is run, then it is the same CLI', () => {
+    const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), '--version'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe.skipIf(!ownCache)("hwc's own code cache (Node without module.enableCompileCache)", () => {
+  const cacheOf = (home: string): string => join(home, 'hwc-watcher', 'compile', 'v8');
+  const entries = (dir: string): Map<string, Stats> =>
+    new Map(readdirSync(dir).map((name) => [name, statSync(join(dir, name))]));
+
+  it('when hwc runs twice, then the first run writes the compiled chunks, private to the user, and the second uses them without writing', () => {
+    const home = mkdtempSync(join(tmpdir(), 'hwc-cache-'));
+    const first = hwc(['--version'], { XDG_CACHE_HOME: home });
+    expect(first.status, String(first.stderr)).toBe(0);
+    const written = entries(cacheOf(home));
+    expect([...written.keys()].some((name) => /^hwc-cli-[\w-]{8}\.cjs\.v8$/.test(name))).toBe(true);
+    expect(statSync(cacheOf(home)).mode & 0o777).toBe(0o700);
+    for (const stat of written.values()) expect(stat.mode & 0o777).toBe(0o600);
+
+    const second = hwc(['--version'], { XDG_CACHE_HOME: home });
+    expect(second.status, String(second.stderr)).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    for (const [name, stat] of entries(cacheOf(home))) expect(stat.mtimeMs).toBe(written.get(name)?.mtimeMs);
+  });
+
+  it('when a cache file is damaged, then it is never handed to V8: the chunk is compiled as usual and its cache written again', () => {
+    const home = mkdtempSync(join(tmpdir(), 'hwc-cache-'));
+    expect(hwc(['--version'], { XDG_CACHE_HOME: home }).status).toBe(0);
+    const dir = cacheOf(home);
+    const name = readdirSync(dir).find((n) => n.startsWith('hwc-cli-')) as string;
+    const damaged = readFileSync(join(dir, name));
+    damaged[damaged.length >> 1] = (damaged[damaged.length >> 1] as number) ^ 0xff;
+    writeFileSync(join(dir, name), damaged);
+
+    const run = hwc(['--help'], { XDG_CACHE_HOME: home });
+    expect(run.status, String(run.stderr)).toBe(0);
+    expect(run.stdout).toContain('Usage:');
+    const renewed = readFileSync(join(dir, name));
+    expect(renewed.equals(damaged)).toBe(false);
+    expect(renewed.readUInt32BE(0)).toBe(crc32(renewed.subarray(4)) >>> 0);
+  });
+
+  it('when the cache directory cannot be made, or NODE_DISABLE_COMPILE_CACHE is set, then hwc runs as before and writes nothing', () => {
+    const noHome = hwc(['--version'], { HOME: '/dev/null', XDG_CACHE_HOME: '' });
+    expect(noHome.status, String(noHome.stderr)).toBe(0);
+    expect(noHome.stderr).toBe('');
+
+    const home = mkdtempSync(join(tmpdir(), 'hwc-cache-'));
+    const off = hwc(['--version'], { XDG_CACHE_HOME: home, NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(off.status, String(off.stderr)).toBe(0);
+    expect(readdirSync(home)).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ describe.skipIf(unavailable !== undefined)('a real install, run as an unprivileg
       ) as { filename: string; files: { path: string }[] }[];
       const files = packed[0]?.files.map((f) => f.path) ?? [];
       for (const wanted of [
+        'dist/hwc.cjs',
         'dist/cli.js',
         'config/hwc.example.yaml',
         'systemd/hwc-watcher.service',
@@ -67,7 +68,7 @@ describe.skipIf(unavailable !== undefined)('a real install, run as an unprivileg
         const installed = join(ok(run('npm', ['root', '-g'])).trim(), 'hwc-watcher');
         expect(lstatSync(installed).isSymbolicLink()).toBe(false);
         const bin = ok(run('sh', ['-c', 'command -v hwc'])).trim();
-        expect(realpathSync(bin)).toBe(join(installed, 'dist/cli.js'));
+        expect(realpathSync(bin)).toBe(join(installed, 'dist/hwc.cjs'));
 
         expect(ok(asNobody(['hwc', '--version'])).trim()).toBe(VERSION);
         const doctor = asNobody(['hwc', 'doctor', '--config', school.install.configFile], school.install.env);
@@ -99,7 +100,7 @@ describe.skipIf(unavailable !== undefined)('a real install, run as an unprivileg
       expect(ok(run('dpkg-deb', ['-I', deb, 'conffiles'])).trim()).toBe('/etc/hwc-watcher/hwc.example.yaml');
       const contents = ok(run('dpkg-deb', ['-c', deb]));
       for (const path of [
-        './usr/bin/hwc -> ../lib/hwc-watcher/dist/cli.js',
+        './usr/bin/hwc -> ../lib/hwc-watcher/dist/hwc.cjs',
         './usr/lib/systemd/system/hwc-watcher.service',
         './usr/lib/hwc-watcher/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
         './usr/share/doc/hwc-watcher/copyright',
@@ -120,7 +121,7 @@ describe.skipIf(unavailable !== undefined)('a real install, run as an unprivileg
       const school = await nobodysSchool();
       try {
         ok(run('dpkg', ['-i', deb]));
-        expect(realpathSync('/usr/bin/hwc')).toBe('/usr/lib/hwc-watcher/dist/cli.js');
+        expect(realpathSync('/usr/bin/hwc')).toBe('/usr/lib/hwc-watcher/dist/hwc.cjs');
         expect(ok(asNobody(['hwc', '--version'])).trim()).toBe(VERSION);
 
         await sendSigned(

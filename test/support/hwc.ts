@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'dist/cli.js');
+/** The `hwc` bin (package.json), as installed. */
+export const CLI = join(REPO, 'dist/hwc.cjs');
 
 export interface HwcRun {
   code: number | null;

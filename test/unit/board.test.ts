@@ -345,7 +345,7 @@ describe('monitoring.pingUrl', () => {
         void answered.then(() => res.end('OK'));
       });
       const config = { monitoring: { pingUrl: url(), style: 'healthchecks', pingStart: true } } as never;
-      const store = { setMeta: () => undefined };
+      const store = { getMeta: () => undefined, setMeta: () => undefined };
       let checked = false;
       const result = await monitoredCheck(config, { logger, store }, { board: undefined } as never, () => {
         checked = true;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,5 +51,14 @@ describe('looking whether hwc run holds its lock, without taking it', () => {
     } finally {
       probe.close();
     }
+  });
+
+  it("when the pid file still holds a longer pid of an earlier holder, then taking the lock leaves exactly this process's pid in it", async () => {
+    const dir = storage();
+    writeFileSync(join(dir, `${DAEMON_LOCK_FILE}.pid`), '12345678901234567890\n', { mode: 0o600 });
+    const attempt = await StorageLock.acquire(dir, DAEMON_LOCK_FILE, { waitMs: 0 });
+    if (!('held' in attempt)) throw new Error('the lock should have been free');
+    expect(readFileSync(join(dir, `${DAEMON_LOCK_FILE}.pid`), 'utf8')).toBe(`${process.pid}\n`);
+    attempt.held.release();
   });
 });
