@@ -223,7 +223,7 @@ async function checkWithOutput(
   io: Io,
 ): Promise<number> {
   const { output } = options;
-  const refused = linkCheckRefusal(config, options, io);
+  const refused = linkCheckRefusal(config, options, io, logger);
   if (refused !== undefined) return refused;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
