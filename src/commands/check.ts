@@ -437,7 +437,11 @@ interface DaemonState {
  * one anyway (`held`). A state that cannot be read gives the answer that checks or alarms, and
  * never throws into a timer, where it would end the process and every other school in it.
  */
-function daemonState(config: LoadedConfig, logger: Logger, held: SqliteStore | undefined): DaemonState {
+export function daemonState(
+  config: Pick<LoadedConfig, 'storage'>,
+  logger: Logger,
+  held: SqliteStore | undefined,
+): DaemonState {
   const failed = (err: unknown): void =>
     logger.error({ step: 'state', outcome: 'failed', err }, 'the state could not be read');
   return {
