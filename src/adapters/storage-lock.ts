@@ -9,7 +9,6 @@ import {
   chmodSync,
   constants,
   closeSync,
-  existsSync,
   ftruncateSync,
   lstatSync,
   openSync,
@@ -18,6 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { HwcError } from '../core/errors.js';
 import { DATABASE_FILE } from './sqlite-store.js';
 import { prepareStorageDir } from './storage-dir.js';
 
@@ -41,6 +41,19 @@ export interface LockWait {
 }
 
 export type LockAttempt = { held: StorageLock } | { heldBy: number | undefined };
+
+/**
+ * A lock file that is there but cannot be read (damaged, a link, another user's): whether anyone
+ * holds it is unknown. `code` is the cause's (SQLITE_NOTADB, ELOOP, EACCES, ...).
+ */
+export class LockUnreadableError extends HwcError {
+  constructor(
+    readonly file: string,
+    code: string,
+  ) {
+    super(code, `${file} cannot be read (${code})`);
+  }
+}
 
 export class StorageLock {
   private constructor(
@@ -83,24 +96,25 @@ export class StorageLock {
    * database needs only a shared lock, for an instant, and fails while the holder's exclusive one
    * stands. Nothing is created or written (no pid file): a lock file that does not exist is held
    * by nobody. A process starting to take the lock at that instant may still meet the shared
-   * lock, which is why `hwc run` waits DAEMON_START_WAIT_MS for its own.
+   * lock, which is why `hwc run` waits DAEMON_START_WAIT_MS for its own. A lock file that is there
+   * but cannot be read throws LockUnreadableError: it is neither held nor free, the caller decides.
    */
   static heldByAnother(storageDir: string, name: string): boolean {
     const file = join(storageDir, name);
-    refuseSymlink(file);
     let db: Database.Database;
     try {
+      refuseSymlink(file);
       db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
     } catch (err) {
-      if (!existsSync(file)) return false;
-      throw err;
+      if (isMissing(file)) return false;
+      throw unreadable(file, err);
     }
     try {
       db.prepare('SELECT count(*) FROM sqlite_master').get();
       return false;
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return true;
-      throw err;
+      if (codeOf(err) === 'SQLITE_BUSY') return true;
+      throw unreadable(file, err);
     } finally {
       db.close();
     }
@@ -120,6 +134,24 @@ function tryExclusive(db: Database.Database): boolean {
   } catch (err) {
     if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return false;
     throw err;
+  }
+}
+
+const codeOf = (err: unknown): string => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+};
+
+const unreadable = (file: string, err: unknown): LockUnreadableError =>
+  new LockUnreadableError(file, codeOf(err));
+
+/** Only "no such file" means nobody holds it; a directory this user cannot search is not that. */
+function isMissing(file: string): boolean {
+  try {
+    lstatSync(file);
+    return false;
+  } catch (err) {
+    return codeOf(err) === 'ENOENT';
   }
 }
 

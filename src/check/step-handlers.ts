@@ -220,6 +220,13 @@ const purgeSignal: StepHandler<StepOf<'purge'>> = async (ctx, signal, step) => {
   signal.record = finishSignal(deps, signal.record, verified, step.why, signal.keywords);
   counts.purged += 1;
   if (step.why === 'hard-limit') counts.unconfirmedPurged += 1;
+  if (step.thanksDropped) {
+    // The purge never waits past purgeAfter for SMTP to take a courtesy mail: say what was lost.
+    deps.logger.warn(
+      { step: 'thank', outcome: 'dropped', reason: 'past-purge-after' },
+      "past purgeAfter: the page confirm's thanks and notice to the other contact are dropped, not sent",
+    );
+  }
   if (!verified) counts.purgeVerified = false;
   ctx.step('after-purge');
 };

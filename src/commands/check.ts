@@ -239,7 +239,7 @@ async function checkWithOutput(
   io: Io,
 ): Promise<number> {
   const { output } = options;
-  const refused = linkCheckRefusal(config, options, io);
+  const refused = linkCheckRefusal(config, options, io, logger);
   if (refused !== undefined) return refused;
   // A dry run changes nothing, so it needs no lock and never waits.
   const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
@@ -451,7 +451,11 @@ interface DaemonState {
  * one anyway (`held`). A state that cannot be read gives the answer that checks or alarms, and
  * never throws into a timer, where it would end the process and every other school in it.
  */
-function daemonState(config: LoadedConfig, logger: Logger, held: SqliteStore | undefined): DaemonState {
+export function daemonState(
+  config: Pick<LoadedConfig, 'storage'>,
+  logger: Logger,
+  held: SqliteStore | undefined,
+): DaemonState {
   const failed = (err: unknown): void =>
     logger.error({ step: 'state', outcome: 'failed', err }, 'the state could not be read');
   return {

@@ -268,7 +268,12 @@ export type SignalStep =
   | { step: 'acknowledge' }
   | { step: 'mdn' }
   | { step: 'remind' }
-  | { step: 'purge'; why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit' }
+  | {
+      step: 'purge';
+      why: 'handled' | 'confirmed' | 'escalation-complete' | 'hard-limit';
+      /** Link mode: the thanks after a page confirm is still owed past purgeAfter: dropped, not waited for. */
+      thanksDropped?: true;
+    }
   /** Link mode: the thanks and the other contact's notice after a confirmation on the page. */
   | { step: 'thank'; role: ContactRole }
   | { step: 'wait'; until: Date }
@@ -302,19 +307,19 @@ export function nextSignalStep(
   now: Date,
 ): SignalStep {
   if (progress.purgedAt) return { step: 'done' };
-  // The page has no mailer: the check that follows a page confirm sends its notices, before the purge.
-  if (
+  const t = now.getTime();
+  const pastHardLimit = t >= at(progress.receivedAt) + policy.purgeAfterMs;
+  const thanksOwed =
     policy.deliver === 'link' &&
-    progress.confirmedAt &&
-    progress.confirmedBy &&
-    !progress.confirmedNoticesAt
-  ) {
+    Boolean(progress.confirmedAt && progress.confirmedBy) &&
+    !progress.confirmedNoticesAt;
+  // The page has no mailer: the check that follows a page confirm sends its notices, before the
+  // purge. Past purgeAfter they are dropped: content-free courtesy never keeps a child's data.
+  if (thanksOwed && progress.confirmedBy && !pastHardLimit) {
     return { step: 'thank', role: progress.confirmedBy };
   }
-  const t = now.getTime();
   const confirmed = Boolean(progress.confirmedAt);
   const open = (role: ContactRole): boolean => !progress.notified[role] && !progress.refused[role];
-  const pastHardLimit = t >= at(progress.receivedAt) + policy.purgeAfterMs;
   const pastDeadline = t >= policy.deadline.getTime();
 
   if (policy.mode === 'both') {
@@ -344,12 +349,14 @@ export function nextSignalStep(
   // Link mode: an accepted notification carries no child, so only a recorded reveal on the page
   // means that a person saw the signal; before that, the hard limit never purges it.
   const unseen = policy.deliver === 'link' && !progress.revealedAt;
-  if (pastHardLimit && !progress.heldAt && !unseen) return { step: 'purge', why: 'hard-limit' };
+  // A confirmed signal is never an unconfirmed purge: it goes on to the purge as confirmed below.
+  if (pastHardLimit && !confirmed && !progress.heldAt && !unseen) return { step: 'purge', why: 'hard-limit' };
   if (!notifiedAnyone) {
     if (pastHardLimit) return { step: 'held' };
     return { step: 'wait', until: new Date(at(progress.receivedAt) + policy.purgeAfterMs) };
   }
-  if (policy.deliver === 'link') return linkStep(progress, policy, t, pastDeadline, held || unseen);
+  if (policy.deliver === 'link')
+    return linkStep(progress, policy, t, pastDeadline, held || unseen, thanksOwed);
   if (confirmed) return { step: 'purge', why: 'confirmed' };
   // notify: both holds every signal whose notification needed the original (notify-original.ts),
   // so "both were told" purges only a signal whose notification's body named every child.
@@ -381,8 +388,12 @@ function linkStep(
   t: number,
   pastDeadline: boolean,
   held: boolean,
+  thanksOwed: boolean,
 ): SignalStep {
-  if (progress.confirmedAt) return { step: 'purge', why: 'confirmed' };
+  if (progress.confirmedAt) {
+    // Still owed here only past purgeAfter (nextSignalStep sends it before): the handler says so.
+    return { step: 'purge', why: 'confirmed', ...(thanksOwed ? { thanksDropped: true } : {}) };
+  }
   if (pastDeadline && !progress.reminderSentAt) return { step: 'remind' };
   const due = [at(progress.receivedAt) + policy.purgeAfterMs, policy.deadline.getTime()];
   const backupOpen = !progress.notified.backup && !progress.refused.backup;

@@ -1,9 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DAEMON_LOCK_FILE, DAEMON_START_WAIT_MS, StorageLock } from '../../src/adapters/storage-lock.js';
+import {
+  DAEMON_LOCK_FILE,
+  DAEMON_START_WAIT_MS,
+  LockUnreadableError,
+  StorageLock,
+} from '../../src/adapters/storage-lock.js';
+import { linkCheckRefusal } from '../../src/commands/link-check-guard.js';
+import type { Io } from '../../src/commands/io.js';
+import { captureLogger } from '../support/capture-logger.js';
 
 function storage(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'hwc-probe-')), 'state');
@@ -60,5 +68,69 @@ describe('looking whether hwc run holds its lock, without taking it', () => {
     if (!('held' in attempt)) throw new Error('the lock should have been free');
     expect(readFileSync(join(dir, `${DAEMON_LOCK_FILE}.pid`), 'utf8')).toBe(`${process.pid}\n`);
     attempt.held.release();
+  });
+});
+
+/** A link-mode `hwc check` asking the guard whether it may run, with what it wrote and logged. */
+function guard(dir: string): { refused: number | undefined; stderr: string; logs: string } {
+  let stderr = '';
+  const io: Io = {
+    env: {},
+    cwd: dir,
+    stdout: { write: () => undefined },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+    signals: { once: () => undefined },
+  };
+  const { logger, logs } = captureLogger();
+  const refused = linkCheckRefusal({ deliver: 'link', storage: dir }, { dryRun: false }, io, logger);
+  return { refused, stderr, logs: logs() };
+}
+
+describe('the link-mode check guard on hwc-run.lock', () => {
+  it('when hwc run holds its lock, then the check may run; when nobody does, it refuses with exit 78', async () => {
+    const dir = storage();
+    expect(guard(dir)).toMatchObject({
+      refused: 78,
+      stderr: expect.stringContaining('no hwc run is running'),
+    });
+    const attempt = await StorageLock.acquire(dir, DAEMON_LOCK_FILE, { waitMs: 0 });
+    if (!('held' in attempt)) throw new Error('the lock should have been free');
+    try {
+      expect(guard(dir)).toEqual({ refused: undefined, stderr: '', logs: '' });
+    } finally {
+      attempt.held.release();
+    }
+  });
+
+  it('when hwc-run.lock is damaged, then the probe cannot say and the check refuses with exit 1, naming the file and what to do, in its output and its log', () => {
+    const dir = storage();
+    const file = join(dir, DAEMON_LOCK_FILE);
+    writeFileSync(file, 'not a database, but long enough to be read as one '.repeat(20), { mode: 0o600 });
+    expect(() => StorageLock.heldByAnother(dir, DAEMON_LOCK_FILE)).toThrow(LockUnreadableError);
+
+    const { refused, stderr, logs } = guard(dir);
+    expect(refused).toBe(1);
+    expect(stderr).toContain(`cannot read ${file} (SQLITE_NOTADB)`);
+    expect(stderr).toContain('this check did not run');
+    expect(stderr).toContain('stop hwc run if it runs (systemctl stop hwc-watcher), remove the file');
+    const line = JSON.parse(logs.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      step: 'lock',
+      outcome: 'refused',
+      reason: 'lock-unreadable',
+      code: 'SQLITE_NOTADB',
+    });
+    expect(String(line['msg'])).toContain('hwc-run.lock cannot be read');
+  });
+
+  it('when hwc-run.lock is a symbolic link, then the check refuses with exit 1 and says to remove it, and what it points to is not made', () => {
+    const dir = storage();
+    const target = join(dir, 'elsewhere.db');
+    symlinkSync(target, join(dir, DAEMON_LOCK_FILE));
+    const { refused, stderr } = guard(dir);
+    expect(refused).toBe(1);
+    expect(stderr).toContain('(ELOOP)');
+    expect(stderr).toContain('symbolic link');
+    expect(existsSync(target)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import type { CheckDeps } from '../../src/check/context.js';
 import { recordConfirmation } from '../../src/check/confirmations.js';
 import { mailParser } from '../../src/adapters/mail-parser.js';
 import { SqliteStore } from '../../src/adapters/sqlite-store.js';
-import { nextSignalStep, type SignalPolicy } from '../../src/core/decide.js';
+import { nextSignalStep, type SignalPolicy, type SignalProgress } from '../../src/core/decide.js';
 import type { SignalRecord } from '../../src/core/ports.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { FakeMailbox, FakeMailer, FixedClock } from '../support/fakes.js';
@@ -15,6 +15,7 @@ const CHILD = 'Quirijn Canarie';
 function setup(notify: 'both' | 'escalate', store = SqliteStore.inMemory(), mailbox = new FakeMailbox()) {
   const mailer = new FakeMailer();
   const clock = new FixedClock(new Date('2026-11-25T06:00:00Z'));
+  const { logger, logs } = captureLogger();
   const deps: CheckDeps = {
     settings: checkSettings({
       notify,
@@ -25,11 +26,11 @@ function setup(notify: 'both' | 'escalate', store = SqliteStore.inMemory(), mail
     mailer,
     store,
     clock,
-    logger: captureLogger().logger,
+    logger,
     parser: mailParser,
     linkTokens: store.linkTokens(),
   };
-  return { deps, mailer, mailbox, store, clock };
+  return { deps, mailer, mailbox, store, clock, logs };
 }
 
 /** What the page does on "Gezien": a reveal, then the confirmation, both in the state only. */
@@ -136,6 +137,30 @@ describe('a confirmation on the link page', () => {
     expect(store.allSignals()[0]?.confirmedNoticesAt).toBeDefined();
   });
 
+  it('when SMTP still defers the thanks once purgeAfter has passed, then the signal is purged as confirmed without them, and the log says so without personal data', async () => {
+    const { deps, mailer, mailbox, store, clock, logs } = await confirmedOnPageByBackup();
+    mailer.defer.add('backup@school.test');
+    await expect(runCheck(deps, { dryRun: false })).rejects.toMatchObject({ code: 'SMTP_DEFERRED' });
+    expect(mailbox.folder('INBOX')).toHaveLength(1);
+
+    // The signal was found at 06:00 with purgeAfter 8 h; SMTP defers the thanks all day.
+    clock.advance(8 * 3_600_000);
+    const report = await runCheck(deps, { dryRun: false });
+    expect(mailbox.folder('INBOX')).toHaveLength(0);
+    expect(report.counts).toMatchObject({ purged: 1, unconfirmedPurged: 0 });
+    const row = store.rows().find((r) => r.type === 'signal' && r.data.purgeReason);
+    expect(row?.data).toMatchObject({ confirmedBy: 'backup', purgeReason: 'confirmed' });
+    expect(store.allSignals()[0]?.confirmedNoticesAt).toBeUndefined();
+    expect(confirmedMails(mailer).filter((m) => m.to.includes('backup@school.test'))).toHaveLength(0);
+    const dropped = logs()
+      .split('\n')
+      .filter((line) => line.includes('"outcome":"dropped"'));
+    expect(dropped).toHaveLength(1);
+    expect(JSON.parse(dropped[0] ?? '{}')).toMatchObject({ step: 'thank', reason: 'past-purge-after' });
+    expect(logs()).not.toContain('Canarie');
+    expect(logs()).not.toContain('backup@school.test');
+  });
+
   it('when the server refuses the thanks for good, then that counts as done and the signal is purged', async () => {
     const { deps, mailer, store } = await confirmedOnPageByBackup();
 
@@ -174,5 +199,76 @@ describe('a confirmation on the link page', () => {
     // By mail a reply sends its notices itself (confirmations.ts): no step for them.
     const { deliver: _mail, ...byMail } = policy;
     expect(nextSignalStep({ ...confirmed, confirmedBy: 'primary' }, flags, byMail, now).step).toBe('purge');
+  });
+
+  it('when the hard limit has passed and the thanks is still owed, then the signal is purged as confirmed and no thank step is planned; before it, the thanks still comes first', () => {
+    const policy: SignalPolicy = {
+      mode: 'escalate',
+      escalateAfterMs: 20 * 60_000,
+      purgeAfterMs: 8 * 3_600_000,
+      deadline: new Date('2026-11-25T07:15:00Z'),
+      primaryAbsent: false,
+      deliver: 'link',
+    };
+    const flags = { mdnRequested: false, keywords: ['$HwcAcknowledged'] };
+    const owed: SignalProgress = {
+      receivedAt: '2026-11-25T06:00:00Z',
+      notified: { primary: '2026-11-25T06:00:00Z', backup: '2026-11-25T06:20:00Z' },
+      refused: {},
+      acknowledgedAt: '2026-11-25T06:00:00Z',
+      revealedAt: '2026-11-25T06:04:00Z',
+      confirmedAt: '2026-11-25T06:05:00Z',
+      confirmedBy: 'primary',
+    };
+    const limit = new Date('2026-11-25T14:00:00Z');
+    const droppedPurge = { step: 'purge', why: 'confirmed', thanksDropped: true };
+    expect(nextSignalStep(owed, flags, policy, new Date(limit.getTime() - 1))).toEqual({
+      step: 'thank',
+      role: 'primary',
+    });
+    expect(nextSignalStep(owed, flags, policy, limit)).toEqual(droppedPurge);
+    expect(nextSignalStep(owed, flags, { ...policy, mode: 'both' }, limit)).toEqual(droppedPurge);
+    // Held, or confirmed on the page without a recorded reveal: purged as confirmed all the same.
+    expect(nextSignalStep({ ...owed, heldAt: '2026-11-25T06:00:00Z' }, flags, policy, limit)).toEqual(
+      droppedPurge,
+    );
+    const { revealedAt: _revealed, ...unrevealed } = owed;
+    expect(nextSignalStep(unrevealed, flags, policy, limit)).toEqual(droppedPurge);
+    // The receipt to the sender still goes before the purge: dropping the thanks skips only the thanks.
+    const { acknowledgedAt: _ack, ...unacknowledged } = owed;
+    expect(nextSignalStep(unacknowledged, { mdnRequested: false, keywords: [] }, policy, limit)).toEqual({
+      step: 'acknowledge',
+    });
+  });
+
+  it('when a confirmed signal is still in the mailbox past purgeAfter, then it is purged as confirmed, never as an unconfirmed hard-limit purge', () => {
+    const policy: SignalPolicy = {
+      mode: 'escalate',
+      escalateAfterMs: 20 * 60_000,
+      purgeAfterMs: 8 * 3_600_000,
+      deadline: new Date('2026-11-25T07:15:00Z'),
+      primaryAbsent: false,
+    };
+    const flags = { mdnRequested: false, keywords: ['$HwcAcknowledged'] };
+    const thanked: SignalProgress = {
+      receivedAt: '2026-11-25T06:00:00Z',
+      notified: { primary: '2026-11-25T06:00:00Z', backup: '2026-11-25T06:20:00Z' },
+      refused: {},
+      reminderSentAt: '2026-11-25T07:15:00Z',
+      acknowledgedAt: '2026-11-25T06:00:00Z',
+      revealedAt: '2026-11-25T06:04:00Z',
+      confirmedAt: '2026-11-25T06:05:00Z',
+      confirmedBy: 'primary',
+      confirmedNoticesAt: '2026-11-25T06:06:00Z',
+    };
+    const late = new Date('2026-11-25T15:00:00Z');
+    const asConfirmed = { step: 'purge', why: 'confirmed' };
+    expect(nextSignalStep(thanked, flags, policy, late)).toEqual(asConfirmed);
+    expect(nextSignalStep(thanked, flags, { ...policy, deliver: 'link' }, late)).toEqual(asConfirmed);
+    const { confirmedAt: _at, confirmedBy: _by, confirmedNoticesAt: _notices, ...unconfirmed } = thanked;
+    expect(nextSignalStep(unconfirmed, flags, { ...policy, deliver: 'link' }, late)).toEqual({
+      step: 'purge',
+      why: 'hard-limit',
+    });
   });
 });
