@@ -86,6 +86,17 @@ const LAZY_REQUIRE =
   'let hwcEncodingJapanese;\n' +
   "const encodingJapanese = { convert: (...args) => (hwcEncodingJapanese ??= hwcCreateRequire(import.meta.url)('encoding-japanese')).convert(...args) };";
 const LAZY_JAPANESE = [[/^import encodingJapanese from 'encoding-japanese';$/m, LAZY_REQUIRE]];
+// iconv-lite itself (its index and stream code, through Node's CommonJS loader) is required on the
+// first charset lookup too, not when imapflow and libmime load: an object that requires it on first
+// use stands in for the module. iconv-lite's functions refer to their module, never to `this`.
+const LAZY_ICONV = [
+  [
+    /^import iconv from 'iconv-lite';$/m,
+    "import { createRequire as hwcIconvRequire } from 'node:module';\n" +
+      'let hwcIconv;\n' +
+      "const iconv = new Proxy({}, { get: (_, key) => (hwcIconv ??= hwcIconvRequire(import.meta.url)('iconv-lite'))[key] });",
+  ],
+];
 const REWRITES = [
   {
     what: "better-sqlite3's addon",
@@ -98,6 +109,16 @@ const REWRITES = [
     what: "libmime's charset codecs",
     file: /[\\/]libmime[\\/]dist[\\/](esm|cjs)[\\/]charset\.js$/,
     rules: LAZY_CODECS,
+  },
+  {
+    what: "imapflow's iconv-lite",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]tools\.js$/,
+    rules: LAZY_ICONV,
+  },
+  {
+    what: "libmime's iconv-lite",
+    file: /[\\/]libmime[\\/]dist[\\/]esm[\\/]charset\.js$/,
+    rules: LAZY_ICONV,
   },
   {
     what: "libmime's encoding-japanese",
@@ -139,6 +160,23 @@ const REWRITES = [
         "import tls from 'node:tls';\nimport { randomFillSync as hwcRandomFill } from 'node:crypto';",
       ],
       [/\bglobalThis\.crypto\.getRandomValues\(/, 'hwcRandomFill('],
+    ],
+  },
+  // imapflow orders the folders it lists with String#localeCompare, whose first use loads ICU's
+  // collation data (about 15 ms of an empty check). The same order for folder names that differ
+  // in more than case and accents (ASCII names, as mail servers use them), by a comparison that
+  // needs no ICU: without case first, then lower case first, as ICU's root collation orders.
+  {
+    what: "imapflow's folder order",
+    file: /[\\/]imapflow[\\/]dist[\\/]esm[\\/]commands[\\/]list\.js$/,
+    rules: [
+      [
+        /^(import [^\n]*;)$/m,
+        '$1\nconst hwcComparePaths = (a, b) => { const x = a.toLowerCase(); const y = b.toLowerCase(); return x < y ? -1 : x > y ? 1 : a < b ? 1 : a > b ? -1 : 0; };',
+      ],
+      [/\ba\.entry\.path\.localeCompare\(b\.entry\.path\)/, 'hwcComparePaths(a.entry.path, b.entry.path)'],
+      [/\baPart\.localeCompare\(bPart \|\| ''\)/, "hwcComparePaths(aPart, bPart || '')"],
+      [/\ba\.path\.localeCompare\(b\.path\)/, 'hwcComparePaths(a.path, b.path)'],
     ],
   },
   // pino's worker-thread transports and sonic-boom's argument check, kept out of the code every

@@ -5,7 +5,8 @@
 // is on, so that the cache covers it.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCompileCache } from './compile-cache.js';
+import { useZoneSpans } from './adapters/zone-spans.js';
+import { compileCacheDir, startCompileCache } from './compile-cache.js';
 import { keepYoungGenerationSmall } from './young-generation.js';
 
 /** The bundle's chunks (scripts/bundle.mjs): each name ends in a hash of the chunk's content. */
@@ -13,7 +14,13 @@ const CHUNK = /^hwc-[\w-]+-[\w-]{8}\.cjs$/;
 
 keepYoungGenerationSmall();
 const saveCache = startCompileCache(process.env, dirname(fileURLToPath(import.meta.url)), CHUNK);
-process.once('exit', saveCache);
+// The time zone spans (core/zone-offsets.ts) are kept beside the compiled code, and off with it.
+const cacheDir = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : compileCacheDir(process.env);
+const saveZones = cacheDir === undefined ? () => {} : useZoneSpans(cacheDir, Date.now);
+process.once('exit', () => {
+  saveCache();
+  saveZones();
+});
 import('./cli.js').then(
   ({ runFromProcess }) => runFromProcess(),
   (err: unknown) => {

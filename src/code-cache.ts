@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
@@ -86,6 +86,11 @@ export function cacheBundleCode(cacheDir: string, bundleDir: string, chunkName: 
       mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       // Made now, after the work: the data then holds every function the run compiled.
       for (const entry of stale) writeCache(entry.file, entry.script.createCachedData());
+      // The cache of chunks an upgrade replaced would stay for good: gone when new code is cached.
+      const current = new Set(readdirSync(bundleDir).map((name) => `${name}.v8`));
+      for (const name of readdirSync(cacheDir)) {
+        if (name.endsWith('.v8') && !current.has(name)) rmSync(join(cacheDir, name), { force: true });
+      }
     } catch {
       // A cache that cannot be written is only slower next time.
     }

@@ -6,6 +6,7 @@ import { decideMessage, type MessageDecision, type MessageEvidence } from '../co
 import { findOwnMail } from '../core/identity.js';
 import { domainOf } from '../core/compose.js';
 import { triage, type TriageCandidate, type TriagePlan } from '../core/triage.js';
+import { localDate } from '../core/schedule.js';
 import type { CheckDeps, ReadMessage } from './context.js';
 import { ownMailIndex } from './confirmations.js';
 import { SourceBatches } from './source-batches.js';
@@ -43,7 +44,7 @@ export async function readMessages(
   now: Date,
 ): Promise<ReadMessage[]> {
   const { settings } = deps;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone }).format(now);
+  const today = localDate(now, settings.timezone);
   const contacts = { primary: settings.contacts.primary.email, backup: settings.contacts.backup.email };
   const messages: ReadMessage[] = [];
   const own = ownMailIndex(deps, domainOf(settings.from.address));

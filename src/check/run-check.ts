@@ -19,7 +19,7 @@ import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { alertSecureNotices } from './secure-notice-alert.js';
 import { planOnly } from './dry-run.js';
 import { recordedMailer } from './recorded-mailer.js';
-import { ensureStateWritable, verifySmtpOncePerDay } from './preflight.js';
+import { ensureStateWritable, smtpVerificationDue, verifySmtpOncePerDay } from './preflight.js';
 
 /**
  * One morning check: read → decide → act → purge → audit. Nothing from a mail leaves memory,
@@ -39,11 +39,12 @@ export async function runCheck(
   let failure: unknown;
 
   if (!options.dryRun) ensureStateWritable(deps, startedAt);
+  const smtpDay = options.dryRun ? undefined : smtpVerificationDue(deps, startedAt);
   const mailbox = await deps.opener.open({ readOnly: options.dryRun });
   const folders = Object.values(mailbox.folders).filter((f): f is string => typeof f === 'string');
   announce(logger, mailbox, folders);
   try {
-    if (!options.dryRun) await verifySmtpOncePerDay(deps, startedAt);
+    await verifySmtpOncePerDay(deps, smtpDay);
     const triaged = await triageInbox(deps, mailbox);
     const urgent = [
       ...(await readMessages(deps, mailbox, triaged.read.slice(0, triaged.urgent), clock.now())),

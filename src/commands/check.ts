@@ -96,6 +96,13 @@ function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }
   return { deps, store };
 }
 
+/**
+ * One turn of the event loop after wire(): Node sends a socket's connect on the next tick, and the
+ * check's local work until its first wait for I/O (the state, the first date formatter) would
+ * otherwise hold the prepared connection back until it is done.
+ */
+const letConnectionStart = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** What every check's wiring ends with, whatever the check did. */
 async function finishWiring(wiring: Wiring): Promise<void> {
   wiring.deps.mailer.close();
@@ -249,6 +256,7 @@ async function checkWithOutput(
     lock?.release();
     return EXIT.runError;
   }
+  await letConnectionStart();
   try {
     const result = options.dryRun
       ? await checkOnce(wiring, config, true)
@@ -422,6 +430,7 @@ function daemonCheckOf(
     const lock = await checkLock(current, logger, io);
     if (typeof lock === 'number') return {};
     const wiring = wire(current, logger, { dryRun: false }, io);
+    await letConnectionStart();
     try {
       const result = await monitoredCheck(current, { logger, store: wiring.store }, io, () =>
         checkOnce(wiring, current, false),

@@ -202,6 +202,10 @@ const schedule = z.strictObject(
   },
 );
 
+let timeZones: ReadonlySet<string> | undefined;
+const canonicalTimeZones = (): ReadonlySet<string> =>
+  (timeZones ??= new Set(Intl.supportedValuesOf('timeZone')));
+
 /**
  * The top-level keys. Exported so that parseConfig can run one field on its own
  * for cross-field rules, even when other parts of the file are invalid.
@@ -213,6 +217,10 @@ export const topLevelFields = {
     { missing: 'add timezone: Europe/Amsterdam' },
     (value) => {
       if (typeof value !== 'string' || value.trim() === '') return undefined;
+      // A canonical name is looked up in ICU's list; building a date formatter, which also
+      // accepts aliases and any case, costs about 20 ms the first time, so that a check can pay
+      // it later while it waits for the mail server.
+      if (canonicalTimeZones().has(value.trim())) return value.trim();
       try {
         new Intl.DateTimeFormat(undefined, { timeZone: value.trim() });
         return value.trim();

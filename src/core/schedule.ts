@@ -5,6 +5,7 @@
  */
 
 import type { DateRange, Weekday } from './vocabulary.js';
+import { localParts } from './zone-offsets.js';
 
 export type ClosedDays = 'acknowledge' | 'ignore';
 
@@ -23,52 +24,6 @@ export interface CheckSchedule {
 }
 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/**
- * One formatter per timezone for the life of the process: building an Intl.DateTimeFormat costs
- * far more than using one, and the daemon asks for local parts many times per check time.
- */
-const partsFormats = new Map<string, Intl.DateTimeFormat>();
-
-function partsFormat(timezone: string): Intl.DateTimeFormat {
-  let format = partsFormats.get(timezone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    partsFormats.set(timezone, format);
-  }
-  return format;
-}
-
-function localParts(at: Date, timezone: string): LocalParts {
-  const parts = partsFormat(timezone).formatToParts(at);
-  const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  return {
-    year: get('year'),
-    month: get('month'),
-    day: get('day'),
-    hour: get('hour'),
-    minute: get('minute'),
-    second: get('second'),
-  };
-}
 
 /** The offset of `timezone` from UTC at instant `at`, in milliseconds. */
 function offsetAt(at: number, timezone: string): number {

@@ -4,7 +4,7 @@
  * compiled code kept between runs (src/code-cache.ts) is used, checked and renewed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,36 @@ describe('the bundle', () => {
     });
   });
 
+  it('when the check command loads, then no String#localeCompare is in it (ICU collation, 15 ms), and imapflow orders folder names as localeCompare would', () => {
+    const check = chunks.find(
+      (name) => /^hwc-check-[\w-]+\.cjs$/.test(name) && source(name).includes('checkWithOutput'),
+    ) as string;
+    for (const name of staticClosure(check)) {
+      if (name.startsWith('hwc-mail-auth-')) expect(source(name)).not.toContain('.localeCompare(');
+    }
+    const mailAuth = chunks.find((name) => name.startsWith('hwc-mail-auth-')) as string;
+    const helper = /const hwcComparePaths = (\(a, b\) => \{[^\n]*\n(?:[^\n]*\n)*?\};)/.exec(source(mailAuth));
+    expect(helper).not.toBeNull();
+    const compare = new Function(`return ${(helper?.[1] ?? '').replace(/;$/, '')}`)() as (
+      a: string,
+      b: string,
+    ) => number;
+    const names = ['INBOX', 'Sent', 'sent', 'Junk', 'junk', 'Junk E-mail', 'Spam', 'Trash', 'Drafts'];
+    names.push('Archive', 'Archive/2023', 'Archive/2024', 'Deleted Items', 'Sent Items', 'Verzonden items');
+    names.push(
+      'Ongewenste e-mail',
+      'Prullenbak',
+      'Concepten',
+      'archief 2024',
+      'HwC',
+      'hwc',
+      'A1',
+      'A10',
+      'A2',
+    );
+    expect([...names].sort(compare)).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  });
+
   it("when every chunk is listed, then each name but the bin's carries a hash of its content, on which the code cache relies", () => {
     expect(chunks).toContain('hwc.cjs');
     for (const name of chunks.filter((n) => n !== 'hwc.cjs'))
@@ -106,10 +136,20 @@ describe.skipIf(!ownCache)("hwc's own code cache (Node without module.enableComp
     expect(statSync(cacheOf(home)).mode & 0o777).toBe(0o700);
     for (const stat of written.values()) expect(stat.mode & 0o777).toBe(0o600);
 
+    // The cache of a chunk that is no longer there (an older release) goes when new code is cached.
+    writeFileSync(join(cacheOf(home), 'hwc-cli-0ldChunk.cjs.v8'), 'old');
+    rmSync(join(cacheOf(home), [...written.keys()].find((n) => n.startsWith('hwc-cli-')) as string));
+    const again = hwc(['--version'], { XDG_CACHE_HOME: home });
+    expect(again.status, String(again.stderr)).toBe(0);
+    expect(readdirSync(cacheOf(home))).not.toContain('hwc-cli-0ldChunk.cjs.v8');
+    const rewritten = entries(cacheOf(home));
+    expect([...rewritten.keys()].sort()).toEqual([...written.keys()].sort());
+
     const second = hwc(['--version'], { XDG_CACHE_HOME: home });
     expect(second.status, String(second.stderr)).toBe(0);
     expect(second.stdout).toBe(first.stdout);
-    for (const [name, stat] of entries(cacheOf(home))) expect(stat.mtimeMs).toBe(written.get(name)?.mtimeMs);
+    for (const [name, stat] of entries(cacheOf(home)))
+      expect(stat.mtimeMs).toBe(rewritten.get(name)?.mtimeMs);
   });
 
   it('when a cache file is damaged, then it is never handed to V8: the chunk is compiled as usual and its cache written again', () => {
