@@ -24,7 +24,9 @@ process.once('exit', () => {
 import('./cli.js').then(
   ({ runFromProcess }) => runFromProcess(),
   (err: unknown) => {
-    process.stderr.write(`hwc: cannot load (${(err as Error)?.name ?? 'error'})\n`);
+    process.stderr.write(
+      `hwc: cannot load its own code (${(err as Error)?.message ?? String(err)}); reinstall hwc-watcher\n`,
+    );
     process.exitCode = 1;
   },
 );
