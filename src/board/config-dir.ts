@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isPlainObject } from '../config/fields.js';
 import { BOARD_SECTION } from '../config/config-defaults.js';
-import { loadConfig, readYaml } from '../config/load-config.js';
+import { loadConfig, readYaml, type LoadConfigResult } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/types.js';
 
 export const DEFAULTS_FILE = 'defaults.yaml';
@@ -27,6 +27,12 @@ export interface BoardSchool {
   file: string;
   /** Problems that only the directory shows (a shared storage, a name that differs only in case). */
   problems: string[];
+  /**
+   * The school's config as the directory read it, for the school's command to take instead of
+   * reading and validating the same files a second time (README, Performance). Taken once: a
+   * daemon that reads its config again later reads the files.
+   */
+  loaded?: LoadConfigResult;
 }
 
 export interface Board {
@@ -120,8 +126,8 @@ async function storageProblems(
 ): Promise<void> {
   const configOf = new Map<BoardSchool, ResolvedConfig>();
   for (const school of schools) {
-    const loaded = await loadConfig(school.file, deps);
-    if ('config' in loaded) configOf.set(school, loaded.config);
+    school.loaded = await loadConfig(school.file, deps);
+    if ('config' in school.loaded) configOf.set(school, school.loaded.config);
   }
   for (const { key, of, fix } of EXCLUSIVE) {
     for (const [school, config] of configOf) {

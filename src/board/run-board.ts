@@ -100,6 +100,11 @@ export function boardContextOf(
     ...(board.defaultsFile ? { defaultsFile: board.defaultsFile } : {}),
     // A pooled command holds its place already; asking again inside it would wait for itself.
     slot: pooled ? (work) => work() : (work) => pool.run(work),
+    takeConfig: (path) => {
+      const loaded = path === school.file ? school.loaded : undefined;
+      delete school.loaded;
+      return loaded;
+    },
   };
 }
 

@@ -10,7 +10,7 @@ export type LoadedConfig = ResolvedConfig;
  * Warnings (a plain-text password that was allowed) go to stderr at every start.
  */
 export async function loadConfigForCommand(path: string, io: Io): Promise<LoadedConfig | number> {
-  const result = await loadConfig(path, loadConfigDepsOf(io));
+  const result = io.board?.takeConfig?.(path) ?? (await loadConfig(path, loadConfigDepsOf(io)));
   if ('errors' in result) {
     io.stderr.write(
       `hwc: the configuration is not valid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`,

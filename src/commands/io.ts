@@ -1,3 +1,4 @@
+import type { LoadConfigResult } from '../config/load-config.js';
 import type { ServiceHooks, ServiceHookSettings } from './service-manager.js';
 
 /** What a command may touch of the outside world, passed in so that tests can run it in-process. */
@@ -24,6 +25,8 @@ export interface BoardContext {
   slot<T>(work: () => Promise<T>): Promise<T>;
   /** `hwc run`: the directory's one systemd notifier, in place of a notifier of the school's own. */
   serviceHooks?: (settings: ServiceHookSettings) => ServiceHooks;
+  /** The config of `path` as the directory read it moments ago, once; undefined after that. */
+  takeConfig?: (path: string) => LoadConfigResult | undefined;
 }
 
 /** Standard input: a stream, and on a terminal the switch that turns echo off. */

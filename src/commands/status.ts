@@ -193,7 +193,8 @@ export async function commandStatusDir(invocation: BoardInvocation, options: Sta
       entries.push(invalid);
       continue;
     }
-    const loaded = await loadConfig(school.file, loadConfigDepsOf(own.io));
+    const loaded =
+      own.io.board?.takeConfig?.(school.file) ?? (await loadConfig(school.file, loadConfigDepsOf(own.io)));
     if ('errors' in loaded) {
       own.io.stderr.write(
         `hwc: the configuration is not valid:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`,

@@ -9,7 +9,8 @@ import type { Io } from '../../src/commands/io.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { createPool } from '../../src/board/pool.js';
-import { worstExit } from '../../src/board/run-board.js';
+import { boardContextOf, worstExit } from '../../src/board/run-board.js';
+import { readBoard } from '../../src/board/config-dir.js';
 import { markedWriter } from '../../src/board/school-io.js';
 import { pingRequest, sendPing } from '../../src/adapters/ping.js';
 import { monitoredCheck, pingsSent } from '../../src/board/check-hooks.js';
@@ -63,6 +64,36 @@ function io(): Io & { out: () => string; err: () => string } {
     err: () => err,
   };
 }
+
+describe("a school's config, read by the directory", () => {
+  it("when the directory is read, then each school's command gets the config it read, once; after that the file is read again", async () => {
+    write('defaults.yaml', DEFAULTS);
+    const file = write('a.yaml', SCHOOL('a', 'state-a'));
+    const board = await readBoard(dir, { HWC_PW: 'x' }, dir);
+    if ('errors' in board) throw new Error(board.errors.join('\n'));
+    const [school] = board.schools;
+    if (!school) throw new Error('no school');
+    const context = boardContextOf(board, school, createPool(1), true);
+    const taken = context.takeConfig?.(file);
+    expect(taken && 'config' in taken ? taken.config.school : undefined).toBe('Basisschool a');
+    expect(taken && 'config' in taken ? taken.config.timezone : undefined).toBe('Europe/Amsterdam');
+    // A daemon's later checks read the file as it is then.
+    expect(context.takeConfig?.(file)).toBeUndefined();
+  });
+
+  it("when a command asks for another file than the school's own, then the directory hands it nothing and it reads that file itself", async () => {
+    write('defaults.yaml', DEFAULTS);
+    write('a.yaml', SCHOOL('a', 'state-a'));
+    const board = await readBoard(dir, { HWC_PW: 'x' }, dir);
+    if ('errors' in board) throw new Error(board.errors.join('\n'));
+    const [school] = board.schools;
+    if (!school) throw new Error('no school');
+    // Another path than the school's own never gets its config.
+    expect(
+      boardContextOf(board, school, createPool(1), true).takeConfig?.(join(dir, 'b.yaml')),
+    ).toBeUndefined();
+  });
+});
 
 describe('the defaults file of a config directory', () => {
   it('when defaults.yaml sets keys, then each school gets them and its own values win, lists whole', async () => {
