@@ -387,7 +387,7 @@ const auditCommand: Command = (invocation) => {
 const COMMANDS: Record<string, Command> = {
   check: withConfigOrDir(
     async (config, { values, io }) =>
-      (await checks()).commandCheck(
+      (await import('./commands/check-command.js')).commandCheck(
         config,
         { dryRun: values['dry-run'] ?? false, json: values.json ?? false },
         io,

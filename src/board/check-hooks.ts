@@ -5,7 +5,7 @@
  */
 import type { Logger as PinoLogger } from 'pino';
 import type { CheckReport } from '../check/context.js';
-import { failureCode } from '../check/run-check.js';
+import { failureCode } from '../check/failure-code.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger, StateStore } from '../core/ports.js';
 import { sendPing, type PingEvent } from '../adapters/ping.js';

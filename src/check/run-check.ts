@@ -3,7 +3,6 @@ import { domainOf } from '../core/compose.js';
 import { checkEntry, emptyCounts, type CheckCounts } from '../core/audit-entry.js';
 import { MailerError, PurgeError, StateError } from '../core/errors.js';
 import { PROVIDER_RETENTION } from '../core/provider-retention.js';
-import { safeError } from '../core/safe-error.js';
 import {
   identityOf,
   type CheckContext,
@@ -19,6 +18,7 @@ import { alertSetAside, type SetAsideBatch } from './set-aside-alert.js';
 import { alertSecureNotices } from './secure-notice-alert.js';
 import { planOnly } from './dry-run.js';
 import { recordedMailer } from './recorded-mailer.js';
+import { failureCode } from './failure-code.js';
 import { ensureStateWritable, smtpVerificationDue, verifySmtpOncePerDay } from './preflight.js';
 
 /**
@@ -195,12 +195,6 @@ interface CheckSummary {
  */
 export interface AuditMark {
   written: boolean;
-}
-
-/** The safe code of a failure for its audit row: the error's code or kind, never its message. */
-export function failureCode(err: unknown): string {
-  const safe = safeError(err);
-  return safe.code ?? safe.name;
 }
 
 /** The check's own audit row; a successful check also resets the dead-man alarm's clock. */

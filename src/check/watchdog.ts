@@ -3,7 +3,8 @@ import { failedCheckEntry } from '../core/audit-entry.js';
 import { CheckTimeoutError, HwcError } from '../core/errors.js';
 import { safeError } from '../core/safe-error.js';
 import type { CheckDeps, CheckReport } from './context.js';
-import { failureCode, runCheck, type AuditMark } from './run-check.js';
+import { failureCode } from './failure-code.js';
+import { runCheck, type AuditMark } from './run-check.js';
 
 /**
  * How long a send already in flight at checkTimeout may still take to get its answer. The mail

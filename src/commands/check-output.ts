@@ -1,6 +1,6 @@
 import type { DestinationStream } from 'pino';
 import type { CheckReport } from '../check/context.js';
-import { failureCode } from '../check/run-check.js';
+import { failureCode } from '../check/failure-code.js';
 import { renderCheckSummary } from '../core/check-summary.js';
 import { emptyCounts } from '../core/audit-entry.js';
 import type { SignalRecord } from '../core/ports.js';

@@ -5,7 +5,7 @@ import { renderPlan } from '../check/dry-run.js';
 import { deadManDue, sendDeadManAlarm, type DeadManSettings } from '../check/dead-man.js';
 import { lazyMailParser } from '../adapters/lazy-mail-parser.js';
 import type { DaemonService } from '../daemon.js';
-import { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
+import type { ImapMailboxOpener } from '../adapters/imap-mailbox.js';
 import { SmtpMailer } from '../adapters/smtp-mailer.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
 import { storageFailureMessage } from '../adapters/storage-dir.js';
@@ -19,6 +19,7 @@ import {
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
+import { mailboxOpener } from './mailbox-opener.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
@@ -30,7 +31,7 @@ import { verifyChain } from '../core/audit-entry.js';
 import type { CheckSchedule } from '../core/schedule.js';
 import { checkScheduleOf } from './schedule.js';
 import { packageVersion } from '../version.js';
-import { checkOutputOf, logDestination, writeCheckOutput, type CheckOutput } from './check-output.js';
+import { writeCheckOutput, type CheckOutput } from './check-output.js';
 import { serviceHooks } from './service-manager.js';
 import { afterCheckProofOfLife } from './proof-of-life.js';
 import { monitoredCheck, schoolLogger, slotOf } from '../board/check-hooks.js';
@@ -45,14 +46,16 @@ function smtpMailer(config: LoadedConfig): SmtpMailer {
   return new SmtpMailer({ ...serverSettings('smtp', config.smtp), from: config.from });
 }
 
-function wire(config: LoadedConfig, logger: Logger, options: { dryRun: boolean }, io: Io): Wiring {
-  const opener = new ImapMailboxOpener(serverSettings('imap', config.imap), {
-    delaysMs: [1_000, 3_000, 9_000],
-    onRetry: (attempt, code, delayMs) =>
-      logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
-  });
-  // The mailbox's connection starts now, so that its waiting overlaps opening the state; the
-  // check's connect step takes it (finishWiring ends it when the check never got there).
+function wire(
+  config: LoadedConfig,
+  logger: Logger,
+  options: { dryRun: boolean },
+  io: Io,
+  opener: ImapMailboxOpener = mailboxOpener(config, logger),
+): Wiring {
+  // The mailbox's connection starts now unless it started already (commands/check-command.ts),
+  // so that its waiting overlaps opening the state; the check's connect step takes it
+  // (finishWiring ends it when the check never got there).
   opener.prepare({ readOnly: options.dryRun });
   let store: SqliteStore;
   try {
@@ -181,17 +184,24 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
  * what it did. Says who holds it when the wait runs out. A check past its checkTimeout may still
  * wait for a send in flight (check/watchdog.ts), so the wait is that much longer.
  */
-async function checkLock(config: LoadedConfig, logger: Logger, io: Io): Promise<StorageLock | number> {
+async function checkLock(
+  config: LoadedConfig,
+  logger: Logger,
+  io: Io,
+  onWait?: () => void,
+): Promise<StorageLock | number> {
   let attempt: LockAttempt;
   const waitMs = config.checkTimeoutMs + TIMEOUT_OVERRUN_MS;
   try {
     attempt = await StorageLock.acquire(config.storage, CHECK_LOCK_FILE, {
       waitMs,
-      onWait: (pid) =>
+      onWait: (pid) => {
+        onWait?.();
         logger.warn(
           { step: 'lock', outcome: 'waiting', ...(pid ? { pid } : {}) },
           'another hwc process is checking this storage; waiting for it to finish',
-        ),
+        );
+      },
     });
   } catch (err) {
     return (
@@ -226,32 +236,25 @@ function checkOnce(wiring: Wiring, config: LoadedConfig, dryRun: boolean) {
   return guardedCheck(wiring.deps, { dryRun, timeoutMs: config.checkTimeoutMs });
 }
 
-export async function commandCheck(
-  configPath: string,
-  options: { dryRun: boolean; json?: boolean },
-  io: Io,
-): Promise<number> {
-  const config = await loadConfigForCommand(configPath, io);
-  if (typeof config === 'number') return config;
-  const output = checkOutputOf(io, options.json ?? false);
-  const logger = schoolLogger(createLogger(logDestination(output)), io);
-  // In a config directory, the check waits for a place among the directory's concurrent checks.
-  return slotOf(io)(() => checkWithOutput(config, { ...options, output }, logger, io));
-}
-
-async function checkWithOutput(
+/**
+ * `hwc check` once its config is loaded (commands/check-command.ts), with the mailbox connection
+ * that may have started already. A connection started before the lock is ended when the lock is
+ * held by another check: this check then connects after that one, and sees what it did.
+ */
+export async function checkWithOutput(
   config: LoadedConfig,
   options: { dryRun: boolean; output: CheckOutput },
   logger: Logger,
   io: Io,
+  opener?: ImapMailboxOpener,
 ): Promise<number> {
   const { output } = options;
   const refused = linkCheckRefusal(config, options, io, logger);
   if (refused !== undefined) return refused;
   // A dry run changes nothing, so it needs no lock and never waits.
-  const lock = options.dryRun ? undefined : await checkLock(config, logger, io);
+  const lock = options.dryRun ? undefined : await checkLock(config, logger, io, () => void opener?.discard());
   if (typeof lock === 'number') return lock;
-  const wiring = openOrExplain(() => wire(config, logger, options, io), config, io);
+  const wiring = openOrExplain(() => wire(config, logger, options, io, opener), config, io);
   if (!wiring) {
     lock?.release();
     return EXIT.runError;

@@ -1,15 +1,21 @@
 /**
  * The mailbox connection a check starts before its local work (ImapMailboxOpener.prepare), on the
  * real Dovecot: taken by the check's open() as its first attempt, signed out when no open() came,
- * and closed at once when the server never answers.
+ * and closed at once when the server never answers; and `hwc check`'s, started before its lock
+ * (commands/check-command.ts): ended while the check waits for another, never kept.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapMailboxOpener } from '../../src/adapters/imap-mailbox.js';
+import { CHECK_LOCK_FILE } from '../../src/adapters/storage-lock.js';
 import { MailboxError } from '../../src/core/errors.js';
+import { runHwc, spawnHwc } from '../support/hwc.js';
 import { startRawlog } from '../support/imap-rawlog.js';
 import { createUser, mailstackEnv, type MailUser } from '../support/mailstack.js';
+import { createSchool } from '../support/school.js';
 
 function openerFor(user: MailUser, port?: number): ImapMailboxOpener {
   const env = mailstackEnv();
@@ -117,4 +123,83 @@ describe('a prepared mailbox connection', () => {
     expect(failure).toBeInstanceOf(MailboxError);
     await opener.discard();
   });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The process's established TCP connections to `port`, from /proc: its socket fds, matched in /proc/net/tcp. */
+function connectionsTo(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1]) inodes.add(m[1]);
+    } catch {
+      // An fd closed while it was listed.
+    }
+  }
+  const remote = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['tcp', 'tcp6']
+    .flatMap((table) => readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[2]?.endsWith(remote) && cols[3] === '01' && inodes.has(cols[9] ?? '')).length;
+}
+
+describe("hwc check's connection, started before its lock", () => {
+  it('when another process holds the check lock, then hwc check ends the connection it started while it waits, and signs in again once the lock is free', async () => {
+    const s = await createSchool();
+    const rawlog = startRawlog(s.hwc);
+    mkdirSync(s.install.storage, { recursive: true, mode: 0o700 });
+    // Held the way another hwc check holds it (BEGIN EXCLUSIVE, pid beside it).
+    const holder = new Database(join(s.install.storage, CHECK_LOCK_FILE), { timeout: 0 });
+    holder.exec('BEGIN EXCLUSIVE');
+    writeFileSync(join(s.install.storage, `${CHECK_LOCK_FILE}.pid`), `${process.pid}\n`);
+    let held = true;
+    try {
+      const check = spawnHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      for (let i = 0; i < 200 && !check.output().stdout.includes('"outcome":"waiting"'); i += 1)
+        await sleep(25);
+      expect(check.output().stdout).toContain('"outcome":"waiting"');
+      // Time enough for a connection that was kept to finish its sign-in and sit idle.
+      await sleep(1_500);
+      expect(connectionsTo(check.child.pid ?? 0, mailstackEnv().imapPort)).toBe(0);
+      const freedAt = Date.now();
+      holder.exec('ROLLBACK');
+      held = false;
+      const run = await check.exited;
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      let sessions = rawlog.sessions();
+      for (let i = 0; i < 100 && !sessions.at(-1)?.commands.includes('LOGOUT'); i += 1) {
+        await sleep(50);
+        sessions = rawlog.sessions();
+      }
+      // The check's own session began after the lock was free; one that began before did nothing since.
+      const working = sessions.filter((session) => session.commands.includes('SELECT Junk'));
+      expect(working).toHaveLength(1);
+      expect(working[0]?.firstAt).toBeGreaterThanOrEqual(freedAt - 5);
+      for (const early of sessions.filter((session) => !working.includes(session))) {
+        expect(early.lastAt).toBeLessThan(freedAt);
+      }
+    } finally {
+      if (held) holder.exec('ROLLBACK');
+      holder.close();
+      rawlog.stop();
+    }
+  }, 60_000);
+
+  it('when the storage directory cannot be used, then hwc check says so, ends the connection it started and exits 1 without reading the mailbox', async () => {
+    const s = await createSchool();
+    const rawlog = startRawlog(s.hwc);
+    // A file where the storage directory should be.
+    writeFileSync(s.install.storage, 'not a directory\n');
+    try {
+      const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.stderr).toContain(`cannot use the storage directory ${s.install.storage}`);
+      await sleep(300);
+      expect(rawlog.commands().filter((c) => c.startsWith('SELECT') || c.startsWith('SEARCH'))).toEqual([]);
+    } finally {
+      rawlog.stop();
+    }
+  }, 60_000);
 });

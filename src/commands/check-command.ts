@@ -1,0 +1,48 @@
+/**
+ * `hwc check`. The mailbox's connection starts as soon as the config says where, before the rest
+ * of the check is loaded (the state, the step machine, classify, compose): the server's greeting,
+ * STARTTLS and sign-in are mostly waiting, and that loading fills the wait (README, Performance).
+ * This module loads only what connecting needs; commands/check.ts is the rest.
+ */
+import { createLogger } from '../adapters/logger.js';
+import { schoolLogger, slotOf } from '../board/check-hooks.js';
+import { checkOutputOf, logDestination } from './check-output.js';
+import { loadConfigForCommand, type LoadedConfig } from './config.js';
+import type { Io } from './io.js';
+import { mailboxOpener } from './mailbox-opener.js';
+
+/**
+ * Whether the connection may start before the lock and the directory's place: not for a school
+ * of a config directory, whose checks take a place among its bounded concurrent connections
+ * first, and not in link mode, where a check without its daemon is refused before it connects.
+ */
+function connectsEarly(config: LoadedConfig, io: Io): boolean {
+  return io.board === undefined && config.deliver !== 'link';
+}
+
+/** One turn of the event loop: Node sends a socket's connect on the next tick (net.connect). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function commandCheck(
+  configPath: string,
+  options: { dryRun: boolean; json?: boolean },
+  io: Io,
+): Promise<number> {
+  const config = await loadConfigForCommand(configPath, io);
+  if (typeof config === 'number') return config;
+  const output = checkOutputOf(io, options.json ?? false);
+  const logger = schoolLogger(createLogger(logDestination(output)), io);
+  const opener = connectsEarly(config, io) ? mailboxOpener(config, logger) : undefined;
+  try {
+    if (opener) {
+      opener.prepare({ readOnly: options.dryRun });
+      await nextTurn();
+    }
+    const { checkWithOutput } = await import('./check.js');
+    // In a config directory, the check waits for a place among the directory's concurrent checks.
+    return await slotOf(io)(() => checkWithOutput(config, { ...options, output }, logger, io, opener));
+  } finally {
+    // A connection the check never took (it was refused, or could not open its state) is ended.
+    await opener?.discard();
+  }
+}
