@@ -51,7 +51,7 @@ function wire(
   logger: Logger,
   options: { dryRun: boolean },
   io: Io,
-  opener: ImapMailboxOpener = mailboxOpener(config, logger),
+  opener: ImapMailboxOpener = mailboxOpener(config, () => logger),
 ): Wiring {
   // The mailbox's connection starts now unless it started already (commands/check-command.ts),
   // so that its waiting overlaps opening the state; the check's connect step takes it

@@ -3,11 +3,14 @@ import type { Logger } from '../core/ports.js';
 import type { LoadedConfig } from './config.js';
 import { serverSettings } from './mail-auth.js';
 
-/** The check's mailbox: a server that is restarting or a network that drops gets three more tries. */
-export function mailboxOpener(config: LoadedConfig, logger: Logger): ImapMailboxOpener {
+/**
+ * The check's mailbox: a server that is restarting or a network that drops gets three more tries.
+ * The logger is asked for only at a retry: `hwc check` connects before it has loaded its logger.
+ */
+export function mailboxOpener(config: LoadedConfig, logger: () => Logger): ImapMailboxOpener {
   return new ImapMailboxOpener(serverSettings('imap', config.imap), {
     delaysMs: [1_000, 3_000, 9_000],
     onRetry: (attempt, code, delayMs) =>
-      logger.warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
+      logger().warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
   });
 }
