@@ -67,18 +67,30 @@ export class StorageLock {
     prepareStorageDir(storageDir, DATABASE_FILE);
     const file = join(storageDir, name);
     refuseSymlink(file);
-    const db = new Database(file, { timeout: 0 });
-    chmodSync(file, 0o600);
-    // The file stays empty, but taking the lock reads its first page, and SQLite's page cache
-    // then allocates 20 pages of page_size at once, held with the lock (hwc run's for the life of
-    // the daemon). At 512 instead of 4096 a held lock costs 70 KB less: 14 MB for 200 schools in
-    // one process. A lock file that has content after all keeps its own page size.
-    db.pragma('page_size = 512');
+    let db: Database.Database;
+    try {
+      db = new Database(file, { timeout: 0 });
+      chmodSync(file, 0o600);
+      // The file stays empty, but taking the lock reads its first page, and SQLite's page cache
+      // then allocates 20 pages of page_size at once, held with the lock (hwc run's for the life
+      // of the daemon). At 512 instead of 4096 a held lock costs 70 KB less: 14 MB for 200 schools
+      // in one process. A lock file that has content after all keeps its own page size.
+      db.pragma('page_size = 512');
+    } catch (err) {
+      throw damagedOr(file, err);
+    }
     const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const pidFile = `${file}.pid`;
     const until = Date.now() + wait.waitMs;
     for (let tries = 0; ; tries += 1) {
-      if (tryExclusive(db)) {
+      let taken: boolean;
+      try {
+        taken = tryExclusive(db);
+      } catch (err) {
+        db.close();
+        throw damagedOr(file, err);
+      }
+      if (taken) {
         writePid(pidFile);
         return { held: new StorageLock(db, pidFile) };
       }
@@ -144,6 +156,18 @@ const codeOf = (err: unknown): string => {
 
 const unreadable = (file: string, err: unknown): LockUnreadableError =>
   new LockUnreadableError(file, codeOf(err));
+
+/** A lock file that is not a database (damaged, or another file's content) is named as such. */
+const damagedOr = (file: string, err: unknown): unknown =>
+  ['SQLITE_NOTADB', 'SQLITE_CORRUPT'].includes(codeOf(err)) ? unreadable(file, err) : err;
+
+/**
+ * The line a command prints for a damaged lock file: the lock file, not the state database, is
+ * what to remove. It never holds data; hwc makes it anew.
+ */
+export function lockFailureMessage(err: LockUnreadableError): string {
+  return `hwc: cannot use the lock file ${err.file} (${err.code}); it holds no data: remove it while no hwc check or hwc run uses this storage directory, and hwc makes it anew\n`;
+}
 
 /** Only "no such file" means nobody holds it; a directory this user cannot search is not that. */
 function isMissing(file: string): boolean {

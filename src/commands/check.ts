@@ -13,7 +13,9 @@ import {
   CHECK_LOCK_FILE,
   DAEMON_LOCK_FILE,
   DAEMON_START_WAIT_MS,
+  LockUnreadableError,
   StorageLock,
+  lockFailureMessage,
   type LockAttempt,
 } from '../adapters/storage-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
@@ -173,7 +175,11 @@ function openOrExplain<T>(open: () => T, config: LoadedConfig, io: Io): T | unde
   try {
     return open();
   } catch (err) {
-    io.stderr.write(storageFailureMessage(config.storage, err));
+    io.stderr.write(
+      err instanceof LockUnreadableError
+        ? lockFailureMessage(err)
+        : storageFailureMessage(config.storage, err),
+    );
     return undefined;
   }
 }

@@ -187,6 +187,17 @@ describe("hwc check's connection, started before its lock", () => {
     }
   }, 60_000);
 
+  it('when hwc.lock is damaged, then hwc check names that file, not the state database, and what to do, and exits 1', async () => {
+    const s = await createSchool();
+    mkdirSync(s.install.storage, { recursive: true, mode: 0o700 });
+    const lock = join(s.install.storage, CHECK_LOCK_FILE);
+    writeFileSync(lock, 'not a database, but long enough to be read as one '.repeat(20), { mode: 0o600 });
+    const run = await runHwc(['check', '--config', s.install.configFile], { env: s.install.env });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toContain(`cannot use the lock file ${lock} (SQLITE_NOTADB)`);
+    expect(run.stderr).not.toContain('state database');
+  }, 60_000);
+
   it('when the storage directory cannot be used, then hwc check says so, ends the connection it started and exits 1 without reading the mailbox', async () => {
     const s = await createSchool();
     const rawlog = startRawlog(s.hwc);

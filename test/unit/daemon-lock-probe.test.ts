@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
+  CHECK_LOCK_FILE,
   DAEMON_LOCK_FILE,
   DAEMON_START_WAIT_MS,
   LockUnreadableError,
   StorageLock,
+  lockFailureMessage,
 } from '../../src/adapters/storage-lock.js';
 import { linkCheckRefusal } from '../../src/commands/link-check-guard.js';
 import type { Io } from '../../src/commands/io.js';
@@ -85,6 +87,22 @@ function guard(dir: string): { refused: number | undefined; stderr: string; logs
   const refused = linkCheckRefusal({ deliver: 'link', storage: dir }, { dryRun: false }, io, logger);
   return { refused, stderr, logs: logs() };
 }
+
+describe('taking a lock whose file is damaged', () => {
+  it('when hwc.lock is not a database, then taking it names that file, not the state database, and says to remove it', async () => {
+    const dir = storage();
+    const file = join(dir, CHECK_LOCK_FILE);
+    writeFileSync(file, 'not a database, but long enough to be read as one '.repeat(20), { mode: 0o600 });
+    const failure = await StorageLock.acquire(dir, CHECK_LOCK_FILE, { waitMs: 0 }).catch(
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(LockUnreadableError);
+    const message = lockFailureMessage(failure as LockUnreadableError);
+    expect(message).toContain(`cannot use the lock file ${file} (SQLITE_NOTADB)`);
+    expect(message).toContain('remove it while no hwc check or hwc run uses this storage directory');
+    expect(message).not.toContain('state database');
+  });
+});
 
 describe('the link-mode check guard on hwc-run.lock', () => {
   it('when hwc run holds its lock, then the check may run; when nobody does, it refuses with exit 78', async () => {
