@@ -28,8 +28,8 @@ export function ensureStateWritable(deps: CheckDeps, now: Date): void {
 
 /**
  * The local day whose SMTP sign-in is still to be verified (see verifySmtpOncePerDay), or none.
- * Asked before the mailbox opens: the first date formatter of a process costs about 20 ms, which
- * is then paid while the IMAP server answers instead of after.
+ * Asked before the mailbox opens: where no time zone spans are kept (core/zone-offsets.ts), the
+ * first date formatter of a process costs about 20 ms, then paid while the IMAP server answers.
  */
 export function smtpVerificationDue(deps: CheckDeps, now: Date): string | undefined {
   if (!deps.mailer.verify) return undefined;

@@ -5,7 +5,7 @@
  */
 
 import type { DateRange, Weekday } from './vocabulary.js';
-import { localParts } from './zone-offsets.js';
+import { localParts, offsetAt } from './zone-offsets.js';
 
 export type ClosedDays = 'acknowledge' | 'ignore';
 
@@ -24,12 +24,6 @@ export interface CheckSchedule {
 }
 
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** The offset of `timezone` from UTC at instant `at`, in milliseconds. */
-function offsetAt(at: number, timezone: string): number {
-  const p = localParts(new Date(at), timezone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
-}
 
 /**
  * The instant at which the wall clock in `timezone` shows this date and time. A time that does

@@ -68,10 +68,23 @@ function icuOffset(at: number, timezone: string): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
 }
 
+function spanAt(t: number, timezone: string): OffsetSpan | undefined {
+  return known.get(timezone)?.find((s) => s.from <= t && t < s.to);
+}
+
+/**
+ * The offset of `timezone` from UTC at instant `at`, in whole seconds (as ms): from a span when
+ * one covers it, else from ICU.
+ */
+export function offsetAt(at: number, timezone: string): number {
+  used.add(timezone);
+  return spanAt(at, timezone)?.offsetMs ?? icuOffset(at, timezone);
+}
+
 export function localParts(at: Date, timezone: string): LocalParts {
   used.add(timezone);
   const t = at.getTime();
-  const span = known.get(timezone)?.find((s) => s.from <= t && t < s.to);
+  const span = spanAt(t, timezone);
   if (span === undefined) return icuParts(t, timezone);
   const local = new Date(t + span.offsetMs);
   return {

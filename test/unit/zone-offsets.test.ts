@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localParts, offsetSpans, rememberOffsetSpans } from '../../src/core/zone-offsets.js';
+import { localParts, offsetAt, offsetSpans, rememberOffsetSpans } from '../../src/core/zone-offsets.js';
 
 const DAY = 86_400_000;
 
@@ -84,5 +84,19 @@ describe('local time from remembered offset spans', () => {
     rememberOffsetSpans(zone, [{ from: inside + DAY, to: inside + 2 * DAY, offsetMs: 5 * 3_600_000 }]);
     expect(localParts(new Date(inside), zone)).toEqual(icu(inside, zone));
     expect(localParts(new Date(inside + 2 * DAY), zone)).toEqual(icu(inside + 2 * DAY, zone));
+  });
+
+  it('when a span covers an instant, then offsetAt gives its offset, and ICU gives it elsewhere: the same offsets the schedule turns wall times into instants with', () => {
+    const zone = 'Europe/Amsterdam';
+    const winter = Date.UTC(2031, 0, 15, 6, 0);
+    const summer = Date.UTC(2031, 6, 15, 6, 0);
+    expect(offsetAt(winter, zone)).toBe(3_600_000);
+    expect(offsetAt(summer, zone)).toBe(2 * 3_600_000);
+    // A (wrong) remembered span is used inside it and nowhere else.
+    rememberOffsetSpans(zone, [{ from: winter, to: winter + DAY, offsetMs: 5 * 3_600_000 }]);
+    expect(offsetAt(winter + 1, zone)).toBe(5 * 3_600_000);
+    expect(offsetAt(summer, zone)).toBe(2 * 3_600_000);
+    rememberOffsetSpans(zone, offsetSpans(zone, winter - DAY, summer + DAY));
+    expect(offsetAt(winter, zone)).toBe(3_600_000);
   });
 });
