@@ -9,7 +9,7 @@ import { schoolLogger, slotOf } from '../board/check-hooks.js';
 import type { Logger } from '../core/ports.js';
 import { loadConfigForCommand, type LoadedConfig } from './config.js';
 import type { Io } from './io.js';
-import { mailboxOpener } from './mailbox-opener.js';
+import { letConnectionStart, mailboxOpener } from './mailbox-opener.js';
 
 /**
  * Whether the connection may start before the lock and the directory's place: not for a school
@@ -19,9 +19,6 @@ import { mailboxOpener } from './mailbox-opener.js';
 function connectsEarly(config: LoadedConfig, io: Io): boolean {
   return io.board === undefined && config.deliver !== 'link';
 }
-
-/** One turn of the event loop: Node sends a socket's connect on the next tick (net.connect). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function commandCheck(
   configPath: string,
@@ -36,7 +33,7 @@ export async function commandCheck(
   try {
     if (opener) {
       opener.prepare({ readOnly: options.dryRun });
-      await nextTurn();
+      await letConnectionStart();
     }
     const [{ createLogger }, { checkOutputOf, logDestination }, { checkWithOutput }] = await Promise.all([
       import('../adapters/logger.js'),

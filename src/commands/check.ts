@@ -21,7 +21,7 @@ import {
 import { systemClock } from '../adapters/system-clock.js';
 import { createLogger } from '../adapters/logger.js';
 import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
-import { mailboxOpener } from './mailbox-opener.js';
+import { letConnectionStart, mailboxOpener } from './mailbox-opener.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
@@ -100,13 +100,6 @@ function wire(
   };
   return { deps, store };
 }
-
-/**
- * One turn of the event loop after wire(): Node sends a socket's connect on the next tick, and the
- * check's local work until its first wait for I/O (the state, the first date formatter) would
- * otherwise hold the prepared connection back until it is done.
- */
-const letConnectionStart = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** What every check's wiring ends with, whatever the check did. */
 async function finishWiring(wiring: Wiring): Promise<void> {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Secret } from '../config/secret.js';
 import { EXIT, type Io } from './io.js';
@@ -10,7 +10,7 @@ export type LoadedConfig = ResolvedConfig;
  * Warnings (a plain-text password that was allowed) go to stderr at every start.
  */
 export async function loadConfigForCommand(path: string, io: Io): Promise<LoadedConfig | number> {
-  const result = io.board?.takeConfig?.(path) ?? (await loadConfig(path, loadConfigDepsOf(io)));
+  const result = await readConfig(path, io);
   if ('errors' in result) {
     io.stderr.write(
       `hwc: the configuration is not valid:\n${result.errors.map((e) => `  ${e}`).join('\n')}\n`,
@@ -19,6 +19,11 @@ export async function loadConfigForCommand(path: string, io: Io): Promise<Loaded
   }
   for (const warning of result.warnings) io.stderr.write(`hwc: warning: ${warning}\n`);
   return result.config;
+}
+
+/** The config of `path`: as its config directory read it moments ago when it did, else from the files. */
+export async function readConfig(path: string, io: Io): Promise<LoadConfigResult> {
+  return io.board?.takeConfig?.(path) ?? loadConfig(path, loadConfigDepsOf(io));
 }
 
 /** How a command's config is read: with the directory's shared defaults for a school of a board. */

@@ -14,3 +14,10 @@ export function mailboxOpener(config: LoadedConfig, logger: () => Logger): ImapM
       logger().warn({ step: 'connect', attempt, code, delayMs }, 'IMAP connection failed; trying again'),
   });
 }
+
+/**
+ * One turn of the event loop after a connection is prepared: Node sends a socket's connect on the
+ * next tick (net.connect), and the local work that follows until its first wait for I/O would
+ * otherwise hold the connection back until it is done.
+ */
+export const letConnectionStart = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -11,11 +11,10 @@ import type { AuditRow } from '../core/ports.js';
 import { addDays, isDeadManDue, isWithin, localDate, nextChecks } from '../core/schedule.js';
 import { missedMornings } from '../core/report/findings.js';
 import { SqliteStore } from '../adapters/sqlite-store.js';
-import { loadConfig } from '../config/load-config.js';
 import { FOLLOW_UP_META } from '../board/check-hooks.js';
 import { boardContextOf, openBoard, reportProblems, type BoardInvocation } from '../board/run-board.js';
 import { schoolIo } from '../board/school-io.js';
-import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
+import { loadConfigForCommand, readConfig, type LoadedConfig } from './config.js';
 import { checkScheduleOf } from './schedule.js';
 import { EXIT, type Io } from './io.js';
 
@@ -193,8 +192,7 @@ export async function commandStatusDir(invocation: BoardInvocation, options: Sta
       entries.push(invalid);
       continue;
     }
-    const loaded =
-      own.io.board?.takeConfig?.(school.file) ?? (await loadConfig(school.file, loadConfigDepsOf(own.io)));
+    const loaded = await readConfig(school.file, own.io);
     if ('errors' in loaded) {
       own.io.stderr.write(
         `hwc: the configuration is not valid:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`,
