@@ -31,34 +31,37 @@ export function startRawlog(user: MailUser): {
     chownSync(join(dir, 'rawlog'), uid, -1);
     chownSync(userDir, uid, -1);
   }
+  /** Each session's logged commands (files in name order), with when each came (epoch ms, NaN untimed). */
+  const sessionLines = (): { at: number; command: string }[][] => {
+    if (!existsSync(userDir)) return [];
+    return readdirSync(userDir)
+      .filter((name) => name.endsWith('.in'))
+      .sort()
+      .map((name) =>
+        readFileSync(join(userDir, name), 'latin1')
+          .split(/\r?\n/)
+          .map((line) => ({
+            at: Number(/^(\d+\.\d+) /.exec(line)?.[1] ?? NaN) * 1000,
+            rest: line.replace(/^\d+\.\d+ /, ''),
+          }))
+          .filter(({ rest }) => /^\S+ [A-Z]/.test(rest))
+          .map(({ at, rest }) => ({ at, command: rest.replace(/^\S+ /, '') })),
+      );
+  };
   return {
     /** Every command of every session since the start, in order, without timestamp and tag. */
     commands() {
-      if (!existsSync(userDir)) return [];
-      return readdirSync(userDir)
-        .filter((name) => name.endsWith('.in'))
-        .sort()
-        .flatMap((name) => readFileSync(join(userDir, name), 'latin1').split(/\r?\n/))
-        .map((line) => line.replace(/^\d+\.\d+ /, ''))
-        .filter((line) => /^\S+ [A-Z]/.test(line))
-        .map((line) => line.replace(/^\S+ /, ''));
+      return sessionLines().flatMap((lines) => lines.map((line) => line.command));
     },
     /** Each session since the start that sent a command after its sign-in, in the order they began. */
     sessions() {
-      if (!existsSync(userDir)) return [];
-      return readdirSync(userDir)
-        .filter((name) => name.endsWith('.in'))
-        .map((name) =>
-          readFileSync(join(userDir, name), 'latin1')
-            .split(/\r?\n/)
-            .map((line) => /^(\d+\.\d+) \S+ ([A-Z].*)$/.exec(line))
-            .filter((m): m is RegExpExecArray => m !== null),
-        )
+      return sessionLines()
+        .map((lines) => lines.filter((line) => Number.isFinite(line.at)))
         .filter((lines) => lines.length > 0)
         .map((lines) => ({
-          firstAt: Number(lines[0]?.[1]) * 1000,
-          lastAt: Number(lines.at(-1)?.[1]) * 1000,
-          commands: lines.map((m) => m[2] ?? ''),
+          firstAt: lines[0]?.at ?? 0,
+          lastAt: lines.at(-1)?.at ?? 0,
+          commands: lines.map((line) => line.command),
         }))
         .sort((a, b) => a.firstAt - b.firstAt);
     },
