@@ -13,7 +13,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isPlainObject } from '../config/fields.js';
 import { BOARD_SECTION } from '../config/config-defaults.js';
-import { loadConfig, readYaml, type LoadConfigResult } from '../config/load-config.js';
+import {
+  loadConfig,
+  type LoadConfigDeps,
+  type LoadConfigResult,
+  type ParsedConfigCache,
+} from '../config/load-config.js';
+import { readYaml } from '../config/parse-source.js';
 import type { ResolvedConfig } from '../config/types.js';
 
 export const DEFAULTS_FILE = 'defaults.yaml';
@@ -45,7 +51,12 @@ export interface Board {
 type Env = Record<string, string | undefined>;
 
 /** Reads the directory and what its schools share; each school's own config is read by its command. */
-export async function readBoard(dir: string, env: Env, cwd: string): Promise<Board | { errors: string[] }> {
+export async function readBoard(
+  dir: string,
+  env: Env,
+  cwd: string,
+  cache?: ParsedConfigCache,
+): Promise<Board | { errors: string[] }> {
   const path = resolve(cwd, dir);
   let names: string[];
   try {
@@ -74,7 +85,12 @@ export async function readBoard(dir: string, env: Env, cwd: string): Promise<Boa
     problems: [] as string[],
   }));
   nameProblems(schools);
-  await storageProblems(schools, { env, cwd: path, ...(defaultsFile ? { defaultsFile } : {}) });
+  await storageProblems(schools, {
+    env,
+    cwd: path,
+    ...(defaultsFile ? { defaultsFile } : {}),
+    ...(cache ? { cache } : {}),
+  });
   return { dir: path, ...(defaultsFile ? { defaultsFile } : {}), concurrency, schools };
 }
 
@@ -120,10 +136,7 @@ const EXCLUSIVE: { key: string; of: (config: ResolvedConfig) => string | undefin
   },
 ];
 
-async function storageProblems(
-  schools: BoardSchool[],
-  deps: { env: Env; cwd: string; defaultsFile?: string },
-): Promise<void> {
+async function storageProblems(schools: BoardSchool[], deps: LoadConfigDeps): Promise<void> {
   const configOf = new Map<BoardSchool, ResolvedConfig>();
   for (const school of schools) {
     school.loaded = await loadConfig(school.file, deps);

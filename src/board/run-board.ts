@@ -4,6 +4,7 @@
  * worst of them (README, "Many schools, one process").
  */
 import { EXIT, type BoardContext, type Io } from '../commands/io.js';
+import { parsedConfigCacheOf } from '../commands/config.js';
 import { concurrencyOf, readBoard, type Board, type BoardSchool } from './config-dir.js';
 import { createPool, type Pool } from './pool.js';
 import { schoolIo, signalHub } from './school-io.js';
@@ -68,7 +69,7 @@ export async function openBoard(
     }
     override = parsed;
   }
-  const board = await readBoard(invocation.dir, io.env, io.cwd);
+  const board = await readBoard(invocation.dir, io.env, io.cwd, parsedConfigCacheOf(io.env));
   if ('errors' in board) {
     io.stderr.write(
       `hwc: the config directory is not valid:\n${board.errors.map((e) => `  ${e}`).join('\n')}\n`,

@@ -1,4 +1,13 @@
-import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configCache } from '../adapters/config-cache.js';
+import { compileCacheDir } from '../compile-cache.js';
+import {
+  loadConfig,
+  type LoadConfigDeps,
+  type LoadConfigResult,
+  type ParsedConfigCache,
+} from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Secret } from '../config/secret.js';
 import { EXIT, type Io } from './io.js';
@@ -26,10 +35,41 @@ export async function readConfig(path: string, io: Io): Promise<LoadConfigResult
   return io.board?.takeConfig?.(path) ?? loadConfig(path, loadConfigDepsOf(io));
 }
 
-/** How a command's config is read: with the directory's shared defaults for a school of a board. */
-export function loadConfigDepsOf(io: Io): { env: Io['env']; cwd: string; defaultsFile?: string } {
+/**
+ * How a command's config is read: with the directory's shared defaults for a school of a board,
+ * and with the parses of earlier runs where they may be kept.
+ */
+export function loadConfigDepsOf(io: Io): LoadConfigDeps {
   const defaultsFile = io.board?.defaultsFile;
-  return { env: io.env, cwd: io.cwd, ...(defaultsFile ? { defaultsFile } : {}) };
+  const cache = parsedConfigCacheOf(io.env);
+  return { env: io.env, cwd: io.cwd, ...(defaultsFile ? { defaultsFile } : {}), ...(cache ? { cache } : {}) };
+}
+
+/** A file of the bundle (scripts/bundle.mjs): its name carries a hash of its content and its imports'. */
+const BUNDLED = /^hwc-[\w-]+-[\w-]{8}\.cjs$/;
+const caches = new Map<string, ParsedConfigCache>();
+
+/**
+ * The kept parses (adapters/config-cache.ts), beside the compiled code and off with it
+ * (NODE_DISABLE_COMPILE_CACHE=1), or alone with HWC_CONFIG_CACHE=0. Only the bundle keeps them:
+ * the name of this file of it names the code that parsed (the hash covers the chunks it loads,
+ * the parser's among them), where unbundled code (tests, dist/ for tools) has no such name.
+ */
+export function parsedConfigCacheOf(
+  env: Io['env'],
+  moduleFile = fileURLToPath(import.meta.url),
+): ParsedConfigCache | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE || env.HWC_CONFIG_CACHE === '0') return undefined;
+  const build = basename(moduleFile);
+  const compile = compileCacheDir(env);
+  if (!BUNDLED.test(build) || compile === undefined) return undefined;
+  const dir = join(dirname(compile), 'config');
+  let cache = caches.get(`${dir}\n${build}`);
+  if (cache === undefined) {
+    cache = configCache({ dir, build });
+    caches.set(`${dir}\n${build}`, cache);
+  }
+  return cache;
 }
 
 export function revealSecret(secret: Secret): string {

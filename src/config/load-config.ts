@@ -8,8 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { parseConfig } from './parse-config.js';
+import type { ConfigSources } from './parse-source.js';
 import { Secret } from './secret.js';
 import type {
   WebConfig,
@@ -22,16 +21,39 @@ import type {
   ServerConfig,
 } from './types.js';
 import { parseServiceAccountKey } from './service-account-key.js';
-import { deepMerge, schoolDefaultsOf } from './config-defaults.js';
+
+type Env = Record<string, string | undefined>;
+
+export type { ConfigSources } from './parse-source.js';
+
+/** A config as parseConfig validated it: before any secret or CA file is read. */
+export interface ParsedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+/**
+ * What parseConfig made of the very same sources in an earlier run (adapters/config-cache.ts):
+ * validating is the same work every run, and loading yaml and zod for it was the largest part of
+ * an empty check left (README, Performance).
+ */
+export interface ParsedConfigCache {
+  /** The parse of exactly these sources, where the environment variables it read are as they were. */
+  get(sources: ConfigSources, env: Env): ParsedConfig | undefined;
+  /** Keeps a parse that read the environment variables `envNames`; failures cost only speed. */
+  set(sources: ConfigSources, env: Env, envNames: readonly string[], parsed: ParsedConfig): void;
+}
 
 export interface LoadConfigDeps {
-  env: Record<string, string | undefined>;
+  env: Env;
   /** Directory against which a relative config path is resolved. */
   cwd: string;
   /** Reads a UTF-8 text file; throws like fs.readFileSync. Defaults to fs.readFileSync. */
   readFile?: (path: string) => string;
   /** A config directory's shared defaults (`defaults.yaml`), merged under this file. */
   defaultsFile?: string;
+  /** Earlier runs' parses; without it every load parses and validates the files. */
+  cache?: ParsedConfigCache;
 }
 
 export type LoadConfigResult = { config: ResolvedConfig; warnings: string[] } | { errors: string[] };
@@ -51,15 +73,18 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
       ],
     };
   }
+  let sources: ConfigSources = { configPath, config: source };
+  if (deps.defaultsFile) {
+    // An unreadable defaults file fails every school of the directory.
+    const defaultsPath = resolve(deps.cwd, deps.defaultsFile);
+    try {
+      sources = { ...sources, defaults: { path: defaultsPath, source: readFile(defaultsPath) } };
+    } catch (err) {
+      return { errors: [`${defaultsPath}: cannot read the shared defaults file (${fsReason(err)})`] };
+    }
+  }
 
-  const yaml = readYaml(source, configPath);
-  if ('errors' in yaml) return yaml;
-  const data = deps.defaultsFile
-    ? withDefaults(yaml.data, resolve(deps.cwd, deps.defaultsFile), readFile)
-    : yaml;
-  if ('errors' in data) return data;
-
-  const parsed = parseConfig(data.data, deps.env);
+  const parsed = deps.cache?.get(sources, deps.env) ?? (await parseAndKeep(sources, deps.env, deps.cache));
   if ('errors' in parsed) return parsed;
 
   const errors: string[] = [];
@@ -75,59 +100,51 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
     storage: resolve(configDir, parsed.config.storage),
     ...(parsed.config.web ? { web: resolveWebPaths(parsed.config.web, configDir) } : {}),
   };
-  return { config, warnings: [...yaml.warnings, ...parsed.warnings] };
+  return { config, warnings: parsed.warnings };
+}
+
+/**
+ * Parses and validates the sources (yaml and zod load here, on first use), and keeps a valid
+ * result in the cache with the names of the environment variables the validation read: a later
+ * run may use it only while those are as they were. A validation that listed the whole
+ * environment is not kept.
+ */
+async function parseAndKeep(
+  sources: ConfigSources,
+  env: Env,
+  cache: ParsedConfigCache | undefined,
+): Promise<ParsedConfig | { errors: string[] }> {
+  const { parseSources } = await import('./parse-source.js');
+  if (cache === undefined) return parseSources(sources, env);
+  const read = new Set<string>();
+  let listed = false;
+  const watched = new Proxy(env, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+    has(target, key) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.has(target, key);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    ownKeys(target) {
+      listed = true;
+      return Reflect.ownKeys(target);
+    },
+  });
+  const parsed = parseSources(sources, watched);
+  if (!('errors' in parsed) && !listed) cache.set(sources, env, [...read].sort(), parsed);
+  return parsed;
 }
 
 /** The page's certificate and key, relative to the config file like every other path; read by `hwc run`. */
 function resolveWebPaths(web: WebConfig, configDir: string): WebConfig {
   if (!web.tls || web.tls === 'proxy') return web;
   return { ...web, tls: { cert: resolve(configDir, web.tls.cert), key: resolve(configDir, web.tls.key) } };
-}
-
-/** The school's data over the directory's defaults; an unreadable defaults file fails every school. */
-function withDefaults(
-  data: unknown,
-  defaultsPath: string,
-  readFile: (path: string) => string,
-): { data: unknown } | { errors: string[] } {
-  let source: string;
-  try {
-    source = readFile(defaultsPath);
-  } catch (err) {
-    return { errors: [`${defaultsPath}: cannot read the shared defaults file (${fsReason(err)})`] };
-  }
-  const defaults = readYaml(source, defaultsPath);
-  if ('errors' in defaults) return defaults;
-  return { data: deepMerge(schoolDefaultsOf(defaults.data), data) };
-}
-
-export function readYaml(
-  source: string,
-  configPath: string,
-): { data: unknown; warnings: string[] } | { errors: string[] } {
-  const lineCounter = new LineCounter();
-  // prettyErrors off: the pretty form quotes the offending line, which may hold a password.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const where = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${configPath}: line ${line}, column ${col}`;
-  };
-  const firstLine = (message: string) => (message.split('\n')[0] ?? '').slice(0, 160);
-  if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map(
-        (e) =>
-          `${where(e.pos[0])}: YAML syntax error: ${firstLine(e.message)}; check the indentation and quotes on or just before that line`,
-      ),
-    };
-  }
-  const warnings = doc.warnings.map((w) => `${where(w.pos[0])}: YAML warning: ${firstLine(w.message)}`);
-  try {
-    return { data: doc.toJS({ maxAliasCount: 100 }), warnings };
-  } catch (err) {
-    const message = err instanceof Error ? firstLine(err.message) : 'unknown error';
-    return { errors: [`${configPath}: YAML error: ${message}`] };
-  }
 }
 
 interface ResolveContext {

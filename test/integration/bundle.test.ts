@@ -107,6 +107,20 @@ describe('the bundle', () => {
     expect([...names].sort(compare)).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   });
 
+  it('when the check command loads, then yaml and zod are not part of it: a config parsed by an earlier run needs neither', () => {
+    const yaml = chunks.filter((name) => source(name).includes('exports.parseDocument'));
+    const zod = chunks.filter((name) => source(name).includes('ZodObject'));
+    expect(yaml).toHaveLength(1);
+    expect(zod).toHaveLength(1);
+    for (const entry of [/^hwc-check-command-[\w-]{8}\.cjs$/, /^hwc-check-[\w-]{8}\.cjs$/]) {
+      const name = chunks.find((n) => entry.test(n));
+      expect(name).toBeDefined();
+      const loaded = [...staticClosure(name as string)];
+      expect(loaded).not.toContain(yaml[0]);
+      expect(loaded).not.toContain(zod[0]);
+    }
+  });
+
   it("when every chunk is listed, then each name but the bin's carries a hash of its content, on which the code cache relies", () => {
     expect(chunks).toContain('hwc.cjs');
     for (const name of chunks.filter((n) => n !== 'hwc.cjs'))
@@ -178,5 +192,71 @@ describe.skipIf(!ownCache)("hwc's own code cache (Node without module.enableComp
     const off = hwc(['--version'], { XDG_CACHE_HOME: home, NODE_DISABLE_COMPILE_CACHE: '1' });
     expect(off.status, String(off.stderr)).toBe(0);
     expect(readdirSync(home)).toEqual([]);
+  });
+});
+
+describe('the kept parse of a config (adapters/config-cache.ts) in the bundle', () => {
+  /** Lists on stderr the chunks a run loaded, after everything else it wrote there. */
+  const PRELOAD = `
+    const Module = require('node:module');
+    const load = Module._load;
+    const seen = [];
+    Module._load = function (request, ...rest) {
+      if (/hwc-[\\w-]+\\.cjs$/.test(request)) seen.push(request.replace(/.*\\//, ''));
+      return load.call(this, request, ...rest);
+    };
+    process.on('exit', () => process.stderr.write('loaded: ' + seen.join(' ') + '\\n'));
+  `;
+
+  it('when hwc reads the same config twice, then the second run neither loads yaml and zod nor parses, and a changed config is read again', () => {
+    const home = mkdtempSync(join(tmpdir(), 'hwc-config-cache-'));
+    const preload = join(home, 'preload.cjs');
+    writeFileSync(preload, PRELOAD);
+    const config = join(home, 'hwc.yaml');
+    const example = readFileSync(join(REPO, 'config', 'hwc.example.yaml'), 'utf8');
+    writeFileSync(join(home, 'smtp-password'), 'smtp-Geheim-9918\n');
+    writeFileSync(
+      config,
+      example
+        .replace('/var/lib/hwc-watcher', join(home, 'state'))
+        .replace('/etc/hwc-watcher/smtp-password', join(home, 'smtp-password')),
+    );
+    const parser = chunks.find((name) => source(name).includes('ZodObject')) as string;
+    const run = () => {
+      const {
+        NODE_DISABLE_COMPILE_CACHE: _,
+        CACHE_DIRECTORY: __,
+        HWC_CONFIG_CACHE: ___,
+        ...rest
+      } = process.env;
+      const result = spawnSync(process.execPath, ['-r', preload, CLI, 'schedule', '--config', config], {
+        encoding: 'utf8',
+        env: { ...rest, XDG_CACHE_HOME: home, HWC_IMAP_PASSWORD: 'x' },
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const loaded = /^loaded: (.*)$/m.exec(result.stderr)?.[1]?.split(' ') ?? [];
+      return { stdout: result.stdout, parsed: loaded.includes(parser) };
+    };
+
+    const first = run();
+    expect(first.parsed).toBe(true);
+    const kept = join(home, 'hwc-watcher', 'config');
+    const [entry, ...more] = readdirSync(kept);
+    expect(more).toEqual([]);
+    const bytes = readFileSync(join(kept, entry as string), 'latin1');
+    for (const value of ['Reuzepas', 'zorg@school.example.nl', 'privacy@stichting'])
+      expect(bytes).not.toContain(value);
+
+    const second = run();
+    expect(second.parsed).toBe(false);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stdout).toContain('07:45');
+
+    writeFileSync(config, readFileSync(config, 'utf8').replace("'07:45'", "'07:50'"));
+    const changed = run();
+    expect(changed.parsed).toBe(true);
+    expect(changed.stdout).toContain('07:50');
+    expect(changed.stdout).not.toContain('07:45');
+    expect(run().parsed).toBe(false);
   });
 });
