@@ -1,8 +1,12 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import {
+  closeSync,
+  constants,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -39,12 +43,17 @@ export interface ConfigCacheOptions {
  *
  * The copy holds what the config file holds (staff names and addresses, the monitoring URL), so
  * it is encrypted with AES-256-GCM under a key derived from the very texts it was made of: the
- * config file, the directory's defaults file, the environment variables the validation read,
- * hwc's build and Node's, ICU's and the time zone data's versions. Without the file it copies, the
- * copy says nothing; a changed byte in any input is a wrong key, which GCM's tag refuses, so a
- * stale parse is never used. Secrets are not in it (the config names where they are; they are
- * read at every run), and a config with a plain-text password is never kept. One entry per
- * config file, replaced when that file changes. Any failure costs only speed.
+ * config file, the directory's defaults file, whether each environment variable the validation
+ * read was unset, empty or set (never its value: load-config.ts hands over only that), hwc's build
+ * and Node's, ICU's and the time zone data's versions. Without the file it copies, the copy says
+ * nothing; a changed byte in any input is another key, which GCM's tag refuses, so a stale parse
+ * is never used. Secrets are not in it (the config names where they are; they are read at every
+ * run), and a config with a plain-text password is never kept. One entry per config file,
+ * replaced when that file changes. Any failure costs only speed.
+ *
+ * What GCM cannot do is tell this user's entry from one made by someone who can read the config
+ * file: that rests on the directory, as for the compiled code beside it (compile-cache.ts). So an
+ * entry is used only when it is a regular file of this user that nobody else may write.
  */
 export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
   const versions = options.versions ?? process.versions;
@@ -78,8 +87,8 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
   return {
     get(sources, env) {
       try {
-        const text = readFileSync(fileOf(sources), 'utf8');
-        if (text.length > MAX_ENTRY_BYTES) return undefined;
+        const text = readEntry(fileOf(sources));
+        if (text === undefined) return undefined;
         const entry = JSON.parse(text) as Partial<Record<'env' | 'iv' | 'tag' | 'data', unknown>>;
         const { env: envNames, iv, tag, data } = entry;
         if (!Array.isArray(envNames) || !envNames.every((name) => typeof name === 'string')) return undefined;
@@ -102,9 +111,10 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
       }
     },
     set(sources, env, envNames, parsed) {
-      const encoded = encode(parsed, 0);
-      if (encoded === NOT_KEPT) return;
+      let partial: string | undefined;
       try {
+        const encoded = encode(parsed, 0);
+        if (encoded === NOT_KEPT) return;
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', keyOf(sources, env, envNames), iv);
         const data = Buffer.concat([cipher.update(JSON.stringify(encoded), 'utf8'), cipher.final()]);
@@ -114,17 +124,53 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
           tag: cipher.getAuthTag().toString('base64'),
           data: data.toString('base64'),
         });
+        // An entry too large to be read back is not written at every run.
+        if (Buffer.byteLength(entry) > MAX_ENTRY_BYTES) return;
         mkdirSync(options.dir, { recursive: true, mode: 0o700 });
         prune(options.dir, now());
         const file = fileOf(sources);
-        const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+        partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
         writeFileSync(partial, entry, { mode: 0o600, flag: 'wx' });
         renameSync(partial, file);
+        partial = undefined;
       } catch {
         // A directory that cannot be written (or a full disk): the next run validates again.
+        if (partial !== undefined) unlinkQuietly(partial);
       }
     },
   };
+}
+
+/**
+ * The entry's text, when it is a regular file of this user that no other may write, of a
+ * plausible size: never a link, a FIFO (which would block), a device or a huge file planted there.
+ */
+function readEntry(path: string): string | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || stat.size > MAX_ENTRY_BYTES || (stat.mode & 0o022) !== 0) return undefined;
+    if (uid !== undefined && stat.uid !== uid) return undefined;
+    const bytes = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) return undefined;
+      read += n;
+    }
+    return bytes.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
 }
 
 /** Entries of configs not written for months, and parts a crashed run left, go. */
@@ -134,7 +180,7 @@ function prune(dir: string, at: number): void {
     const path = join(dir, name);
     try {
       const age = at - statSync(path).mtimeMs;
-      if (age > (name.endsWith('.tmp') ? 3_600_000 : PRUNE_AFTER_MS)) unlinkSync(path);
+      if (age > (name.endsWith('.tmp') ? 3_600_000 : PRUNE_AFTER_MS)) unlinkQuietly(path);
     } catch {
       // Gone already (another process pruned it).
     }

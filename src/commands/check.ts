@@ -23,7 +23,7 @@ import { createLogger } from '../adapters/logger.js';
 import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './config.js';
 import { letConnectionStart, mailboxOpener } from './mailbox-opener.js';
 import { serverSettings } from './mail-auth.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
 import { linkRetryDelaysMs, testStepHook } from './test-hooks.js';
@@ -357,6 +357,10 @@ export async function commandRun(
 ): Promise<number> {
   const config = await loadConfigForCommand(configPath, io);
   if (typeof config === 'number') return config;
+  // The daemon reads its config again before every check: the parser, loaded only when a config
+  // changed since the last run (adapters/config-cache.ts), is loaded now, while the files of this
+  // release are certainly there; an upgrade in place replaces them under a running daemon.
+  await import('../config/parse-source.js');
   const logger = schoolLogger(createLogger(), io);
   const daemonLock = await daemonLockOrExplain(config, logger, io);
   if (typeof daemonLock === 'number') return daemonLock;
@@ -421,7 +425,10 @@ function daemonCheckOf(
 ): () => Promise<{ nextDueAt?: Date }> {
   let current = config;
   return async () => {
-    const fresh = await loadConfig(configPath, loadConfigDepsOf(io));
+    // A throw (hwc's own code gone under it) is a config that cannot be read: the last good one is used.
+    const fresh = await loadConfig(configPath, loadConfigDepsOf(io)).catch((): LoadConfigResult => ({
+      errors: ['the config could not be read'],
+    }));
     if ('config' in fresh) current = fresh.config;
     else
       logger.error(

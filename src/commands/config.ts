@@ -51,7 +51,7 @@ const caches = new Map<string, ParsedConfigCache>();
 
 /**
  * The kept parses (adapters/config-cache.ts), beside the compiled code and off with it
- * (NODE_DISABLE_COMPILE_CACHE=1), or alone with HWC_CONFIG_CACHE=0. Only the bundle keeps them:
+ * (NODE_DISABLE_COMPILE_CACHE=1), or alone with HWC_CONFIG_CACHE=0 (or false, off, no). Only the bundle keeps them:
  * the name of this file of it names the code that parsed (the hash covers the chunks it loads,
  * the parser's among them), where unbundled code (tests, dist/ for tools) has no such name.
  */
@@ -59,7 +59,8 @@ export function parsedConfigCacheOf(
   env: Io['env'],
   moduleFile = fileURLToPath(import.meta.url),
 ): ParsedConfigCache | undefined {
-  if (env.NODE_DISABLE_COMPILE_CACHE || env.HWC_CONFIG_CACHE === '0') return undefined;
+  if (env.NODE_DISABLE_COMPILE_CACHE || /^(0|false|off|no)$/i.test(env.HWC_CONFIG_CACHE ?? ''))
+    return undefined;
   const build = basename(moduleFile);
   const compile = compileCacheDir(env);
   if (!BUNDLED.test(build) || compile === undefined) return undefined;

@@ -84,7 +84,8 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
     }
   }
 
-  const parsed = deps.cache?.get(sources, deps.env) ?? (await parseAndKeep(sources, deps.env, deps.cache));
+  const parsed =
+    deps.cache?.get(sources, envStates(deps.env)) ?? (await parseAndKeep(sources, deps.env, deps.cache));
   if ('errors' in parsed) return parsed;
 
   const errors: string[] = [];
@@ -106,8 +107,8 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
 /**
  * Parses and validates the sources (yaml and zod load here, on first use), and keeps a valid
  * result in the cache with the names of the environment variables the validation read: a later
- * run may use it only while those are as they were. A validation that listed the whole
- * environment is not kept.
+ * run may use it only while each of them is as it was (unset, empty or set). A validation that
+ * listed the whole environment is not kept.
  */
 async function parseAndKeep(
   sources: ConfigSources,
@@ -118,27 +119,46 @@ async function parseAndKeep(
   if (cache === undefined) return parseSources(sources, env);
   const read = new Set<string>();
   let listed = false;
-  const watched = new Proxy(env, {
-    get(target, key, receiver) {
-      if (typeof key === 'string') read.add(key);
-      return Reflect.get(target, key, receiver) as unknown;
+  const parsed = parseSources(
+    sources,
+    envStates(env, {
+      read: (name) => read.add(name),
+      listed: () => {
+        listed = true;
+      },
+    }),
+  );
+  if (!('errors' in parsed) && !listed) cache.set(sources, envStates(env), [...read].sort(), parsed);
+  return parsed;
+}
+
+/**
+ * The environment as validation may know it where parses are kept: whether each variable is
+ * unset, empty or set ('set', whatever its value), never the value itself. parseConfig asks no
+ * more (it checks that `{ env: NAME }` and `{ credential: NAME }` can be resolved later), and a kept
+ * parse must not depend on a password in the environment, nor its key be one a password's guess
+ * could be tested against. `watch` hears every name read, and a listing of them all.
+ */
+function envStates(env: Env, watch?: { read: (name: string) => void; listed: () => void }): Env {
+  const state = (name: string): string | undefined => {
+    watch?.read(name);
+    const value = env[name];
+    return value === undefined || value === '' ? value : 'set';
+  };
+  return new Proxy({} as Env, {
+    get: (_, key) => (typeof key === 'string' ? state(key) : undefined),
+    has: (_, key) => typeof key === 'string' && state(key) !== undefined,
+    getOwnPropertyDescriptor: (_, key) => {
+      const value = typeof key === 'string' ? state(key) : undefined;
+      return value === undefined
+        ? undefined
+        : { value, writable: true, enumerable: true, configurable: true };
     },
-    has(target, key) {
-      if (typeof key === 'string') read.add(key);
-      return Reflect.has(target, key);
-    },
-    getOwnPropertyDescriptor(target, key) {
-      if (typeof key === 'string') read.add(key);
-      return Reflect.getOwnPropertyDescriptor(target, key);
-    },
-    ownKeys(target) {
-      listed = true;
-      return Reflect.ownKeys(target);
+    ownKeys: () => {
+      watch?.listed();
+      return Object.keys(env).filter((name) => env[name] !== undefined);
     },
   });
-  const parsed = parseSources(sources, watched);
-  if (!('errors' in parsed) && !listed) cache.set(sources, env, [...read].sort(), parsed);
-  return parsed;
 }
 
 /** The page's certificate and key, relative to the config file like every other path; read by `hwc run`. */

@@ -21,7 +21,9 @@ const SERVERS = ['imap', 'smtp'] as const;
 /**
  * Validates `raw` (the YAML document as plain data) and applies defaults.
  * `env` is used only to check that `{ env: NAME }` and `{ credential: NAME }`
- * can be resolved later; no secret value is read into the result.
+ * can be resolved later; no secret value is read into the result. Only whether a
+ * variable is unset, empty or set may matter: where parses are kept, load-config.ts
+ * hands over 'set' for every other value (adapters/config-cache.ts).
  * Collects all errors; each starts with the dotted key path.
  */
 export function parseConfig(raw: unknown, env: Env): ParseConfigResult {

@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -119,16 +122,47 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     expect(broken).toEqual({ errors: [expect.stringMatching(/^escalateAfter: /)] });
   });
 
-  it('when an environment variable the validation read changes, then the config is validated again; other variables do not matter', async () => {
+  it('when whether an environment variable the validation read is set changes, then the config is validated again; its value and other variables do not matter', async () => {
     const cache = counted();
     await load(cache);
+    const entry = join(cacheDir, entries()[0] as string);
+    const written = readFileSync(entry, 'utf8');
     await load(cache, { ...ENV, UNRELATED: 'x' });
     expect(cache.hits).toBe(1);
     const unset = await load(cache, { CREDENTIALS_DIRECTORY: ENV.CREDENTIALS_DIRECTORY });
     expect(unset).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is not set/)] });
-    const other = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: 'another' });
+    const empty = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: '' });
+    expect(empty).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is empty/)] });
     expect(cache.hits).toBe(1);
-    expect('config' in other).toBe(true);
+    // The kept parse and its key never depend on a password: the entry cannot test a guess of it.
+    const other = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: 'another' });
+    expect(cache.hits).toBe(2);
+    expect('config' in other && other.config.imap.auth.pass?.reveal()).toBe('another');
+    expect(readFileSync(entry, 'utf8')).toBe(written);
+  });
+
+  it('when something else sits where the entry would be (a link, a FIFO, a huge file, a file others may write), then it is not read, and nothing waits', async () => {
+    const cache = counted();
+    const fresh = await load(cache);
+    const entry = join(cacheDir, entries()[0] as string);
+    const good = readFileSync(entry);
+    const planted = join(dir, 'planted.json');
+    writeFileSync(planted, good);
+    const tries: (() => void)[] = [
+      () => symlinkSync(planted, entry),
+      () => execFileSync('mkfifo', [entry]),
+      () => writeFileSync(entry, Buffer.alloc(2 << 20, 0x20)),
+      () => {
+        writeFileSync(entry, good);
+        chmodSync(entry, 0o666);
+      },
+    ];
+    for (const plant of tries) {
+      rmSync(entry, { force: true });
+      plant();
+      expect(await load(cache)).toStrictEqual(fresh);
+    }
+    expect(cache.hits).toBe(0);
   });
 
   it('when the secret files change, then the new secret is used: secrets are never kept, always read', async () => {
