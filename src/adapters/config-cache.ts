@@ -49,7 +49,9 @@ export interface ConfigCacheOptions {
  * nothing; a changed byte in any input is another key, which GCM's tag refuses, so a stale parse
  * is never used. Secrets are not in it (the config names where they are; they are read at every
  * run), and a config with a plain-text password is never kept. One entry per config file,
- * replaced when that file changes. Any failure costs only speed.
+ * replaced when that file changes, removed when it no longer gives a parse to keep (invalid, a
+ * plain-text password); an entry nobody wrote for 90 days goes at the next write. Any failure
+ * costs only speed.
  *
  * What GCM cannot do is tell this user's entry from one made by someone who can read the config
  * file: that rests on the directory, as for the compiled code beside it (compile-cache.ts). So an
@@ -114,7 +116,10 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
       let partial: string | undefined;
       try {
         const encoded = encode(parsed, 0);
-        if (encoded === NOT_KEPT) return;
+        if (encoded === NOT_KEPT) {
+          unlinkQuietly(fileOf(sources));
+          return;
+        }
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', keyOf(sources, env, envNames), iv);
         const data = Buffer.concat([cipher.update(JSON.stringify(encoded), 'utf8'), cipher.final()]);
@@ -125,7 +130,10 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
           data: data.toString('base64'),
         });
         // An entry too large to be read back is not written at every run.
-        if (Buffer.byteLength(entry) > MAX_ENTRY_BYTES) return;
+        if (Buffer.byteLength(entry) > MAX_ENTRY_BYTES) {
+          unlinkQuietly(fileOf(sources));
+          return;
+        }
         mkdirSync(options.dir, { recursive: true, mode: 0o700 });
         prune(options.dir, now());
         const file = fileOf(sources);
@@ -137,6 +145,9 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
         // A directory that cannot be written (or a full disk): the next run validates again.
         if (partial !== undefined) unlinkQuietly(partial);
       }
+    },
+    forget(sources) {
+      unlinkQuietly(fileOf(sources));
     },
   };
 }

@@ -24,6 +24,7 @@ import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './con
 import { letConnectionStart, mailboxOpener } from './mailbox-opener.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
+import { safeError } from '../core/safe-error.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
 import { linkRetryDelaysMs, testStepHook } from './test-hooks.js';
@@ -425,11 +426,22 @@ function daemonCheckOf(
 ): () => Promise<{ nextDueAt?: Date }> {
   let current = config;
   return async () => {
-    // A throw (hwc's own code gone under it) is a config that cannot be read: the last good one is used.
-    const fresh = await loadConfig(configPath, loadConfigDepsOf(io)).catch((): LoadConfigResult => ({
-      errors: ['the config could not be read'],
-    }));
+    // A throw (hwc's own files replaced under a running daemon) is not a config that became
+    // invalid: it is said so, with what to do, and the last good config is used all the same.
+    let unreadable: string | undefined;
+    const fresh = await loadConfig(configPath, loadConfigDepsOf(io)).catch(
+      (err: unknown): LoadConfigResult => {
+        const safe = safeError(err);
+        unreadable = safe.code ?? safe.name;
+        return { errors: [] };
+      },
+    );
     if ('config' in fresh) current = fresh.config;
+    else if (unreadable !== undefined)
+      logger.error(
+        { event: 'config', outcome: 'unreadable', code: unreadable },
+        'the config could not be read (was hwc-watcher upgraded without a restart? restart the service); using the last good one',
+      );
     else
       logger.error(
         { event: 'config', outcome: 'invalid' },

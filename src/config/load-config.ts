@@ -42,6 +42,8 @@ export interface ParsedConfigCache {
   get(sources: ConfigSources, env: Env): ParsedConfig | undefined;
   /** Keeps a parse that read the environment variables `envNames`; failures cost only speed. */
   set(sources: ConfigSources, env: Env, envNames: readonly string[], parsed: ParsedConfig): void;
+  /** Removes what was kept for this config file: its sources no longer give a parse to keep. */
+  forget(sources: ConfigSources): void;
 }
 
 export interface LoadConfigDeps {
@@ -108,7 +110,7 @@ export async function loadConfig(path: string, deps: LoadConfigDeps): Promise<Lo
  * Parses and validates the sources (yaml and zod load here, on first use), and keeps a valid
  * result in the cache with the names of the environment variables the validation read: a later
  * run may use it only while each of them is as it was (unset, empty or set). A validation that
- * listed the whole environment is not kept.
+ * listed the whole environment is not kept, nor an invalid config: either removes the old copy.
  */
 async function parseAndKeep(
   sources: ConfigSources,
@@ -128,7 +130,9 @@ async function parseAndKeep(
       },
     }),
   );
-  if (!('errors' in parsed) && !listed) cache.set(sources, envStates(env), [...read].sort(), parsed);
+  // A config that became invalid (or unkeepable) leaves no copy of what it said before.
+  if ('errors' in parsed || listed) cache.forget(sources);
+  else cache.set(sources, envStates(env), [...read].sort(), parsed);
   return parsed;
 }
 
@@ -142,22 +146,27 @@ async function parseAndKeep(
 function envStates(env: Env, watch?: { read: (name: string) => void; listed: () => void }): Env {
   const state = (name: string): string | undefined => {
     watch?.read(name);
-    const value = env[name];
+    const value = Object.hasOwn(env, name) ? env[name] : undefined;
     return value === undefined || value === '' ? value : 'set';
   };
-  return new Proxy({} as Env, {
+  // A target without a prototype: nothing inherited looks like a variable. Read-only.
+  return new Proxy(Object.create(null) as Env, {
     get: (_, key) => (typeof key === 'string' ? state(key) : undefined),
     has: (_, key) => typeof key === 'string' && state(key) !== undefined,
     getOwnPropertyDescriptor: (_, key) => {
       const value = typeof key === 'string' ? state(key) : undefined;
       return value === undefined
         ? undefined
-        : { value, writable: true, enumerable: true, configurable: true };
+        : { value, writable: false, enumerable: true, configurable: true };
     },
     ownKeys: () => {
       watch?.listed();
       return Object.keys(env).filter((name) => env[name] !== undefined);
     },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+    preventExtensions: () => false,
   });
 }
 
@@ -256,7 +265,7 @@ function resolveSecret(key: string, ref: SecretRef, context: ResolveContext): Se
   if ('plaintext' in ref) return ref.plaintext;
   if ('env' in ref) {
     // parseConfig has checked this already; checked again so that this function stands on its own.
-    const value = env[ref.env];
+    const value = Object.hasOwn(env, ref.env) ? env[ref.env] : undefined;
     if (value === undefined || value === '') {
       errors.push(
         `${key}: environment variable ${ref.env} is ${value === undefined ? 'not set' : 'empty'}; set it, or use { file: /path }`,

@@ -97,7 +97,8 @@ function crossFieldChecks(
         );
       }
     } else if ('env' in value) {
-      const found = env[value.env];
+      // Own variables only: `{ env: constructor }` is not set, whatever Object.prototype holds.
+      const found = Object.hasOwn(env, value.env) ? env[value.env] : undefined;
       if (found === undefined) {
         errors.push(`${key}: environment variable ${value.env} is not set; set it, or use { file: /path }`);
       } else if (found === '') {

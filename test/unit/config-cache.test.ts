@@ -58,6 +58,7 @@ function counted(
       return found;
     },
     set: inner.set,
+    forget: inner.forget,
   };
   return cache;
 }
@@ -111,7 +112,7 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     expect(cache.hits).toBe(1);
   });
 
-  it('when a config is no longer valid, then its error is reported although an earlier parse was kept', async () => {
+  it('when a config is no longer valid, then its error is reported although an earlier parse was kept, and that copy is removed', async () => {
     const cache = counted();
     await load(cache);
     writeFileSync(
@@ -120,6 +121,8 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     );
     const broken = await load(cache);
     expect(broken).toEqual({ errors: [expect.stringMatching(/^escalateAfter: /)] });
+    // What the file said before (staff names among it) is not left behind in the cache.
+    expect(entries()).toEqual([]);
   });
 
   it('when whether an environment variable the validation read is set changes, then the config is validated again; its value and other variables do not matter', async () => {
@@ -129,16 +132,17 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     const written = readFileSync(entry, 'utf8');
     await load(cache, { ...ENV, UNRELATED: 'x' });
     expect(cache.hits).toBe(1);
-    const unset = await load(cache, { CREDENTIALS_DIRECTORY: ENV.CREDENTIALS_DIRECTORY });
-    expect(unset).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is not set/)] });
-    const empty = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: '' });
-    expect(empty).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is empty/)] });
-    expect(cache.hits).toBe(1);
     // The kept parse and its key never depend on a password: the entry cannot test a guess of it.
     const other = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: 'another' });
     expect(cache.hits).toBe(2);
     expect('config' in other && other.config.imap.auth.pass?.reveal()).toBe('another');
     expect(readFileSync(entry, 'utf8')).toBe(written);
+    const unset = await load(cache, { CREDENTIALS_DIRECTORY: ENV.CREDENTIALS_DIRECTORY });
+    expect(unset).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is not set/)] });
+    await load(cache);
+    const empty = await load(cache, { ...ENV, HWC_IMAP_PASSWORD: '' });
+    expect(empty).toEqual({ errors: [expect.stringMatching(/HWC_IMAP_PASSWORD is empty/)] });
+    expect(cache.hits).toBe(2);
   });
 
   it('when something else sits where the entry would be (a link, a FIFO, a huge file, a file others may write), then it is not read, and nothing waits', async () => {
@@ -188,6 +192,21 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     const loaded = await load(counted());
     expect('config' in loaded).toBe(true);
     expect(() => entries()).toThrow();
+    // Nor is the copy from before the password was written into the file left behind.
+    writeFileSync(configPath, EXAMPLE.replace('/etc/hwc-watcher/smtp-password', 'smtp-password'));
+    await load(counted());
+    expect(entries()).toHaveLength(1);
+    writeFileSync(
+      configPath,
+      readFileSync(configPath, 'utf8')
+        .replace('pass: { file: smtp-password }', 'pass: plain-Geheim-4455')
+        .replace(
+          'school: Basisschool De Reuzepas',
+          'school: Basisschool De Reuzepas\nallowPlaintextPassword: true',
+        ),
+    );
+    await load(counted());
+    expect(entries()).toEqual([]);
   });
 
   it('when a parse holds undefined values, then they come back as such; values JSON would change are not kept', () => {

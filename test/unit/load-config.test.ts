@@ -274,3 +274,13 @@ describe('loadConfig: the file itself', () => {
     expect(config.storage).toBe('/var/lib/hwc-watcher');
   });
 });
+
+describe('an environment variable named like a property every object has', () => {
+  it('when pass is { env: constructor } and no such variable is set, then it is not set, though Object.prototype has one', async () => {
+    const path = writeConfig({ smtpPass: '{ env: constructor }' });
+    const result = await loadConfig(path, { env: { HWC_IMAP_PASSWORD: IMAP_PASSWORD }, cwd: configDir });
+    expect(result).toEqual({
+      errors: [expect.stringMatching(/^smtp\.auth\.pass: environment variable constructor is not set/)],
+    });
+  });
+});
