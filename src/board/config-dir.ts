@@ -19,7 +19,6 @@ import {
   type LoadConfigResult,
   type ParsedConfigCache,
 } from '../config/load-config.js';
-import { readYaml } from '../config/parse-source.js';
 import type { ResolvedConfig } from '../config/types.js';
 
 export const DEFAULTS_FILE = 'defaults.yaml';
@@ -69,7 +68,7 @@ export async function readBoard(
   }
   const defaultsPath = join(path, DEFAULTS_FILE);
   const defaultsFile = existsSync(defaultsPath) ? defaultsPath : undefined;
-  const concurrency = defaultsFile ? boardConcurrency(defaultsFile) : DEFAULT_CONCURRENCY;
+  const concurrency = defaultsFile ? await boardConcurrency(defaultsFile) : DEFAULT_CONCURRENCY;
   if (typeof concurrency !== 'number') return concurrency;
   const files = names.filter(
     (name) => name.endsWith('.yaml') && !name.startsWith('.') && name !== DEFAULTS_FILE,
@@ -156,7 +155,8 @@ async function storageProblems(schools: BoardSchool[], deps: LoadConfigDeps): Pr
   }
 }
 
-function boardConcurrency(defaultsFile: string): number | { errors: string[] } {
+/** The defaults file's `board:` section; yaml loads only for a directory that has that file. */
+async function boardConcurrency(defaultsFile: string): Promise<number | { errors: string[] }> {
   let source: string;
   try {
     source = readFileSync(defaultsFile, 'utf8');
@@ -164,6 +164,7 @@ function boardConcurrency(defaultsFile: string): number | { errors: string[] } {
     // Every school reports the unreadable defaults file itself; the directory uses the default.
     return DEFAULT_CONCURRENCY;
   }
+  const { readYaml } = await import('../config/read-yaml.js');
   const yaml = readYaml(source, defaultsFile);
   if ('errors' in yaml || !isPlainObject(yaml.data)) return DEFAULT_CONCURRENCY;
   const section = yaml.data[BOARD_SECTION];
