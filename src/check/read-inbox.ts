@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Mailbox } from '../core/ports.js';
-import { classify } from '../core/classify.js';
 import { assessTrust } from '../core/trust.js';
 import { decideMessage, type MessageDecision, type MessageEvidence } from '../core/decide.js';
 import { findOwnMail } from '../core/identity.js';
@@ -130,6 +129,8 @@ async function readMessage(
     return { message: { ...candidate, decision: decideMessage({ ...base, failure }) } };
   }
   const facts = parsed.facts;
+  // Loaded at the first message a check reads: an empty check never classifies (README, Performance).
+  const { classify } = await import('../core/classify.js');
   const classified = classify(facts, { today });
   const trust = assessTrust(facts, {
     senders: settings.senders,

@@ -107,17 +107,20 @@ describe('the bundle', () => {
     expect([...names].sort(compare)).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   });
 
-  it('when the check command loads, then yaml and zod are not part of it: a config parsed by an earlier run needs neither', () => {
+  it('when the check command loads, then yaml and zod are not part of it (a config parsed by an earlier run needs neither), nor classify (an empty check reads no message)', () => {
     const yaml = chunks.filter((name) => source(name).includes('exports.parseDocument'));
     const zod = chunks.filter((name) => source(name).includes('ZodObject'));
+    const classify = chunks.filter((name) => source(name).includes('const NAME_PART_LABEL'));
     expect(yaml).toHaveLength(1);
     expect(zod).toHaveLength(1);
+    expect(classify).toHaveLength(1);
     for (const entry of [/^hwc-check-command-[\w-]{8}\.cjs$/, /^hwc-check-[\w-]{8}\.cjs$/]) {
       const name = chunks.find((n) => entry.test(n));
       expect(name).toBeDefined();
       const loaded = [...staticClosure(name as string)];
       expect(loaded).not.toContain(yaml[0]);
       expect(loaded).not.toContain(zod[0]);
+      expect(loaded).not.toContain(classify[0]);
     }
   });
 
