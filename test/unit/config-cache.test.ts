@@ -68,6 +68,17 @@ const load = (cache?: ParsedConfigCache, env: Record<string, string | undefined>
 
 const entries = () => readdirSync(cacheDir);
 
+/** The config's SMTP password written into the file itself, as allowPlaintextPassword allows. */
+function writePlaintextPassword(): void {
+  const text = readFileSync(configPath, 'utf8')
+    .replace('pass: { file: smtp-password }', 'pass: plain-Geheim-4455')
+    .replace(
+      'school: Basisschool De Reuzepas',
+      'school: Basisschool De Reuzepas\nallowPlaintextPassword: true',
+    );
+  writeFileSync(configPath, text);
+}
+
 describe('the kept parse of a config (adapters/config-cache.ts)', () => {
   it('when a config is loaded a second time, then the kept parse gives exactly what parsing the file gives', async () => {
     const fresh = await load();
@@ -180,15 +191,7 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
   });
 
   it('when the config has a plain-text password, then its parse is not kept', async () => {
-    writeFileSync(
-      configPath,
-      readFileSync(configPath, 'utf8')
-        .replace('pass: { file: smtp-password }', 'pass: plain-Geheim-4455')
-        .replace(
-          'school: Basisschool De Reuzepas',
-          'school: Basisschool De Reuzepas\nallowPlaintextPassword: true',
-        ),
-    );
+    writePlaintextPassword();
     const loaded = await load(counted());
     expect('config' in loaded).toBe(true);
     expect(() => entries()).toThrow();
@@ -196,15 +199,7 @@ describe('the kept parse of a config (adapters/config-cache.ts)', () => {
     writeFileSync(configPath, EXAMPLE.replace('/etc/hwc-watcher/smtp-password', 'smtp-password'));
     await load(counted());
     expect(entries()).toHaveLength(1);
-    writeFileSync(
-      configPath,
-      readFileSync(configPath, 'utf8')
-        .replace('pass: { file: smtp-password }', 'pass: plain-Geheim-4455')
-        .replace(
-          'school: Basisschool De Reuzepas',
-          'school: Basisschool De Reuzepas\nallowPlaintextPassword: true',
-        ),
-    );
+    writePlaintextPassword();
     await load(counted());
     expect(entries()).toEqual([]);
   });
