@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useZoneSpans } from './adapters/zone-spans.js';
-import { compileCacheDir, startCompileCache } from './compile-cache.js';
+import { keptCacheDir, startCompileCache } from './compile-cache.js';
 import { keepYoungGenerationSmall } from './young-generation.js';
 
 /** The bundle's chunks (scripts/bundle.mjs): each name ends in a hash of the chunk's content. */
@@ -15,7 +15,7 @@ const CHUNK = /^hwc-[\w-]+-[\w-]{8}\.cjs$/;
 keepYoungGenerationSmall();
 const saveCache = startCompileCache(process.env, dirname(fileURLToPath(import.meta.url)), CHUNK);
 // The time zone spans (core/zone-offsets.ts) are kept beside the compiled code, and off with it.
-const cacheDir = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : compileCacheDir(process.env);
+const cacheDir = keptCacheDir(process.env);
 const saveZones = cacheDir === undefined ? () => {} : useZoneSpans(cacheDir, Date.now);
 process.once('exit', () => {
   saveCache();

@@ -24,6 +24,14 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
+ * Where hwc keeps what it may keep between runs (compiled code, time zone spans, config parses),
+ * or undefined when NODE_DISABLE_COMPILE_CACHE=1 turns them all off.
+ */
+export function keptCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  return env.NODE_DISABLE_COMPILE_CACHE ? undefined : compileCacheDir(env);
+}
+
+/**
  * Lets Node keep the compiled bundle between runs, where it can (Node >= 22.1): compiling the
  * code was the largest part of an empty check's time left (README, Performance). Only speed
  * changes: a directory that cannot be written, or NODE_DISABLE_COMPILE_CACHE=1, leaves it off.
@@ -49,7 +57,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv): boolean {
  */
 export function startCompileCache(env: NodeJS.ProcessEnv, bundleDir: string, chunkName: RegExp): () => void {
   if (enableCompileCache(env)) return () => {};
-  const dir = compileCacheDir(env);
-  if (dir === undefined || env.NODE_DISABLE_COMPILE_CACHE) return () => {};
+  const dir = keptCacheDir(env);
+  if (dir === undefined) return () => {};
   return cacheBundleCode(join(dir, 'v8'), bundleDir, chunkName);
 }

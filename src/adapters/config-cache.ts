@@ -85,6 +85,7 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
         .digest('hex')
         .slice(0, 32)}.json`,
     );
+  const forget = (sources: ConfigSources): void => unlinkQuietly(fileOf(sources));
 
   return {
     get(sources, env) {
@@ -117,7 +118,7 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
       try {
         const encoded = encode(parsed, 0);
         if (encoded === NOT_KEPT) {
-          unlinkQuietly(fileOf(sources));
+          forget(sources);
           return;
         }
         const iv = randomBytes(12);
@@ -131,7 +132,7 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
         });
         // An entry too large to be read back is not written at every run.
         if (Buffer.byteLength(entry) > MAX_ENTRY_BYTES) {
-          unlinkQuietly(fileOf(sources));
+          forget(sources);
           return;
         }
         mkdirSync(options.dir, { recursive: true, mode: 0o700 });
@@ -146,9 +147,7 @@ export function configCache(options: ConfigCacheOptions): ParsedConfigCache {
         if (partial !== undefined) unlinkQuietly(partial);
       }
     },
-    forget(sources) {
-      unlinkQuietly(fileOf(sources));
-    },
+    forget,
   };
 }
 

@@ -24,7 +24,7 @@ import { loadConfigDepsOf, loadConfigForCommand, type LoadedConfig } from './con
 import { letConnectionStart, mailboxOpener } from './mailbox-opener.js';
 import { serverSettings } from './mail-auth.js';
 import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
-import { safeError } from '../core/safe-error.js';
+import { failureCode } from '../check/failure-code.js';
 import { pruneExpiredAudit } from '../audit-retention.js';
 import { EXIT, type Io } from './io.js';
 import { linkRetryDelaysMs, testStepHook } from './test-hooks.js';
@@ -431,8 +431,7 @@ function daemonCheckOf(
     let unreadable: string | undefined;
     const fresh = await loadConfig(configPath, loadConfigDepsOf(io)).catch(
       (err: unknown): LoadConfigResult => {
-        const safe = safeError(err);
-        unreadable = safe.code ?? safe.name;
+        unreadable = failureCode(err);
         return { errors: [] };
       },
     );

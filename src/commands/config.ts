@@ -1,7 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configCache } from '../adapters/config-cache.js';
-import { compileCacheDir } from '../compile-cache.js';
+import { keptCacheDir } from '../compile-cache.js';
 import {
   loadConfig,
   type LoadConfigDeps,
@@ -51,18 +51,18 @@ const caches = new Map<string, ParsedConfigCache>();
 
 /**
  * The kept parses (adapters/config-cache.ts), beside the compiled code and off with it
- * (NODE_DISABLE_COMPILE_CACHE=1), or alone with HWC_CONFIG_CACHE=0 (or false, off, no). Only the bundle keeps them:
- * the name of this file of it names the code that parsed (the hash covers the chunks it loads,
- * the parser's among them), where unbundled code (tests, dist/ for tools) has no such name.
+ * (NODE_DISABLE_COMPILE_CACHE=1: keptCacheDir), or alone with HWC_CONFIG_CACHE=0 (or false, off,
+ * no). Only the bundle keeps them: the name of this file of it names the code that parsed (the
+ * hash covers the chunks it loads, the parser's among them), where unbundled code (tests, dist/
+ * for tools) has no such name.
  */
 export function parsedConfigCacheOf(
   env: Io['env'],
   moduleFile = fileURLToPath(import.meta.url),
 ): ParsedConfigCache | undefined {
-  if (env.NODE_DISABLE_COMPILE_CACHE || /^(0|false|off|no)$/i.test(env.HWC_CONFIG_CACHE ?? ''))
-    return undefined;
+  if (/^(0|false|off|no)$/i.test(env.HWC_CONFIG_CACHE ?? '')) return undefined;
   const build = basename(moduleFile);
-  const compile = compileCacheDir(env);
+  const compile = keptCacheDir(env);
   if (!BUNDLED.test(build) || compile === undefined) return undefined;
   const dir = join(dirname(compile), 'config');
   let cache = caches.get(`${dir}\n${build}`);
