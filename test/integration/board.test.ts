@@ -50,7 +50,13 @@ async function board(names: string[], defaults: Record<string, unknown> = {}): P
   const dir = mkdtempSync(join(tmpdir(), 'hwc-it-board-'));
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', TMPDIR: tmp };
+  // hwc's caches inside the private TMPDIR, which the canary scans search.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TZ: 'UTC',
+    TMPDIR: tmp,
+    XDG_CACHE_HOME: join(tmp, 'cache'),
+  };
   const schools: Record<string, School> = {};
   let shared: Record<string, unknown> = {};
   for (const name of names) {

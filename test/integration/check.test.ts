@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +124,8 @@ describe('hwc check against the real Dovecot and Postfix', () => {
       purgeVerified: true,
     });
 
+    // The scan covers hwc's caches too: the kept parse of the config is among the files searched.
+    expect(readdirSync(join(s.install.cache, 'hwc-watcher', 'config'))).toHaveLength(1);
     const { hits, filesScanned } = scanInstall(s.install, [
       first.stdout,
       first.stderr,

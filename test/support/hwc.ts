@@ -73,12 +73,15 @@ export interface TestInstall {
   configFile: string;
   storage: string;
   tmp: string;
+  /** hwc's caches (XDG_CACHE_HOME: compiled code, time zone spans, config parses), inside `tmp`. */
+  cache: string;
   env: Record<string, string>;
 }
 
 /**
  * A fresh install in a temp dir: config file, storage dir and a private TMPDIR that the canary
- * scan can search afterwards. Passwords come from the environment, as in production.
+ * scan can search afterwards, with hwc's caches inside it, so that every scan of `tmp` covers
+ * them too. Passwords come from the environment, as in production.
  */
 export function makeInstall(
   config: Record<string, unknown>,
@@ -87,6 +90,7 @@ export function makeInstall(
   const dir = mkdtempSync(join(tmpdir(), 'hwc-it-'));
   const storage = join(dir, 'state');
   const tmp = join(dir, 'tmp');
+  const cache = join(tmp, 'cache');
   mkdirSync(tmp);
   const configFile = join(dir, 'hwc.yaml');
   writeFileSync(configFile, stringify({ ...config, storage }));
@@ -95,6 +99,13 @@ export function makeInstall(
     configFile,
     storage,
     tmp,
-    env: { HWC_IMAP_PASSWORD: secrets.imap, HWC_SMTP_PASSWORD: secrets.smtp, TMPDIR: tmp, TZ: 'UTC' },
+    cache,
+    env: {
+      HWC_IMAP_PASSWORD: secrets.imap,
+      HWC_SMTP_PASSWORD: secrets.smtp,
+      TMPDIR: tmp,
+      XDG_CACHE_HOME: cache,
+      TZ: 'UTC',
+    },
   };
 }
